@@ -1,0 +1,163 @@
+# pyheap - heap dumps of running CPython processes, and their analysis.
+#
+#   make            build ./pyheap (objects under build/)
+#   make demo       build, start a sample Python process, dump it, show the result
+#   make check      install what the tests need, build, run every test
+#   make asan       build with ASan + UBSan and run the unit and format tests
+#   make fuzz       run the libFuzzer target for the dump reader (FUZZ_SECONDS=60)
+#   make bench      run the benchmarks in bench/ (figures go to bench/RESULTS.md by hand)
+#   make man        regenerate docs/pyheap.1 from the built-in help
+#   make clean
+#
+# Set CI=1 (or CI=true) to turn warnings into errors.
+
+.DEFAULT_GOAL := all
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+BUILD ?= build
+PYHEAP_VERSION := 0.1.0
+
+WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
+	-Wformat-security -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
+ifneq ($(CI),)
+WARN += -Werror
+endif
+OPT ?= -O2 -g
+SAN ?=
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -Isrc -I$(BUILD)/gen $(WARN) $(OPT) $(SAN) -MMD -MP \
+	-DPYHEAP_VERSION='"$(PYHEAP_VERSION)"' -pthread
+CFLAGS_ALL = $(BASE_CFLAGS) $(CFLAGS)
+LDLIBS_ALL := -lzstd -lmicrohttpd -lelf -lpthread -lm $(LDLIBS)
+LDFLAGS_ALL = $(SAN) -pthread $(LDFLAGS)
+
+# ---- sources ----
+# Every .c file of these directories goes into libpyheap.a (and so into the
+# binary and the tests); src/cli holds main() and the subcommands.
+LIB_DIRS := src/common src/format src/inject src/analyze src/dump src/http
+LIB_SRC := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+CLI_SRC := $(sort $(wildcard src/cli/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+
+# ---- the agent: a shared library loaded into the target (libc only) ----
+# It is carried inside ./pyheap (src/dump/agent_blob.S includes it with
+# .incbin) and written out for the target at dump time.
+AGENT_SRC := $(sort $(wildcard src/agent/*.c)) src/common/error.c src/common/buf.c \
+	src/common/addrmap.c src/format/writer.c
+AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/agent/%.o)
+AGENT_SO := $(BUILD)/pyheap-agent.so
+AGENT_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARN) -O2 -g -fPIC -fvisibility=hidden \
+	-fno-strict-aliasing -pthread -MMD -MP -DPH_AGENT=1
+
+$(BUILD)/agent/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(AGENT_CFLAGS) -c -o $@ $<
+
+$(AGENT_SO): $(AGENT_OBJ)
+	$(CC) -shared -o $@ $^ -pthread -Wl,-z,defs -Wl,--as-needed
+
+# ---- library, binary ----
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/%.o: %.S $(AGENT_SO)
+	@mkdir -p $(@D)
+	$(CC) -c -Wa,-I$(BUILD) -o $@ $<
+
+$(BUILD)/libpyheap.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+LIB_ASM := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.S)))
+LIB_ASM_OBJ := $(LIB_ASM:%.S=$(BUILD)/%.o)
+
+pyheap: $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a $(LDLIBS_ALL)
+
+all: deps-build pyheap
+.PHONY: all
+
+deps-build:
+	@scripts/install-deps --build
+deps:
+	@scripts/install-deps
+.PHONY: deps deps-build
+
+# ---- tests ----
+# tests/unit/*.c: one Criterion binary each. tests/helper/*.c: build/test-tool,
+# a helper binary that exposes internals to the integration tests.
+UNIT_SRC := $(sort $(wildcard tests/unit/*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+TOOL_SRC := $(sort $(wildcard tests/helper/*.c))
+TOOL_OBJ := $(TOOL_SRC:%.c=$(BUILD)/%.o)
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(BUILD)/libpyheap.a $(LIB_ASM_OBJ)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a $(LDFLAGS_ALL) \
+		-lcriterion $(LDLIBS_ALL)
+
+$(BUILD)/test-tool: $(TOOL_OBJ) $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(TOOL_OBJ) $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a $(LDLIBS_ALL)
+
+$(BUILD)/tests/helper/%.o: tests/helper/%.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
+
+TOOL_BIN := $(if $(TOOL_SRC),$(BUILD)/test-tool)
+test-bins: pyheap $(UNIT_BIN) $(TOOL_BIN) $(AGENT_SO)
+.PHONY: test-bins
+
+check: deps
+	@$(MAKE) --no-print-directory test-bins
+	@BUILD=$(BUILD) tests/run
+.PHONY: check
+
+# Unit tests only (no Python targets): quick, and what make asan runs.
+unit: test-bins
+	@BUILD=$(BUILD) tests/run --unit
+.PHONY: unit
+
+asan: deps
+	@$(MAKE) --no-print-directory BUILD=build/asan OPT='-O1 -g -fno-omit-frame-pointer' \
+		SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' test-bins
+	@BUILD=build/asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run --unit
+.PHONY: asan
+
+# ---- fuzzing (clang + libFuzzer) ----
+FUZZ_SECONDS ?= 60
+FUZZ_SRC := $(LIB_SRC) $(LIB_ASM)
+$(BUILD)/fuzz/fuzz-reader: tests/fuzz/fuzz_reader.c $(filter src/common/% src/format/%,$(LIB_SRC))
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
+		-o $@ $^ -lzstd -lm
+fuzz: deps $(BUILD)/fuzz/fuzz-reader
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz-reader -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+		$(BUILD)/fuzz/corpus tests/fuzz/corpus
+.PHONY: fuzz
+
+# ---- benchmarks, demo, man page ----
+bench: pyheap $(BUILD)/test-tool
+	bench/run
+.PHONY: bench
+
+demo: all
+	@scripts/demo
+.PHONY: demo
+
+man: pyheap
+	./pyheap help --man > docs/pyheap.1
+.PHONY: man
+
+clean:
+	rm -rf $(BUILD) pyheap
+.PHONY: clean
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

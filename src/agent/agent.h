@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * agent.h - the contract between the dumper (pyheap dump, in src/dump and
+ * src/inject) and the agent library it loads into the target (src/agent).
+ *
+ * Sequence:
+ *  1. The dumper resolves in the target every symbol named in
+ *     PH_AGENT_API_NAMES (0 where a symbol is missing: the agent copes) and
+ *     writes a struct ph_agent_args into the target's memory.
+ *  2. On a hijacked thread it calls dlopen() on the agent and then
+ *     pyheap_agent_start(args). start copies args, allocates a struct
+ *     ph_agent_state, starts a joinable thread with every signal blocked and
+ *     returns the state's address (NULL if it could not even do that). It
+ *     runs no Python code and takes no Python lock.
+ *  3. If args.out_fd < 0, the agent thread creates a pipe, publishes its read
+ *     end's fd number in state.pipe_fd and waits (bounded by
+ *     args.attach_timeout_ms) until the dumper, having copied that fd with
+ *     pidfd_getfd(2), sets state.reader_attached; it then closes the read end
+ *     in the target. If args.out_fd >= 0 it writes there (tests).
+ *  4. The agent thread checks that the interpreter is not finalizing, takes
+ *     the GIL with PyGILState_Ensure(), disables the cyclic GC, walks the
+ *     heap and streams a raw (uncompressed) .pyheap file, re-enables the GC
+ *     as it was, releases the GIL, closes its end of the output, sets
+ *     state.phase to PH_AGENT_DONE or PH_AGENT_FAILED and returns.
+ *  5. The dumper reads state (process_vm_readv) to follow progress, and may
+ *     set state.cancel (process_vm_writev): the agent stops at its next check
+ *     and fails with PH_EINTR.
+ *  6. When phase is DONE or FAILED, the dumper calls pyheap_agent_finish(state)
+ *     on a hijacked thread: it joins the agent thread and frees the state;
+ *     then dlclose() unloads the agent. Nothing of the agent remains.
+ *
+ * Everything in these structs is fixed-size and pointer-free except the
+ * addresses, which are target addresses stored as uint64_t, so that the
+ * dumper can build and read them from outside the process.
+ */
+#ifndef PH_AGENT_H
+#define PH_AGENT_H
+
+#include <stdint.h>
+
+#define PH_AGENT_MAGIC 0x50484147u /* "GAHP" in memory: args and state */
+#define PH_AGENT_ABI   1
+
+#define PH_AGENT_START_SYMBOL  "pyheap_agent_start"
+#define PH_AGENT_FINISH_SYMBOL "pyheap_agent_finish"
+
+/*
+ * Symbols the dumper resolves in the target (functions and data). The agent
+ * reads args.api[PH_API_x]. Add new ones at the end only within one ABI.
+ */
+#define PH_AGENT_API_LIST(X)                                                                       \
+	X(Py_GetVersion)                                                                           \
+	X(PyGILState_Ensure)                                                                       \
+	X(PyGILState_Release)                                                                      \
+	X(PyGILState_GetThisThreadState)                                                          \
+	X(PyThreadState_Get)                                                                       \
+	X(PyInterpreterState_Main)                                                                 \
+	X(PyInterpreterState_Head)                                                                 \
+	X(PyInterpreterState_Next)                                                                 \
+	X(PyInterpreterState_ThreadHead)                                                           \
+	X(PyThreadState_Next)                                                                      \
+	X(PyDict_Next)                                                                             \
+	X(PyType_IsSubtype)                                                                        \
+	X(PyCode_Addr2Line)                                                                        \
+	X(PyFrame_GetLineNumber)                                                                   \
+	X(PyGC_Disable)                                                                            \
+	X(PyGC_Enable)                                                                             \
+	X(PyGC_IsEnabled)                                                                          \
+	X(_Py_IsFinalizing)                                                                        \
+	X(Py_IsFinalizing)                                                                         \
+	X(PyImport_GetModuleDict)                                                                  \
+	X(PyType_GetDict)                                                                          \
+	X(_PyDict_SizeOf)                                                                          \
+	X(PyLong_AsSsize_t)                                                                        \
+	X(Py_DecRef)                                                                               \
+	X(PyErr_Occurred)                                                                          \
+	X(PyErr_Fetch)                                                                             \
+	X(PyErr_Restore)                                                                           \
+	X(_PyRuntime)                                                                              \
+	X(Py_Version)                                                                              \
+	X(_Py_NoneStruct)                                                                          \
+	X(_Py_TrueStruct)                                                                          \
+	X(_Py_FalseStruct)                                                                         \
+	X(PyType_Type)                                                                             \
+	X(PyBaseObject_Type)                                                                       \
+	X(PyUnicode_Type)                                                                          \
+	X(PyLong_Type)                                                                             \
+	X(PyBool_Type)                                                                             \
+	X(PyFloat_Type)                                                                            \
+	X(PyBytes_Type)                                                                            \
+	X(PyByteArray_Type)                                                                        \
+	X(PyList_Type)                                                                             \
+	X(PyTuple_Type)                                                                            \
+	X(PyDict_Type)                                                                             \
+	X(PySet_Type)                                                                              \
+	X(PyFrozenSet_Type)                                                                        \
+	X(PyModule_Type)                                                                           \
+	X(PyFunction_Type)                                                                         \
+	X(PyCode_Type)                                                                             \
+	X(PyCell_Type)                                                                             \
+	X(PyFrame_Type)                                                                            \
+	X(PyMethodDescr_Type)                                                                      \
+	X(PyComplex_Type)                                                                          \
+	X(_PyWeakref_RefType)                                                                      \
+	X(_PyWeakref_ProxyType)                                                                    \
+	X(_PyWeakref_CallableProxyType)
+
+enum ph_agent_api {
+#define PH_AGENT_API_ENUM(name) PH_API_##name,
+	PH_AGENT_API_LIST(PH_AGENT_API_ENUM)
+#undef PH_AGENT_API_ENUM
+	PH_API_COUNT
+};
+
+/* Flags in args.flags. */
+#define PH_AGENT_NO_VALUES 0x1 /* omit str/bytes contents (lengths are kept) */
+
+struct ph_agent_args {
+	uint32_t magic; /* PH_AGENT_MAGIC */
+	uint32_t abi;   /* PH_AGENT_ABI */
+	uint32_t size;  /* sizeof(struct ph_agent_args) */
+	int32_t out_fd; /* >= 0: write the stream here; < 0: make a pipe (see above) */
+	uint32_t flags; /* PH_AGENT_* */
+	uint32_t attach_timeout_ms; /* how long to wait for reader_attached */
+	uint64_t max_value_len;     /* str/bytes prefix bytes kept */
+	uint64_t dumper_pid;        /* for metadata */
+	uint64_t api[PH_API_COUNT]; /* resolved target addresses, 0 if missing */
+};
+
+/* state.phase */
+enum ph_agent_phase {
+	PH_AGENT_STARTING = 1,
+	PH_AGENT_WAIT_READER = 2, /* pipe_fd published, waiting for reader_attached */
+	PH_AGENT_WAIT_GIL = 3,    /* in PyGILState_Ensure */
+	PH_AGENT_WALKING = 4,     /* GIL held, walking and writing */
+	PH_AGENT_DONE = 5,
+	PH_AGENT_FAILED = 6,
+};
+
+struct ph_agent_state {
+	uint32_t magic; /* PH_AGENT_MAGIC */
+	uint32_t abi;
+	volatile int32_t phase;  /* enum ph_agent_phase */
+	volatile int32_t error;  /* PH_E* code when FAILED */
+	volatile int32_t pipe_fd; /* read end in the target (out_fd < 0), -1 before */
+	volatile uint32_t reader_attached; /* set to 1 by the dumper */
+	volatile uint32_t cancel;          /* set to 1 by the dumper */
+	uint32_t pad;
+	volatile uint64_t objects;    /* progress: objects written */
+	volatile uint64_t bytes;      /* progress: bytes written */
+	volatile uint64_t gil_wait_ns; /* time spent in PyGILState_Ensure */
+	volatile uint64_t pause_ns;    /* time the GIL was held (target paused) */
+	uint64_t thread;               /* pthread_t of the agent thread */
+	char message[512];             /* NUL-terminated failure detail */
+};
+
+#endif

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cli.h - the command line: subcommand table, option parsing and help.
+ *
+ * Each subcommand is a struct ph_cmd defined in src/cli/cmd_NAME.c and listed
+ * in src/cli/commands.h. Its options table (struct ph_opt) drives both the
+ * parser (getopt_long) and the help text, and `pyheap help --man` renders
+ * the same tables as the man page, so help, parser and man page cannot
+ * disagree.
+ *
+ * Exit statuses (documented in the man page): 0 success; 1 failure; 2 usage
+ * error; 3 the dump file is invalid, corrupt or too new; 4 the target process
+ * cannot be dumped (not found, not Python, unsupported version, permission,
+ * traced, finalizing, exited); 5 timeout; 130 interrupted.
+ */
+#ifndef PH_CLI_H
+#define PH_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct ph_opt {
+	const char *name;  /* long name, without "--" */
+	int id;            /* returned by ph_getopt(): the short option letter, or >= 256 */
+	const char *arg;   /* NULL for a flag; else the argument's name in help ("FILE") */
+	const char *help;  /* one or more sentences */
+};
+
+struct ph_cmd {
+	const char *name;
+	const char *summary;     /* one line, no final period */
+	const char *synopsis;    /* arguments after "pyheap NAME", e.g. "[OPTIONS] FILE" */
+	const char *description; /* paragraphs separated by "\n\n" */
+	const struct ph_opt *opts; /* ends with an entry whose name is NULL */
+	const char *examples;    /* lines "$ pyheap ..." with optional comments; may be NULL */
+	int (*run)(const struct ph_cmd *cmd, int argc, char **argv);
+};
+
+/* Options every command accepts, handled by ph_getopt() itself. */
+#define PH_OPT_HELP {"help", 'h', NULL, "Show this help and exit."}
+#define PH_OPT_END {NULL, 0, NULL, NULL}
+
+/*
+ * Parse the next option of argv by cmd->opts (getopt_long; argv[0] is the
+ * command name). Returns the option's id with *arg set for options that take
+ * one, -1 when options end (optind is the first operand), or -2 after
+ * printing a usage error (the caller returns exit status 2). --help prints
+ * the command's help and exits 0.
+ */
+int ph_getopt(const struct ph_cmd *cmd, int argc, char **argv, const char **arg);
+
+/* Print "pyheap NAME: msg" and "Try 'pyheap NAME --help'" to stderr; returns 2. */
+int ph_usage_error(const struct ph_cmd *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Report the current error (ph_error_detail) for cmd and return its exit status. */
+int ph_fail(const struct ph_cmd *cmd, int err);
+
+/* Parse a non-negative integer option value; on error prints usage and returns -2. */
+int ph_parse_u64(const struct ph_cmd *cmd, const char *opt, const char *s, uint64_t *out);
+
+/* Parse an address ("0x7f..", or decimal). false if s is not one. */
+bool ph_parse_addr(const char *s, uint64_t *out);
+
+void ph_print_cmd_help(const struct ph_cmd *cmd, bool to_stderr);
+
+/* The command table (defined in main.c). */
+extern const struct ph_cmd *const ph_commands[];
+const struct ph_cmd *ph_find_cmd(const char *name);
+
+/* Human-readable byte count ("1.5 MiB"): writes into buf, returns buf. */
+const char *ph_human_bytes(uint64_t n, char buf[32]);
+
+/* Whether stderr is a terminal (for progress output). */
+bool ph_stderr_tty(void);
+
+#endif

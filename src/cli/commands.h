@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * commands.h - the list of subcommands, in the order `pyheap --help` shows
+ * them. Each X(name) names a `const struct ph_cmd ph_cmd_name` defined in
+ * src/cli/cmd_name.c. Included twice by main.c (declarations, table).
+ */
+X(info)
+X(validate)
