@@ -1,37 +1,151 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * agent.c - entry points of the agent library loaded into the target (see
- * agent.h for the sequence). Only pyheap_agent_start and pyheap_agent_finish
- * are visible; everything else is hidden.
+ * agent.c - entry points of the agent library loaded into the target, and
+ * the agent thread's life cycle (see agent.h for the sequence): output
+ * set-up (the pipe handed to the dumper), the dump itself (walk.c), and the
+ * final state. Only pyheap_agent_start and pyheap_agent_finish are visible.
  *
- * This file is a skeleton: start/finish and the thread life cycle. The heap
- * walk is not written yet, so the agent fails with PH_EUNSUPPORTED.
+ * This code runs inside someone else's process: it never aborts or exits,
+ * blocks every signal on its thread, bounds every wait, and reports failure
+ * through state.error and state.message.
  */
 #include "agent/agent.h"
 
+#include <errno.h>
+#include <stdbool.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "agent/walk.h"
 #include "common/error.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
+/* A write that makes no progress for this long fails (the dumper is gone or stuck). */
+#define STALL_MS 30000
+
 struct agent {
 	struct ph_agent_state state; /* first: its address is the agent's handle */
 	struct ph_agent_args args;
+	int fd;
 };
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static bool cancelled(const struct agent *a)
+{
+	return __atomic_load_n(&a->state.cancel, __ATOMIC_ACQUIRE) != 0;
+}
+
+/*
+ * The sink the walk writes through: non-blocking writes with poll(), so that
+ * a cancel request or a dumper that stopped reading ends the dump instead of
+ * leaving the target paused forever.
+ */
+static int sink_write(void *ctx, const void *p, size_t n)
+{
+	struct agent *a = ctx;
+	const uint8_t *q = p;
+	uint64_t last = now_ms();
+
+	while (n) {
+		ssize_t k = write(a->fd, q, n);
+
+		if (k > 0) {
+			q += k;
+			n -= (size_t)k;
+			__atomic_add_fetch(&a->state.bytes, (uint64_t)k, __ATOMIC_RELAXED);
+			last = now_ms();
+			continue;
+		}
+		if (k < 0 && errno != EAGAIN && errno != EINTR)
+			return ph_error_errno(PH_EIO, errno, "agent: cannot write the dump stream");
+		if (cancelled(a))
+			return ph_error(PH_EINTR, "agent: cancelled by the dumper");
+		if (now_ms() - last > STALL_MS)
+			return ph_error(PH_ETIMEOUT, "agent: the dumper stopped reading for %d s",
+					STALL_MS / 1000);
+		if (k < 0 && errno == EAGAIN) {
+			struct pollfd pfd = {.fd = a->fd, .events = POLLOUT};
+
+			poll(&pfd, 1, 100);
+		}
+	}
+	return 0;
+}
+
+/* Make the pipe, publish its read end and wait for the dumper to take it. */
+static int open_pipe(struct agent *a)
+{
+	uint64_t deadline;
+	int fds[2];
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return ph_error_errno(PH_EIO, errno, "agent: cannot create a pipe");
+	fcntl(fds[1], F_SETPIPE_SZ, 1 << 20); /* fewer wake-ups; fine if refused */
+	__atomic_store_n(&a->state.pipe_fd, fds[0], __ATOMIC_RELEASE);
+	__atomic_store_n(&a->state.phase, PH_AGENT_WAIT_READER, __ATOMIC_RELEASE);
+	deadline = now_ms() + (a->args.attach_timeout_ms ? a->args.attach_timeout_ms : 10000);
+	while (!__atomic_load_n(&a->state.reader_attached, __ATOMIC_ACQUIRE)) {
+		struct timespec ts = {0, 1000000};
+
+		if (cancelled(a) || now_ms() > deadline) {
+			close(fds[0]);
+			close(fds[1]);
+			return cancelled(a) ? ph_error(PH_EINTR, "agent: cancelled by the dumper")
+					    : ph_error(PH_ETIMEOUT, "agent: the dumper did not take the pipe");
+		}
+		nanosleep(&ts, NULL);
+	}
+	close(fds[0]); /* the dumper has its own copy: EPIPE if it goes away */
+	a->fd = fds[1];
+	return 0;
+}
 
 static void *agent_main(void *p)
 {
 	struct agent *a = p;
+	struct ph_sink sink = {sink_write, a};
+	bool own = false;
+	int err;
 
-	snprintf(a->state.message, sizeof(a->state.message), "the heap walk is not implemented");
-	a->state.error = PH_EUNSUPPORTED;
-	__atomic_store_n(&a->state.phase, PH_AGENT_FAILED, __ATOMIC_RELEASE);
+	if (a->args.out_fd >= 0) {
+		a->fd = a->args.out_fd;
+		err = 0;
+	} else {
+		err = open_pipe(a);
+		own = !err;
+	}
+	if (!err) {
+		int fl = fcntl(a->fd, F_GETFL);
+
+		if (fl >= 0 && !(fl & O_NONBLOCK) && own)
+			fcntl(a->fd, F_SETFL, fl | O_NONBLOCK);
+		err = ph_agent_dump(&a->args, &a->state, &sink);
+	}
+	if (own)
+		close(a->fd);
+	if (err) {
+		snprintf(a->state.message, sizeof(a->state.message), "%s",
+			 *ph_error_detail() ? ph_error_detail() : ph_strerror(err));
+		a->state.error = err;
+		__atomic_store_n(&a->state.phase, PH_AGENT_FAILED, __ATOMIC_RELEASE);
+	} else {
+		__atomic_store_n(&a->state.phase, PH_AGENT_DONE, __ATOMIC_RELEASE);
+	}
 	return NULL;
 }
 
@@ -41,7 +155,6 @@ EXPORT int pyheap_agent_finish(struct ph_agent_state *state);
 struct ph_agent_state *pyheap_agent_start(const struct ph_agent_args *args)
 {
 	sigset_t all, old;
-	pthread_attr_t attr;
 	pthread_t th;
 	struct agent *a;
 	int err;
@@ -53,15 +166,15 @@ struct ph_agent_state *pyheap_agent_start(const struct ph_agent_args *args)
 	if (!a)
 		return NULL;
 	a->args = *args;
+	a->fd = -1;
 	a->state.magic = PH_AGENT_MAGIC;
 	a->state.abi = PH_AGENT_ABI;
 	a->state.phase = PH_AGENT_STARTING;
 	a->state.pipe_fd = -1;
+	/* the thread inherits this mask: process signals keep going to the application */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	pthread_attr_init(&attr);
-	err = pthread_create(&th, &attr, agent_main, a);
-	pthread_attr_destroy(&attr);
+	err = pthread_create(&th, NULL, agent_main, a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (err) {
 		free(a);
