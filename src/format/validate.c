@@ -14,13 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/addrmap.h"
+#include "common/addrset.h"
 #include "common/error.h"
+
+#define BATCH 256
 
 struct vstate {
 	struct ph_reader *r;
 	struct ph_validate_report *rep;
-	struct ph_addrmap addrs; /* address -> object id */
+	struct ph_addrset addrs; /* object addresses */
 	uint64_t *obj_addr;      /* object id -> address */
 	size_t obj_cap;
 	struct vtype {
@@ -36,6 +38,20 @@ struct vstate {
 	void (*progress)(void *, uint64_t, uint64_t);
 	void *ctx;
 	uint64_t done;
+	/*
+	 * References waiting to be checked: looked up in batches, prefetching
+	 * every slot first, so that the cache misses overlap.
+	 */
+	struct vref {
+		uint64_t addr, source;
+		bool label;
+	} batch[BATCH];
+	size_t n_batch;
+	/* objects waiting to be added (pass 1), with the cursor position for errors */
+	struct vpending {
+		uint64_t addr, record;
+	} pending[BATCH];
+	size_t n_pending;
 };
 
 static void where(const struct ph_cursor *c, char *buf, size_t n)
@@ -79,7 +95,54 @@ static void dangling(struct vstate *v, uint64_t *counter, uint64_t src, uint64_t
 
 static bool known(const struct vstate *v, uint64_t addr)
 {
-	return ph_addrmap_get(&v->addrs, addr) != NULL;
+	return ph_addrset_has(&v->addrs, addr);
+}
+
+static void check_batch(struct vstate *v)
+{
+	for (size_t i = 0; i < v->n_batch; i++)
+		ph_addrset_prefetch(&v->addrs, v->batch[i].addr);
+	for (size_t i = 0; i < v->n_batch; i++) {
+		const struct vref *b = &v->batch[i];
+
+		if (!known(v, b->addr))
+			dangling(v, b->label ? &v->rep->dangling_labels : &v->rep->dangling_edges,
+				 b->source, b->addr, b->label ? "edge label" : "edge target");
+	}
+	v->n_batch = 0;
+}
+
+static void check_later(struct vstate *v, uint64_t addr, uint64_t source, bool label)
+{
+	if (v->n_batch == BATCH)
+		check_batch(v);
+	v->batch[v->n_batch].addr = addr;
+	v->batch[v->n_batch].source = source;
+	v->batch[v->n_batch].label = label;
+	v->n_batch++;
+}
+
+/* Add the pending object addresses; a duplicate is reported at the chunk being read. */
+static int add_pending(struct vstate *v, const struct ph_cursor *c)
+{
+	int err = 0;
+
+	for (size_t i = 0; i < v->n_pending; i++)
+		ph_addrset_prefetch(&v->addrs, v->pending[i].addr);
+	for (size_t i = 0; i < v->n_pending && !err; i++) {
+		bool fresh;
+
+		err = ph_addrset_add(&v->addrs, v->pending[i].addr, &fresh);
+		if (!err && !fresh) {
+			struct ph_cursor at = *c;
+
+			at.record = v->pending[i].record;
+			err = ph_cursor_corrupt(&at, __LINE__, "object address 0x%llx appears twice",
+						(unsigned long long)v->pending[i].addr);
+		}
+	}
+	v->n_pending = 0;
+	return err;
 }
 
 static int pass1_chunk(struct vstate *v, struct ph_cursor *c)
@@ -127,24 +190,22 @@ static int pass1_chunk(struct vstate *v, struct ph_cursor *c)
 	case PH_FMT_KIND_OBJECTS:
 		while (!err && ph_cursor_more(c)) {
 			struct ph_object_rec o;
-			bool fresh;
 
 			err = ph_read_object(c, &o);
 			if (err)
 				break;
 			note_type(v, c, o.type);
 			err = PH_ARRAY_RESERVE(v->obj_addr, v->obj_cap, rep->objects + 1);
-			if (!err)
-				err = ph_addrmap_put(&v->addrs, o.address, rep->objects, &fresh, NULL);
 			if (err)
 				break;
-			if (!fresh) {
-				err = ph_cursor_corrupt(c, __LINE__, "object address 0x%llx appears twice",
-							(unsigned long long)o.address);
-				break;
-			}
+			if (v->n_pending == BATCH)
+				err = add_pending(v, c);
+			v->pending[v->n_pending].addr = o.address;
+			v->pending[v->n_pending++].record = c->record - 1;
 			v->obj_addr[rep->objects++] = o.address;
 		}
+		if (!err)
+			err = add_pending(v, c);
 		break;
 	default:
 		return 0;
@@ -193,12 +254,10 @@ static int pass2_chunk(struct vstate *v, struct ph_cursor *c)
 						return ph_cursor_corrupt(c, __LINE__, "edge label names no string");
 					note_sref(v, c, e.label);
 				}
-				if ((e.kind == PH_FMT_LABEL_ATTR || e.kind == PH_FMT_LABEL_KEY ||
-				     e.kind == PH_FMT_LABEL_ENTRY) &&
-				    !known(v, e.label))
-					dangling(v, &rep->dangling_labels, saddr, e.label, "edge label");
-				if (!known(v, e.target))
-					dangling(v, &rep->dangling_edges, saddr, e.target, "edge target");
+				if (e.kind == PH_FMT_LABEL_ATTR || e.kind == PH_FMT_LABEL_KEY ||
+				    e.kind == PH_FMT_LABEL_ENTRY)
+					check_later(v, e.label, saddr, true);
+				check_later(v, e.target, saddr, false);
 			}
 		}
 		break;
@@ -292,6 +351,7 @@ static int run_pass(struct vstate *v, int pass, struct ph_cursor *c)
 			return err;
 		ph_cursor_init(c, ci, i, data, len);
 		err = pass == 1 ? pass1_chunk(v, c) : pass2_chunk(v, c);
+		check_batch(v);
 		if (err)
 			return err;
 		if (v->progress)
@@ -352,6 +412,7 @@ int ph_validate(struct ph_reader *r, struct ph_validate_report *rep,
 {
 	struct vstate v;
 	struct ph_cursor c;
+	uint64_t n_objects = 0;
 	int err;
 
 	memset(rep, 0, sizeof(*rep));
@@ -365,14 +426,27 @@ int ph_validate(struct ph_reader *r, struct ph_validate_report *rep,
 	for (size_t i = 0; i < r->n_chunks; i++) {
 		rep->stored_bytes += r->chunks[i].stored_len;
 		rep->raw_bytes += r->chunks[i].raw_len;
+		if (r->chunks[i].kind == PH_FMT_KIND_OBJECTS)
+			n_objects += r->chunks[i].count;
 	}
+	/*
+	 * Size the tables once from the TOC's record counts (checked against
+	 * each chunk's size, so they are bounded by the file).
+	 */
+	err = ph_addrset_reserve(&v.addrs, n_objects < (1u << 26) ? n_objects : (1u << 26));
+	if (!err && n_objects)
+		err = PH_ARRAY_RESERVE(v.obj_addr, v.obj_cap,
+				       n_objects < (1u << 26) ? n_objects : (1u << 26));
+	if (err)
+		goto out;
 	err = run_pass(&v, 1, &c);
 	if (!err)
 		err = check_types(&v);
 	if (!err)
 		err = run_pass(&v, 2, &c);
+out:
 	ph_cursor_release(&c);
-	ph_addrmap_release(&v.addrs);
+	ph_addrset_release(&v.addrs);
 	free(v.obj_addr);
 	free(v.types);
 	return err;
