@@ -135,7 +135,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(LIB_SRC) $(LIB_ASM)
 $(BUILD)/fuzz/fuzz-reader: tests/fuzz/fuzz_reader.c $(filter src/common/% src/format/%,$(LIB_SRC))
 	@mkdir -p $(@D)
-	clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
+	clang -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Isrc -g -O1 \
+		-fsanitize=fuzzer,address,undefined \
 		-o $@ $^ -lzstd -lm
 fuzz: deps $(BUILD)/fuzz/fuzz-reader
 	@mkdir -p $(BUILD)/fuzz/corpus
