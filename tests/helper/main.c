@@ -16,6 +16,7 @@
 static const struct tool *const tools[] = {
 	&tool_synth,
 	&tool_corpus,
+	&tool_decode,
 	NULL,
 };
 

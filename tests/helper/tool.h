@@ -13,5 +13,6 @@ struct tool {
 
 extern const struct tool tool_synth;
 extern const struct tool tool_corpus;
+extern const struct tool tool_decode;
 
 #endif
