@@ -71,6 +71,36 @@ int ph_addrset_add(struct ph_addrset *s, uint64_t key, bool *fresh)
 	return 0;
 }
 
+int ph_addrset_add_concurrent(struct ph_addrset *s, uint64_t key, bool *fresh)
+{
+	size_t i, probes = 0;
+
+	if (!key)
+		return ph_error(PH_EINVAL, "address 0 cannot be in an address set");
+	if (!s->slots)
+		return ph_error(PH_ELIMIT, "the address set has no room");
+	for (i = ph_mix64(key) & s->mask;; i = (i + 1) & s->mask) {
+		uint64_t cur = __atomic_load_n(&s->slots[i], __ATOMIC_RELAXED);
+
+		if (cur == 0) {
+			uint64_t expected = 0;
+
+			if (__atomic_compare_exchange_n(&s->slots[i], &expected, key, false,
+							__ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+				*fresh = true;
+				return 0;
+			}
+			cur = expected; /* another thread took the slot: look at what it put */
+		}
+		if (cur == key) {
+			*fresh = false;
+			return 0;
+		}
+		if (++probes > s->mask)
+			return ph_error(PH_ELIMIT, "the address set is full");
+	}
+}
+
 void ph_addrset_release(struct ph_addrset *s)
 {
 	free(s->slots);

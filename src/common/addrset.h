@@ -30,6 +30,13 @@ int ph_addrset_reserve(struct ph_addrset *s, size_t n);
 /* Insert key; *fresh (may be NULL) says whether it was absent. 0 or PH_ENOMEM/PH_EINVAL. */
 int ph_addrset_add(struct ph_addrset *s, uint64_t key, bool *fresh);
 
+/*
+ * Insert key without ever growing, safe against other threads inserting at
+ * the same time (compare-and-swap on the slot). The caller reserved room for
+ * every key first; a full table gives PH_ELIMIT. count is not maintained.
+ */
+int ph_addrset_add_concurrent(struct ph_addrset *s, uint64_t key, bool *fresh);
+
 static inline bool ph_addrset_has(const struct ph_addrset *s, uint64_t key)
 {
 	size_t i;
