@@ -1063,3 +1063,69 @@ int ph_read_root(struct ph_cursor *c, struct ph_root_rec *r)
 	c->record++;
 	return 0;
 }
+
+int ph_read_all(struct ph_cursor *c, uint64_t *objects, uint64_t *edges)
+{
+	uint64_t no = 0, ne = 0;
+	int err = 0;
+
+	while (!err && ph_cursor_more(c)) {
+		switch (c->chunk.kind) {
+		case PH_FMT_KIND_META: {
+			struct ph_meta_rec m;
+
+			err = ph_read_meta(c, &m);
+			break;
+		}
+		case PH_FMT_KIND_STRINGS: {
+			const uint8_t *s;
+			uint64_t n;
+
+			err = ph_read_string(c, &s, &n);
+			break;
+		}
+		case PH_FMT_KIND_TYPES: {
+			struct ph_type_rec t;
+
+			err = ph_read_type(c, &t);
+			break;
+		}
+		case PH_FMT_KIND_OBJECTS: {
+			struct ph_object_rec o;
+
+			err = ph_read_object(c, &o);
+			no++;
+			break;
+		}
+		case PH_FMT_KIND_EDGES: {
+			uint64_t src, addr, n;
+			struct ph_edge_rec e;
+
+			err = ph_read_edges(c, &src, &addr, &n);
+			for (uint64_t i = 0; !err && i < n; i++)
+				err = ph_read_edge(c, &e);
+			ne += n;
+			break;
+		}
+		case PH_FMT_KIND_THREADS: {
+			struct ph_thread_rec t;
+
+			err = ph_read_thread(c, &t);
+			break;
+		}
+		case PH_FMT_KIND_ROOTS: {
+			struct ph_root_rec r;
+
+			err = ph_read_root(c, &r);
+			break;
+		}
+		default:
+			return 0;
+		}
+	}
+	if (objects)
+		*objects += no;
+	if (edges)
+		*edges += ne;
+	return err ? err : ph_cursor_finish(c);
+}

@@ -142,6 +142,13 @@ int ph_read_thread(struct ph_cursor *c, struct ph_thread_rec *t);
 int ph_read_root(struct ph_cursor *c, struct ph_root_rec *r);
 
 /*
+ * Decode every record of the cursor's chunk (known kinds; other kinds are
+ * skipped) and check that the chunk ends with its last record. *objects and
+ * *edges (may be NULL) are increased by what was read.
+ */
+int ph_read_all(struct ph_cursor *c, uint64_t *objects, uint64_t *edges);
+
+/*
  * Record a corruption found by a caller while interpreting a record of the
  * cursor's chunk (a cross-reference that does not resolve, say). Returns
  * PH_ECORRUPT.

@@ -23,65 +23,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int decode_all(struct ph_cursor *c)
-{
-	int err = 0;
-
-	while (!err && ph_cursor_more(c)) {
-		switch (c->chunk.kind) {
-		case PH_FMT_KIND_META: {
-			struct ph_meta_rec m;
-
-			err = ph_read_meta(c, &m);
-			break;
-		}
-		case PH_FMT_KIND_STRINGS: {
-			const uint8_t *s;
-			uint64_t n;
-
-			err = ph_read_string(c, &s, &n);
-			break;
-		}
-		case PH_FMT_KIND_TYPES: {
-			struct ph_type_rec t;
-
-			err = ph_read_type(c, &t);
-			break;
-		}
-		case PH_FMT_KIND_OBJECTS: {
-			struct ph_object_rec o;
-
-			err = ph_read_object(c, &o);
-			break;
-		}
-		case PH_FMT_KIND_EDGES: {
-			uint64_t src, addr, n;
-			struct ph_edge_rec e;
-
-			err = ph_read_edges(c, &src, &addr, &n);
-			for (uint64_t i = 0; !err && i < n; i++)
-				err = ph_read_edge(c, &e);
-			break;
-		}
-		case PH_FMT_KIND_THREADS: {
-			struct ph_thread_rec t;
-
-			err = ph_read_thread(c, &t);
-			break;
-		}
-		case PH_FMT_KIND_ROOTS: {
-			struct ph_root_rec r;
-
-			err = ph_read_root(c, &r);
-			break;
-		}
-		default:
-			return 0;
-		}
-	}
-	return err ? err : ph_cursor_finish(c);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ph_validate_report rep;
@@ -118,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (k <= 0)
 			break;
 		ph_cursor_init(&c, &ci, r->n_chunks - 1, p, n);
-		err = decode_all(&c);
+		err = ph_read_all(&c, NULL, NULL);
 	}
 	ph_cursor_release(&c);
 	ph_reader_free(r);

@@ -13,67 +13,6 @@
 #include "format/reader.h"
 #include "helper/tool.h"
 
-static int decode_chunk(struct ph_cursor *c, uint64_t *objects, uint64_t *edges)
-{
-	int err = 0;
-
-	while (!err && ph_cursor_more(c)) {
-		switch (c->chunk.kind) {
-		case PH_FMT_KIND_OBJECTS: {
-			struct ph_object_rec o;
-
-			err = ph_read_object(c, &o);
-			(*objects)++;
-			break;
-		}
-		case PH_FMT_KIND_EDGES: {
-			uint64_t src, addr, n;
-			struct ph_edge_rec e;
-
-			err = ph_read_edges(c, &src, &addr, &n);
-			for (uint64_t i = 0; !err && i < n; i++)
-				err = ph_read_edge(c, &e);
-			*edges += n;
-			break;
-		}
-		case PH_FMT_KIND_STRINGS: {
-			const uint8_t *s;
-			uint64_t n;
-
-			err = ph_read_string(c, &s, &n);
-			break;
-		}
-		case PH_FMT_KIND_TYPES: {
-			struct ph_type_rec t;
-
-			err = ph_read_type(c, &t);
-			break;
-		}
-		case PH_FMT_KIND_META: {
-			struct ph_meta_rec m;
-
-			err = ph_read_meta(c, &m);
-			break;
-		}
-		case PH_FMT_KIND_THREADS: {
-			struct ph_thread_rec t;
-
-			err = ph_read_thread(c, &t);
-			break;
-		}
-		case PH_FMT_KIND_ROOTS: {
-			struct ph_root_rec r;
-
-			err = ph_read_root(c, &r);
-			break;
-		}
-		default:
-			return 0;
-		}
-	}
-	return err ? err : ph_cursor_finish(c);
-}
-
 static int run(int argc, char **argv)
 {
 	struct ph_reader *r;
@@ -97,7 +36,7 @@ static int run(int argc, char **argv)
 		err = ph_reader_load(r, i, &data, &len);
 		if (!err) {
 			ph_cursor_init(&c, &r->chunks[i], i, data, len);
-			err = decode_chunk(&c, &objects, &edges);
+			err = ph_read_all(&c, &objects, &edges);
 		}
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
