@@ -77,8 +77,16 @@ $(BUILD)/libpyheap.a: $(LIB_OBJ)
 LIB_ASM := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.S)))
 LIB_ASM_OBJ := $(LIB_ASM:%.S=$(BUILD)/%.o)
 
-pyheap: $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a
+$(BUILD)/pyheap: $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a $(LDLIBS_ALL)
+
+# ./pyheap is the default build's binary; other builds (make asan) keep theirs in $(BUILD).
+pyheap: build/pyheap
+	cp $< $@
+ifneq ($(BUILD),build)
+build/pyheap:
+	@$(MAKE) --no-print-directory BUILD=build build/pyheap
+endif
 
 all: deps-build pyheap
 .PHONY: all
@@ -110,11 +118,11 @@ $(BUILD)/tests/helper/%.o: tests/helper/%.c
 	$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
 
 TOOL_BIN := $(if $(TOOL_SRC),$(BUILD)/test-tool)
-test-bins: pyheap $(UNIT_BIN) $(TOOL_BIN) $(AGENT_SO)
+test-bins: $(BUILD)/pyheap $(UNIT_BIN) $(TOOL_BIN) $(AGENT_SO)
 .PHONY: test-bins
 
 check: deps
-	@$(MAKE) --no-print-directory test-bins
+	@$(MAKE) --no-print-directory pyheap test-bins
 	@BUILD=$(BUILD) tests/run
 .PHONY: check
 
@@ -135,7 +143,8 @@ FUZZ_SECONDS ?= 60
 FUZZ_SRC := $(LIB_SRC) $(LIB_ASM)
 $(BUILD)/fuzz/fuzz-reader: tests/fuzz/fuzz_reader.c $(filter src/common/% src/format/%,$(LIB_SRC))
 	@mkdir -p $(@D)
-	clang -std=c11 -D_GNU_SOURCE -Isrc -g -O1 -fsanitize=fuzzer,address,undefined \
+	clang -std=c11 -D_GNU_SOURCE -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION -Isrc -g -O1 \
+		-fsanitize=fuzzer,address,undefined \
 		-o $@ $^ -lzstd -lm
 fuzz: deps $(BUILD)/fuzz/fuzz-reader
 	@mkdir -p $(BUILD)/fuzz/corpus

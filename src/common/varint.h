@@ -52,8 +52,8 @@ static inline size_t ph_varint_size(uint64_t v)
 
 /*
  * Read a varint from *p (not reading at or past end). On success advance *p,
- * store the value and return 0; on malformed or truncated input return -1
- * and leave *p unchanged.
+ * store the value and return 0; return -1 if the input ends inside the
+ * varint and -2 if it is longer than 64 bits, leaving *p unchanged.
  */
 static inline int ph_varint_decode(const uint8_t **p, const uint8_t *end, uint64_t *out)
 {
@@ -73,7 +73,7 @@ static inline int ph_varint_decode(const uint8_t **p, const uint8_t *end, uint64
 			return -1;
 		b = *q++;
 		if (i == PH_VARINT_MAX - 1 && b > 1)
-			return -1;
+			return -2;
 		v |= (uint64_t)(b & 0x7f) << shift;
 		if (!(b & 0x80)) {
 			*out = v;
@@ -82,7 +82,7 @@ static inline int ph_varint_decode(const uint8_t **p, const uint8_t *end, uint64
 		}
 		shift += 7;
 	}
-	return -1;
+	return -2;
 }
 
 #endif

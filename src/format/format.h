@@ -62,6 +62,12 @@
 
 /* Largest raw (decoded) payload of one chunk. */
 #define PH_FMT_CHUNK_RAW_MAX ((uint64_t)64 << 20)
+/*
+ * Largest raw length for a compressed payload of n stored bytes: a heap does
+ * not compress 1000-fold, and this bounds the work a small file can cause.
+ */
+#define PH_FMT_RATIO_MAX 1024
+#define PH_FMT_RAW_FOR_STORED(n) ((n) * PH_FMT_RATIO_MAX + 4096)
 /* Largest stored payload for a raw length n (zstd's worst case is below). */
 #define PH_FMT_STORED_MAX(n) ((n) + (n) / 128 + 65536)
 

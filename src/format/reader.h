@@ -45,6 +45,15 @@ struct ph_chunk_info {
 	uint64_t checksum;
 };
 
+/* Buffers for loading chunks: one per thread that loads chunks. */
+struct ph_chunk_buf {
+	struct ph_buf stored; /* a chunk's stored payload */
+	struct ph_buf raw;    /* its decoded payload (when compressed) */
+	void *zstd;           /* ZSTD_DCtx, created on first use */
+};
+
+void ph_chunk_buf_release(struct ph_chunk_buf *b);
+
 struct ph_reader {
 	int fd;
 	bool own_fd;
@@ -58,9 +67,7 @@ struct ph_reader {
 	uint64_t toc_offset;
 	struct ph_chunk_info *chunks;
 	size_t n_chunks, cap_chunks;
-	struct ph_buf stored; /* the current chunk's stored payload */
-	struct ph_buf raw;    /* its decoded payload (when compressed) */
-	void *zstd;           /* ZSTD_DCtx, created on first use */
+	struct ph_chunk_buf buf; /* used by ph_reader_load and ph_reader_next */
 };
 
 /* Open a dump file by path. *out is set on success; caller frees it. */
@@ -73,6 +80,14 @@ void ph_reader_free(struct ph_reader *r);
 
 /* Seekable mode: load and decode chunk i; *data and *len receive the raw payload. */
 int ph_reader_load(struct ph_reader *r, size_t i, const uint8_t **data, size_t *len);
+
+/*
+ * The same into the caller's buffers: several threads may load chunks of one
+ * reader at once, each with its own ph_chunk_buf (the data stays valid until
+ * that buffer's next load).
+ */
+int ph_reader_load_buf(const struct ph_reader *r, size_t i, struct ph_chunk_buf *b,
+		       const uint8_t **data, size_t *len);
 
 /*
  * Stream mode: read the next chunk into *info and its raw payload into
@@ -125,6 +140,13 @@ int ph_read_edges(struct ph_cursor *c, uint64_t *src_id, uint64_t *src_addr, uin
 int ph_read_edge(struct ph_cursor *c, struct ph_edge_rec *e);
 int ph_read_thread(struct ph_cursor *c, struct ph_thread_rec *t);
 int ph_read_root(struct ph_cursor *c, struct ph_root_rec *r);
+
+/*
+ * Decode every record of the cursor's chunk (known kinds; other kinds are
+ * skipped) and check that the chunk ends with its last record. *objects and
+ * *edges (may be NULL) are increased by what was read.
+ */
+int ph_read_all(struct ph_cursor *c, uint64_t *objects, uint64_t *edges);
 
 /*
  * Record a corruption found by a caller while interpreting a record of the

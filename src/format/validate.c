@@ -7,35 +7,88 @@
  * string and type references with where they were seen, since those
  * sections may come after their users); pass 2 reads EDGES, THREADS and
  * ROOTS, which need every object address.
+ *
+ * Each pass runs on up to MAX_WORKERS threads that take chunks in turn
+ * (every chunk decodes on its own; a chunk's first object and type id come
+ * from the TOC's record counts). Object addresses go into one address set,
+ * sized up front and filled with compare-and-swap; pass 2 only reads it.
+ * Results that depend on order (edge sources increasing across chunks, the
+ * first dangling examples) are kept per chunk and merged in file order, so
+ * the report does not depend on the number of threads. References are
+ * looked up in batches, prefetching every slot first, so that the cache
+ * misses of a big heap overlap.
  */
 #include "format/validate.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include "common/addrmap.h"
+#include "common/addrset.h"
 #include "common/error.h"
 
-struct vstate {
+#define BATCH 256
+#define MAX_WORKERS 4
+/* Tables are sized from the TOC up to this many objects; beyond, one thread grows them. */
+#define PRESIZE_MAX ((uint64_t)1 << 27)
+
+/* What pass 2 learns about one EDGES chunk, merged in file order. */
+struct vchunk {
+	uint64_t first_src, last_src; /* UINT64_MAX when the chunk has no record */
+	int n_examples;
+	struct {
+		uint64_t source, target;
+		const char *what;
+	} examples[PH_VALIDATE_EXAMPLES];
+};
+
+struct vshared {
 	struct ph_reader *r;
-	struct ph_validate_report *rep;
-	struct ph_addrmap addrs; /* address -> object id */
-	uint64_t *obj_addr;      /* object id -> address */
-	size_t obj_cap;
+	struct ph_addrset addrs;  /* object addresses */
+	bool concurrent;          /* addrs was sized for every object: CAS inserts */
+	uint64_t *obj_addr;       /* object id -> address */
+	size_t obj_cap;           /* grown on demand when not sized up front */
+	uint64_t n_objects;       /* from the TOC */
+	uint64_t *chunk_base;     /* per chunk: id of its first record in its section */
+	struct vchunk *chunks;
 	struct vtype {
 		uint64_t base; /* base type id + 1 */
 		uint64_t addr;
 	} *types;
 	size_t type_cap;
-	/* largest references seen, and where (for the error message) */
-	uint64_t max_sref, max_type;
-	char max_sref_where[160], max_type_where[160];
-	uint64_t last_src; /* EDGES: last source id seen in the section */
-	bool have_src;
+	uint64_t n_types, n_strings;
+	size_t next;              /* next chunk to take (atomic) */
+	int pass;
+	int stop;                 /* set when a worker fails (atomic) */
+	uint64_t done;            /* chunks done (atomic), for progress */
 	void (*progress)(void *, uint64_t, uint64_t);
 	void *ctx;
-	uint64_t done;
+};
+
+struct vworker {
+	struct vshared *sh;
+	struct ph_chunk_buf buf;
+	struct ph_cursor c;
+	struct ph_validate_report rep; /* this worker's counts */
+	uint64_t max_sref, max_type;
+	char max_sref_where[160], max_type_where[160];
+	struct vref {
+		uint64_t addr, source;
+		bool label;
+	} batch[BATCH];
+	size_t n_batch;
+	struct vpending {
+		uint64_t addr, record;
+	} pending[BATCH];
+	size_t n_pending;
+	struct vchunk *cur; /* the EDGES chunk being read (pass 2) */
+	int err;
+	size_t err_chunk;
+	char err_msg[1024];
+	pthread_t thread;
+	bool reporter; /* the calling thread: reports progress */
 };
 
 static void where(const struct ph_cursor *c, char *buf, size_t n)
@@ -47,26 +100,27 @@ static void where(const struct ph_cursor *c, char *buf, size_t n)
 		 (unsigned long long)c->record);
 }
 
-static void note_sref(struct vstate *v, const struct ph_cursor *c, uint64_t sref)
+static void note_sref(struct vworker *w, const struct ph_cursor *c, uint64_t sref)
 {
-	if (sref > v->max_sref) {
-		v->max_sref = sref;
-		where(c, v->max_sref_where, sizeof(v->max_sref_where));
+	if (sref > w->max_sref) {
+		w->max_sref = sref;
+		where(c, w->max_sref_where, sizeof(w->max_sref_where));
 	}
 }
 
-static void note_type(struct vstate *v, const struct ph_cursor *c, uint64_t id)
+static void note_type(struct vworker *w, const struct ph_cursor *c, uint64_t id)
 {
-	if (id + 1 > v->max_type) {
-		v->max_type = id + 1;
-		where(c, v->max_type_where, sizeof(v->max_type_where));
+	if (id + 1 > w->max_type) {
+		w->max_type = id + 1;
+		where(c, w->max_type_where, sizeof(w->max_type_where));
 	}
 }
 
-static void dangling(struct vstate *v, uint64_t *counter, uint64_t src, uint64_t target,
+/* A dangling reference found outside EDGES chunks (those keep examples per chunk). */
+static void dangling(struct vworker *w, uint64_t *counter, uint64_t src, uint64_t target,
 		     const char *what)
 {
-	struct ph_validate_report *rep = v->rep;
+	struct ph_validate_report *rep = &w->rep;
 
 	(*counter)++;
 	if (rep->n_examples < PH_VALIDATE_EXAMPLES) {
@@ -77,14 +131,78 @@ static void dangling(struct vstate *v, uint64_t *counter, uint64_t src, uint64_t
 	}
 }
 
-static bool known(const struct vstate *v, uint64_t addr)
+static bool known(const struct vshared *sh, uint64_t addr)
 {
-	return ph_addrmap_get(&v->addrs, addr) != NULL;
+	return ph_addrset_has(&sh->addrs, addr);
 }
 
-static int pass1_chunk(struct vstate *v, struct ph_cursor *c)
+static void check_batch(struct vworker *w)
 {
-	struct ph_validate_report *rep = v->rep;
+	const struct vshared *sh = w->sh;
+	struct vchunk *vc = w->cur;
+
+	for (size_t i = 0; i < w->n_batch; i++)
+		ph_addrset_prefetch(&sh->addrs, w->batch[i].addr);
+	for (size_t i = 0; i < w->n_batch; i++) {
+		const struct vref *b = &w->batch[i];
+
+		if (known(sh, b->addr))
+			continue;
+		if (b->label)
+			w->rep.dangling_labels++;
+		else
+			w->rep.dangling_edges++;
+		if (vc->n_examples < PH_VALIDATE_EXAMPLES) {
+			vc->examples[vc->n_examples].source = b->source;
+			vc->examples[vc->n_examples].target = b->addr;
+			vc->examples[vc->n_examples].what = b->label ? "edge label" : "edge target";
+			vc->n_examples++;
+		}
+	}
+	w->n_batch = 0;
+}
+
+static void check_later(struct vworker *w, uint64_t addr, uint64_t source, bool label)
+{
+	if (w->n_batch == BATCH)
+		check_batch(w);
+	w->batch[w->n_batch].addr = addr;
+	w->batch[w->n_batch].source = source;
+	w->batch[w->n_batch].label = label;
+	w->n_batch++;
+}
+
+/* Add the pending object addresses; a duplicate is reported at its record. */
+static int add_pending(struct vworker *w, const struct ph_cursor *c)
+{
+	struct vshared *sh = w->sh;
+	int err = 0;
+
+	for (size_t i = 0; i < w->n_pending; i++)
+		ph_addrset_prefetch(&sh->addrs, w->pending[i].addr);
+	for (size_t i = 0; i < w->n_pending && !err; i++) {
+		bool fresh;
+
+		if (sh->concurrent)
+			err = ph_addrset_add_concurrent(&sh->addrs, w->pending[i].addr, &fresh);
+		else
+			err = ph_addrset_add(&sh->addrs, w->pending[i].addr, &fresh);
+		if (!err && !fresh) {
+			struct ph_cursor at = *c;
+
+			at.record = w->pending[i].record;
+			err = ph_cursor_corrupt(&at, __LINE__, "object address 0x%llx appears twice",
+						(unsigned long long)w->pending[i].addr);
+		}
+	}
+	w->n_pending = 0;
+	return err;
+}
+
+static int pass1_chunk(struct vworker *w, struct ph_cursor *c)
+{
+	struct vshared *sh = w->sh;
+	uint64_t base = sh->chunk_base[c->chunk_index];
 	int err = 0;
 
 	switch (c->chunk.kind) {
@@ -93,7 +211,7 @@ static int pass1_chunk(struct vstate *v, struct ph_cursor *c)
 			struct ph_meta_rec m;
 
 			err = ph_read_meta(c, &m);
-			rep->meta++;
+			w->rep.meta++;
 		}
 		break;
 	case PH_FMT_KIND_STRINGS:
@@ -102,49 +220,48 @@ static int pass1_chunk(struct vstate *v, struct ph_cursor *c)
 			uint64_t len;
 
 			err = ph_read_string(c, &s, &len);
-			rep->strings++;
+			w->rep.strings++;
 		}
 		break;
 	case PH_FMT_KIND_TYPES:
 		while (!err && ph_cursor_more(c)) {
 			struct ph_type_rec t;
+			uint64_t id = base + c->record;
 
 			err = ph_read_type(c, &t);
+			if (!err && !sh->concurrent)
+				err = PH_ARRAY_RESERVE(sh->types, sh->type_cap, id + 1);
 			if (err)
 				break;
-			note_sref(v, c, t.module);
-			note_sref(v, c, t.qualname);
+			note_sref(w, c, t.module);
+			note_sref(w, c, t.qualname);
 			if (t.base)
-				note_type(v, c, t.base - 1);
-			err = PH_ARRAY_RESERVE(v->types, v->type_cap, rep->types + 1);
-			if (err)
-				break;
-			v->types[rep->types].base = t.base;
-			v->types[rep->types].addr = t.address;
-			rep->types++;
+				note_type(w, c, t.base - 1);
+			sh->types[id].base = t.base;
+			sh->types[id].addr = t.address;
+			w->rep.types++;
 		}
 		break;
 	case PH_FMT_KIND_OBJECTS:
 		while (!err && ph_cursor_more(c)) {
 			struct ph_object_rec o;
-			bool fresh;
+			uint64_t id = base + c->record;
 
 			err = ph_read_object(c, &o);
+			if (!err && !sh->concurrent)
+				err = PH_ARRAY_RESERVE(sh->obj_addr, sh->obj_cap, id + 1);
 			if (err)
 				break;
-			note_type(v, c, o.type);
-			err = PH_ARRAY_RESERVE(v->obj_addr, v->obj_cap, rep->objects + 1);
-			if (!err)
-				err = ph_addrmap_put(&v->addrs, o.address, rep->objects, &fresh, NULL);
-			if (err)
-				break;
-			if (!fresh) {
-				err = ph_cursor_corrupt(c, __LINE__, "object address 0x%llx appears twice",
-							(unsigned long long)o.address);
-				break;
-			}
-			v->obj_addr[rep->objects++] = o.address;
+			note_type(w, c, o.type);
+			if (w->n_pending == BATCH)
+				err = add_pending(w, c);
+			w->pending[w->n_pending].addr = o.address;
+			w->pending[w->n_pending++].record = c->record - 1;
+			sh->obj_addr[id] = o.address;
+			w->rep.objects++;
 		}
+		if (!err)
+			err = add_pending(w, c);
 		break;
 	default:
 		return 0;
@@ -152,34 +269,39 @@ static int pass1_chunk(struct vstate *v, struct ph_cursor *c)
 	return err ? err : ph_cursor_finish(c);
 }
 
-static int pass2_chunk(struct vstate *v, struct ph_cursor *c)
+static int pass2_chunk(struct vworker *w, struct ph_cursor *c)
 {
-	struct ph_validate_report *rep = v->rep;
+	struct vshared *sh = w->sh;
+	struct ph_validate_report *rep = &w->rep;
 	int err = 0;
 
 	switch (c->chunk.kind) {
-	case PH_FMT_KIND_EDGES:
+	case PH_FMT_KIND_EDGES: {
+		struct vchunk *vc = &sh->chunks[c->chunk_index];
+
+		w->cur = vc;
 		while (!err && ph_cursor_more(c)) {
 			uint64_t src, saddr, n;
 
 			err = ph_read_edges(c, &src, &saddr, &n);
 			if (err)
 				break;
-			if (src >= rep->objects)
+			if (src >= sh->n_objects)
 				return ph_cursor_corrupt(c, __LINE__, "edge source id %llu, but there are %llu objects",
 							 (unsigned long long)src,
-							 (unsigned long long)rep->objects);
-			if (v->have_src && src < v->last_src)
+							 (unsigned long long)sh->n_objects);
+			if (vc->last_src != UINT64_MAX && src < vc->last_src)
 				return ph_cursor_corrupt(c, __LINE__, "edge source id %llu after %llu: out of order",
 							 (unsigned long long)src,
-							 (unsigned long long)v->last_src);
-			if (v->obj_addr[src] != saddr)
+							 (unsigned long long)vc->last_src);
+			if (sh->obj_addr[src] != saddr)
 				return ph_cursor_corrupt(c, __LINE__,
 							 "edge source id %llu at address 0x%llx, but that object is at 0x%llx",
 							 (unsigned long long)src, (unsigned long long)saddr,
-							 (unsigned long long)v->obj_addr[src]);
-			v->last_src = src;
-			v->have_src = true;
+							 (unsigned long long)sh->obj_addr[src]);
+			if (vc->first_src == UINT64_MAX)
+				vc->first_src = src;
+			vc->last_src = src;
 			rep->edge_records++;
 			for (uint64_t i = 0; i < n && !err; i++) {
 				struct ph_edge_rec e;
@@ -191,17 +313,17 @@ static int pass2_chunk(struct vstate *v, struct ph_cursor *c)
 				if (e.kind == PH_FMT_LABEL_FIELD || e.kind == PH_FMT_LABEL_INTERNAL) {
 					if (e.label == 0)
 						return ph_cursor_corrupt(c, __LINE__, "edge label names no string");
-					note_sref(v, c, e.label);
+					note_sref(w, c, e.label);
 				}
-				if ((e.kind == PH_FMT_LABEL_ATTR || e.kind == PH_FMT_LABEL_KEY ||
-				     e.kind == PH_FMT_LABEL_ENTRY) &&
-				    !known(v, e.label))
-					dangling(v, &rep->dangling_labels, saddr, e.label, "edge label");
-				if (!known(v, e.target))
-					dangling(v, &rep->dangling_edges, saddr, e.target, "edge target");
+				if (e.kind == PH_FMT_LABEL_ATTR || e.kind == PH_FMT_LABEL_KEY ||
+				    e.kind == PH_FMT_LABEL_ENTRY)
+					check_later(w, e.label, saddr, true);
+				check_later(w, e.target, saddr, false);
 			}
 		}
+		check_batch(w);
 		break;
+	}
 	case PH_FMT_KIND_THREADS:
 		while (!err && ph_cursor_more(c)) {
 			struct ph_thread_rec t;
@@ -210,22 +332,22 @@ static int pass2_chunk(struct vstate *v, struct ph_cursor *c)
 			if (err)
 				break;
 			rep->threads++;
-			note_sref(v, c, t.name);
+			note_sref(w, c, t.name);
 			for (uint64_t i = 0; i < t.n_frames; i++) {
 				const struct ph_frame_rec *f = &t.frames[i];
 
 				rep->frames++;
-				note_sref(v, c, f->function);
-				note_sref(v, c, f->filename);
-				if (f->code && !known(v, f->code))
-					dangling(v, &rep->dangling_other, 0, f->code, "frame code");
-				if (f->frame && !known(v, f->frame))
-					dangling(v, &rep->dangling_other, 0, f->frame, "frame object");
+				note_sref(w, c, f->function);
+				note_sref(w, c, f->filename);
+				if (f->code && !known(sh, f->code))
+					dangling(w, &rep->dangling_other, 0, f->code, "frame code");
+				if (f->frame && !known(sh, f->frame))
+					dangling(w, &rep->dangling_other, 0, f->frame, "frame object");
 				for (uint64_t j = 0; j < f->n_locals; j++) {
 					rep->locals++;
-					note_sref(v, c, f->locals[j].name);
-					if (!known(v, f->locals[j].address))
-						dangling(v, &rep->dangling_other, 0, f->locals[j].address,
+					note_sref(w, c, f->locals[j].name);
+					if (!known(sh, f->locals[j].address))
+						dangling(w, &rep->dangling_other, 0, f->locals[j].address,
 							 "frame local");
 				}
 			}
@@ -239,9 +361,9 @@ static int pass2_chunk(struct vstate *v, struct ph_cursor *c)
 			if (err)
 				break;
 			rep->roots++;
-			note_sref(v, c, rr.label);
-			if (!known(v, rr.address))
-				dangling(v, &rep->dangling_other, 0, rr.address, "root");
+			note_sref(w, c, rr.label);
+			if (!known(sh, rr.address))
+				dangling(w, &rep->dangling_other, 0, rr.address, "root");
 		}
 		break;
 	default:
@@ -250,71 +372,101 @@ static int pass2_chunk(struct vstate *v, struct ph_cursor *c)
 	return err ? err : ph_cursor_finish(c);
 }
 
-static int run_pass(struct vstate *v, int pass, struct ph_cursor *c)
+static bool in_pass(uint32_t kind, int pass)
 {
-	struct ph_reader *r = v->r;
+	switch (kind) {
+	case PH_FMT_KIND_EDGES:
+	case PH_FMT_KIND_THREADS:
+	case PH_FMT_KIND_ROOTS:
+		return pass == 2;
+	default: /* unknown kinds are checksum-checked in pass 1 */
+		return pass == 1;
+	}
+}
 
-	for (size_t i = 0; i < r->n_chunks; i++) {
-		const struct ph_chunk_info *ci = &r->chunks[i];
-		bool mine;
+static void *worker_run(void *p)
+{
+	struct vworker *w = p;
+	struct vshared *sh = w->sh;
+	struct ph_reader *r = sh->r;
+
+	for (;;) {
+		size_t i = __atomic_fetch_add(&sh->next, 1, __ATOMIC_RELAXED);
+		const struct ph_chunk_info *ci;
 		const uint8_t *data;
 		size_t len;
 		int err;
 
-		switch (ci->kind) {
-		case PH_FMT_KIND_EDGES:
-		case PH_FMT_KIND_THREADS:
-		case PH_FMT_KIND_ROOTS:
-			mine = pass == 2;
+		if (i >= r->n_chunks || __atomic_load_n(&sh->stop, __ATOMIC_RELAXED))
 			break;
-		case PH_FMT_KIND_META:
-		case PH_FMT_KIND_STRINGS:
-		case PH_FMT_KIND_TYPES:
-		case PH_FMT_KIND_OBJECTS:
-			mine = pass == 1;
-			break;
-		default:
-			if (pass == 1 && (ci->kind & PH_FMT_KIND_MUST_UNDERSTAND)) {
-				char kb[24];
-
-				return ph_error(PH_EVERSION,
-						"%s: chunk %zu has %s, which this pyheap does not know but must understand: it needs a newer pyheap",
-						r->name, i, ph_chunk_kind_name(ci->kind, kb));
-			}
-			if (pass == 1)
-				v->rep->unknown_chunks++;
-			mine = pass == 1; /* still checksum-check it */
-		}
-		if (!mine)
+		ci = &r->chunks[i];
+		if (!in_pass(ci->kind, sh->pass))
 			continue;
-		err = ph_reader_load(r, i, &data, &len);
-		if (err)
-			return err;
-		ph_cursor_init(c, ci, i, data, len);
-		err = pass == 1 ? pass1_chunk(v, c) : pass2_chunk(v, c);
-		if (err)
-			return err;
-		if (v->progress)
-			v->progress(v->ctx, ++v->done, r->n_chunks);
+		err = ph_reader_load_buf(r, i, &w->buf, &data, &len);
+		if (!err) {
+			ph_cursor_init(&w->c, ci, i, data, len);
+			err = sh->pass == 1 ? pass1_chunk(w, &w->c) : pass2_chunk(w, &w->c);
+		}
+		if (err) {
+			w->err = err;
+			w->err_chunk = i;
+			snprintf(w->err_msg, sizeof(w->err_msg), "%s", ph_error_detail());
+			__atomic_store_n(&sh->stop, 1, __ATOMIC_RELAXED);
+			break;
+		}
+		__atomic_add_fetch(&sh->done, 1, __ATOMIC_RELAXED);
+		if (w->reporter && sh->progress)
+			sh->progress(sh->ctx, __atomic_load_n(&sh->done, __ATOMIC_RELAXED),
+				     r->n_chunks);
 	}
-	return 0;
+	return NULL;
+}
+
+/* Run one pass on n workers (worker 0 on the calling thread). */
+static int run_pass(struct vshared *sh, struct vworker *ws, int n, int pass)
+{
+	int err = 0, started = 1;
+	size_t err_chunk = SIZE_MAX;
+
+	sh->pass = pass;
+	sh->next = 0;
+	for (int k = 1; k < n; k++) {
+		if (pthread_create(&ws[k].thread, NULL, worker_run, &ws[k]) != 0)
+			break;
+		started++;
+	}
+	ws[0].reporter = true;
+	worker_run(&ws[0]);
+	for (int k = 1; k < started; k++)
+		pthread_join(ws[k].thread, NULL);
+	for (int k = 0; k < n; k++) { /* report the failure found at the earliest chunk */
+		if (ws[k].err && ws[k].err_chunk < err_chunk) {
+			err = ws[k].err;
+			err_chunk = ws[k].err_chunk;
+			ph_error(err, "%s", ws[k].err_msg);
+		}
+		ws[k].err = 0;
+	}
+	return err;
 }
 
 /* The base chain of every type ends (no cycles) and every base is a type. */
-static int check_types(struct vstate *v)
+static int check_types(struct vshared *sh, const struct vworker *max_type,
+		       const struct vworker *max_sref, struct ph_validate_report *rep)
 {
-	uint64_t n = v->rep->types;
+	uint64_t n = sh->n_types;
 	uint8_t *color;
 	int err = 0;
 
-	if (v->max_type > n)
+	if (max_type->max_type > n)
 		return ph_error(PH_ECORRUPT, "%s: %s refers to type id %llu, but there are %llu types",
-				v->r->name, v->max_type_where, (unsigned long long)(v->max_type - 1),
-				(unsigned long long)n);
-	if (v->max_sref > v->rep->strings)
+				sh->r->name, max_type->max_type_where,
+				(unsigned long long)(max_type->max_type - 1), (unsigned long long)n);
+	if (max_sref->max_sref > sh->n_strings)
 		return ph_error(PH_ECORRUPT, "%s: %s refers to string %llu, but there are %llu strings",
-				v->r->name, v->max_sref_where, (unsigned long long)(v->max_sref - 1),
-				(unsigned long long)v->rep->strings);
+				sh->r->name, max_sref->max_sref_where,
+				(unsigned long long)(max_sref->max_sref - 1),
+				(unsigned long long)sh->n_strings);
 	color = calloc(n ? n : 1, 1); /* 0 new, 1 on the current chain, 2 done */
 	if (!color)
 		return ph_error(PH_ENOMEM, "cannot allocate %llu bytes", (unsigned long long)n);
@@ -323,57 +475,233 @@ static int check_types(struct vstate *v)
 
 		while (color[t] == 0) {
 			color[t] = 1;
-			if (!v->types[t].base)
+			if (!sh->types[t].base)
 				break;
-			t = v->types[t].base - 1;
+			t = sh->types[t].base - 1;
 			if (color[t] == 1) {
 				err = ph_error(PH_ECORRUPT,
 					       "%s: the base chain of type %llu loops back to type %llu",
-					       v->r->name, (unsigned long long)i, (unsigned long long)t);
+					       sh->r->name, (unsigned long long)i, (unsigned long long)t);
 				break;
 			}
 		}
 		for (t = i; color[t] == 1;) {
 			color[t] = 2;
-			if (!v->types[t].base)
+			if (!sh->types[t].base)
 				break;
-			t = v->types[t].base - 1;
+			t = sh->types[t].base - 1;
 		}
 	}
-	for (uint64_t i = 0; i < n && !err; i++)
-		if (!known(v, v->types[i].addr))
-			dangling(v, &v->rep->dangling_other, 0, v->types[i].addr, "type object");
+	for (uint64_t i = 0; i < n && !err; i++) {
+		if (known(sh, sh->types[i].addr))
+			continue;
+		rep->dangling_other++;
+		if (rep->n_examples < PH_VALIDATE_EXAMPLES) {
+			rep->examples[rep->n_examples].source = 0;
+			rep->examples[rep->n_examples].target = sh->types[i].addr;
+			rep->examples[rep->n_examples].what = "type object";
+			rep->n_examples++;
+		}
+	}
 	free(color);
 	return err;
+}
+
+static void add_report(struct ph_validate_report *to, const struct ph_validate_report *from)
+{
+	to->meta += from->meta;
+	to->strings += from->strings;
+	to->types += from->types;
+	to->objects += from->objects;
+	to->edge_records += from->edge_records;
+	to->edges += from->edges;
+	to->threads += from->threads;
+	to->frames += from->frames;
+	to->locals += from->locals;
+	to->roots += from->roots;
+	to->dangling_edges += from->dangling_edges;
+	to->dangling_labels += from->dangling_labels;
+	to->dangling_other += from->dangling_other;
+	for (int i = 0; i < from->n_examples && to->n_examples < PH_VALIDATE_EXAMPLES; i++)
+		to->examples[to->n_examples++] = from->examples[i];
+}
+
+/* Section positions of every chunk, from the TOC; and the layout checks that need them. */
+static int plan(struct vshared *sh, struct ph_validate_report *rep)
+{
+	struct ph_reader *r = sh->r;
+	uint64_t next_obj = 0, next_type = 0, next_str = 0;
+
+	sh->chunk_base = calloc(r->n_chunks ? r->n_chunks : 1, sizeof(*sh->chunk_base));
+	sh->chunks = calloc(r->n_chunks ? r->n_chunks : 1, sizeof(*sh->chunks));
+	if (!sh->chunk_base || !sh->chunks)
+		return ph_error(PH_ENOMEM, "cannot allocate the chunk plan");
+	for (size_t i = 0; i < r->n_chunks; i++) {
+		const struct ph_chunk_info *ci = &r->chunks[i];
+
+		rep->stored_bytes += ci->stored_len;
+		rep->raw_bytes += ci->raw_len;
+		sh->chunks[i].first_src = sh->chunks[i].last_src = UINT64_MAX;
+		switch (ci->kind) {
+		case PH_FMT_KIND_OBJECTS:
+			sh->chunk_base[i] = next_obj;
+			next_obj += ci->count;
+			break;
+		case PH_FMT_KIND_TYPES:
+			sh->chunk_base[i] = next_type;
+			next_type += ci->count;
+			break;
+		case PH_FMT_KIND_STRINGS:
+			next_str += ci->count;
+			break;
+		case PH_FMT_KIND_META:
+		case PH_FMT_KIND_EDGES:
+		case PH_FMT_KIND_THREADS:
+		case PH_FMT_KIND_ROOTS:
+			break;
+		default:
+			if (ci->kind & PH_FMT_KIND_MUST_UNDERSTAND) {
+				char kb[24];
+
+				return ph_error(PH_EVERSION,
+						"%s: chunk %zu has %s, which this pyheap does not know but must understand: it needs a newer pyheap",
+						r->name, i, ph_chunk_kind_name(ci->kind, kb));
+			}
+			rep->unknown_chunks++;
+		}
+	}
+	/* counts come from chunk headers whose count <= raw length <= 64 MiB each */
+	sh->n_objects = next_obj;
+	sh->n_types = next_type;
+	sh->n_strings = next_str;
+	/*
+	 * Size the tables up front (and let several threads fill them) only when
+	 * the counts are plausible for the file: a record takes at least a byte
+	 * of it. Otherwise the tables grow as records really arrive, on one
+	 * thread, so that a lying TOC cannot make us allocate anything.
+	 */
+	if (next_obj <= r->file_size && next_obj <= PRESIZE_MAX && next_type <= r->file_size) {
+		int err;
+
+		sh->obj_cap = next_obj ? next_obj : 1;
+		sh->type_cap = next_type ? next_type : 1;
+		sh->obj_addr = malloc(sh->obj_cap * sizeof(uint64_t));
+		sh->types = malloc(sh->type_cap * sizeof(*sh->types));
+		if (!sh->obj_addr || !sh->types)
+			return ph_error(PH_ENOMEM, "%s: cannot allocate tables for %llu objects",
+					r->name, (unsigned long long)next_obj);
+		err = ph_addrset_reserve(&sh->addrs, next_obj);
+		if (err)
+			return err;
+		sh->concurrent = true;
+	}
+	return 0;
+}
+
+static int workers_for(const struct ph_reader *r, bool concurrent)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	int n = cpus > 1 ? (int)cpus : 1;
+
+	if (n > MAX_WORKERS)
+		n = MAX_WORKERS;
+	if (!concurrent || r->n_chunks < 4)
+		n = 1;
+	return n;
 }
 
 int ph_validate(struct ph_reader *r, struct ph_validate_report *rep,
 		void (*progress)(void *ctx, uint64_t done, uint64_t total), void *ctx)
 {
-	struct vstate v;
-	struct ph_cursor c;
-	int err;
+	struct vshared sh;
+	struct vworker *ws;
+	int n, err;
 
 	memset(rep, 0, sizeof(*rep));
-	memset(&v, 0, sizeof(v));
-	memset(&c, 0, sizeof(c));
-	v.r = r;
-	v.rep = rep;
-	v.progress = progress;
-	v.ctx = ctx;
+	memset(&sh, 0, sizeof(sh));
+	sh.r = r;
+	sh.progress = progress;
+	sh.ctx = ctx;
 	rep->chunks = r->n_chunks;
-	for (size_t i = 0; i < r->n_chunks; i++) {
-		rep->stored_bytes += r->chunks[i].stored_len;
-		rep->raw_bytes += r->chunks[i].raw_len;
+	ws = calloc(MAX_WORKERS, sizeof(*ws));
+	if (!ws)
+		return ph_error(PH_ENOMEM, "cannot allocate validation workers");
+	err = plan(&sh, rep);
+	n = workers_for(r, sh.concurrent);
+	for (int k = 0; k < MAX_WORKERS; k++)
+		ws[k].sh = &sh;
+	if (!err)
+		err = run_pass(&sh, ws, n, 1);
+	if (!err) {
+		const struct vworker *mt = &ws[0], *ms = &ws[0];
+
+		for (int k = 1; k < n; k++) {
+			if (ws[k].max_type > mt->max_type)
+				mt = &ws[k];
+			if (ws[k].max_sref > ms->max_sref)
+				ms = &ws[k];
+		}
+		for (int k = 0; k < n; k++) {
+			add_report(rep, &ws[k].rep);
+			memset(&ws[k].rep, 0, sizeof(ws[k].rep));
+		}
+		err = check_types(&sh, mt, ms, rep);
+		/* pass 2 resets the maxima it needs: strings are still checked against n_strings */
+		for (int k = 0; k < n; k++)
+			ws[k].max_type = 0;
 	}
-	err = run_pass(&v, 1, &c);
 	if (!err)
-		err = check_types(&v);
-	if (!err)
-		err = run_pass(&v, 2, &c);
-	ph_cursor_release(&c);
-	ph_addrmap_release(&v.addrs);
-	free(v.obj_addr);
-	free(v.types);
+		err = run_pass(&sh, ws, n, 2);
+	if (!err) {
+		const struct vworker *ms = &ws[0];
+		uint64_t last = 0;
+		bool have = false;
+
+		for (int k = 0; k < n; k++) {
+			if (ws[k].max_sref > ms->max_sref)
+				ms = &ws[k];
+			add_report(rep, &ws[k].rep);
+		}
+		if (ms->max_sref > sh.n_strings)
+			err = ph_error(PH_ECORRUPT, "%s: %s refers to string %llu, but there are %llu strings",
+				       r->name, ms->max_sref_where,
+				       (unsigned long long)(ms->max_sref - 1),
+				       (unsigned long long)sh.n_strings);
+		/* EDGES chunks in file order: sources never decrease; examples merged in order */
+		for (size_t i = 0; !err && i < r->n_chunks; i++) {
+			const struct vchunk *vc = &sh.chunks[i];
+
+			if (r->chunks[i].kind != PH_FMT_KIND_EDGES || vc->first_src == UINT64_MAX)
+				continue;
+			if (have && vc->first_src < last) {
+				char kb[24];
+
+				err = ph_error(PH_ECORRUPT,
+					       "%s: chunk %zu (%s at offset %llu): edge source id %llu after %llu: out of order",
+					       r->name, i, ph_chunk_kind_name(r->chunks[i].kind, kb),
+					       (unsigned long long)r->chunks[i].offset,
+					       (unsigned long long)vc->first_src, (unsigned long long)last);
+				break;
+			}
+			last = vc->last_src;
+			have = true;
+			for (int e = 0; e < vc->n_examples && rep->n_examples < PH_VALIDATE_EXAMPLES; e++) {
+				rep->examples[rep->n_examples].source = vc->examples[e].source;
+				rep->examples[rep->n_examples].target = vc->examples[e].target;
+				rep->examples[rep->n_examples].what = vc->examples[e].what;
+				rep->n_examples++;
+			}
+		}
+	}
+	for (int k = 0; k < MAX_WORKERS; k++) {
+		ph_chunk_buf_release(&ws[k].buf);
+		ph_cursor_release(&ws[k].c);
+	}
+	free(ws);
+	ph_addrset_release(&sh.addrs);
+	free(sh.obj_addr);
+	free(sh.types);
+	free(sh.chunk_base);
+	free(sh.chunks);
 	return err;
 }

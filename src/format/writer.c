@@ -146,7 +146,8 @@ static int put_payload(struct ph_writer *w, uint32_t kind, const uint8_t *raw, s
 	err = c->compress(c->ctx, raw, len, w->scratch.data, w->scratch.cap, &out);
 	if (err)
 		goto fail;
-	if (out >= len) /* incompressible: store raw */
+	/* incompressible, or so compressible that readers would refuse it: store raw */
+	if (out >= len || len > PH_FMT_RAW_FOR_STORED(out))
 		return write_chunk(w, kind, PH_FMT_ENC_RAW, raw, len, len, count);
 	return write_chunk(w, kind, c->encoding, w->scratch.data, out, len, count);
 fail:

@@ -61,3 +61,17 @@ def test_empty_file(pyheap, tmp_path):
     p.write_bytes(b"")
     r = run(pyheap, "validate", str(p))
     assert r.returncode == 3 and "empty" in r.stderr
+
+
+def test_committed_man_page_is_current(pyheap):
+    """docs/pyheap.1 is generated from the built-in help: regenerate with `make man`."""
+    import os
+    here = os.path.dirname(__file__)
+    with open(os.path.join(here, "..", "..", "docs", "pyheap.1")) as f:
+        committed = f.read()
+    assert committed == run(pyheap, "help", "--man").stdout, "docs/pyheap.1 is stale: run make man"
+
+
+def test_version(pyheap):
+    r = run(pyheap, "--version")
+    assert r.returncode == 0 and r.stdout.startswith("pyheap ")
