@@ -161,9 +161,10 @@ static void repr_float(struct out *o, double f)
 	} else {
 		int decimals = p - 1 - exp;
 
-		snprintf(buf, sizeof(buf), "%.*f", decimals > 0 ? decimals : 0, f);
-		if (!strchr(buf, '.'))
-			strcat(buf, ".0");
+		int n = snprintf(buf, sizeof(buf) - 2, "%.*f", decimals > 0 ? decimals : 0, f);
+
+		if (!strchr(buf, '.') && n > 0 && (size_t)n < sizeof(buf) - 2)
+			memcpy(buf + n, ".0", 3);
 	}
 	puts_(o, buf);
 }

@@ -607,7 +607,7 @@ static inline int tb_write(struct tb *b, char *path)
 
 	if (err)
 		return err;
-	strcpy(path, "/tmp/pyheap-analyze-XXXXXX");
+	snprintf(path, 64, "/tmp/pyheap-analyze-XXXXXX");
 	fd = mkstemp(path);
 	if (fd < 0)
 		abort();
