@@ -4,16 +4,19 @@
 # sizes on synthetic dumps of 1M and 10M objects; prints time and peak RSS.
 #
 #   bench/analyze.sh [N ...]        (default: 1000000 10000000)
+#   GEN=gen bench/analyze.sh ...    use bench/analyze_gen.c instead of test-tool synth
 #
-# Dumps come from `build/test-tool synth` when it exists, otherwise from
-# bench/analyze_gen.c; they are cached in build/bench/ by generator and size.
+# Dumps come from `build/test-tool synth` (GEN=synth, the default) or from
+# bench/analyze_gen.c (GEN=gen: deeper nesting, more dicts, a frame holding
+# big structures); they are cached in build/bench/ by generator and size.
 # Record the figures in bench/RESULTS.md with the machine and commit.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 out=$BUILD/bench
 mkdir -p "$out"
-make --no-print-directory -s pyheap "$BUILD/libpyheap.a" >/dev/null
+make --no-print-directory -s "$BUILD/libpyheap.a" "$BUILD/test-tool" >/dev/null
+GEN=${GEN:-synth}
 CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -g -Isrc"
 LIBS="$BUILD/libpyheap.a -lzstd -lm -lpthread"
 for t in analyze_gen analyze_bench; do
@@ -26,10 +29,10 @@ sizes=("$@")
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 echo "commit:  $(git rev-parse --short HEAD)$(git diff --quiet || echo ' (dirty)')"
 for n in "${sizes[@]}"; do
-	if [ -x "$BUILD/test-tool" ] && "$BUILD/test-tool" synth --help >/dev/null 2>&1; then
-		gen=synth
+	if [ "$GEN" = synth ]; then
+		gen="test-tool synth"
 		f=$out/synth-$n.pyheap
-		[ -f "$f" ] || "$BUILD/test-tool" synth --objects "$n" -o "$f"
+		[ -f "$f" ] || "$BUILD/test-tool" synth -q --objects "$n" -o "$f"
 	else
 		gen=analyze_gen
 		f=$out/gen-$n.pyheap

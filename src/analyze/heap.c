@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common/error.h"
 #include "common/hash.h"
@@ -37,10 +38,18 @@ struct idslot {
 };
 
 struct idmap {
-	struct idslot *slots;
+	struct idslot *slots; /* mmap'ed (zero-filled), bytes long */
+	size_t bytes;
 	size_t mask;
 	size_t count;
 };
+
+static void idmap_release(struct idmap *m)
+{
+	if (m->slots)
+		munmap(m->slots, m->bytes);
+	m->slots = NULL;
+}
 
 static int idmap_init(struct idmap *m, size_t n)
 {
@@ -51,9 +60,14 @@ static int idmap_init(struct idmap *m, size_t n)
 			return ph_error(PH_ENOMEM, "an address index for %zu objects is too large", n);
 		cap *= 2;
 	}
-	m->slots = calloc(cap, sizeof(*m->slots));
-	if (!m->slots)
+	m->bytes = cap * sizeof(*m->slots);
+	m->slots = mmap(NULL, m->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (m->slots == MAP_FAILED) {
+		m->slots = NULL;
 		return ph_error(PH_ENOMEM, "cannot allocate an address index of %zu slots", cap);
+	}
+	/* random probes over hundreds of MiB: huge pages save most TLB misses */
+	madvise(m->slots, m->bytes, MADV_HUGEPAGE);
 	m->mask = cap - 1;
 	m->count = 0;
 	return 0;
@@ -79,13 +93,13 @@ static int idmap_grow(struct idmap *m)
 		bigger.slots[j] = *s;
 	}
 	bigger.count = m->count;
-	free(m->slots);
+	idmap_release(m);
 	*m = bigger;
 	return 0;
 }
 
-/* Insert addr -> id; *dup is set when addr was already there. */
-static int idmap_put(struct idmap *m, uint64_t addr, uint32_t id, bool *dup)
+/* Insert addr -> id; *dup receives the id already there, or PH_NO_ID. */
+static int idmap_put(struct idmap *m, uint64_t addr, uint32_t id, uint32_t *dup)
 {
 	uint32_t lo = (uint32_t)addr, hi = (uint32_t)(addr >> 32);
 	size_t i;
@@ -105,16 +119,25 @@ static int idmap_put(struct idmap *m, uint64_t addr, uint32_t id, bool *dup)
 			s->hi = hi;
 			s->id = id;
 			m->count++;
-			*dup = false;
+			*dup = PH_NO_ID;
 			return 0;
 		}
 		if (s->lo == lo && s->hi == hi) {
-			*dup = true;
+			*dup = s->id;
 			return 0;
 		}
 		i = (i + 1) & m->mask;
 	}
 }
+
+/* Hint that addr will be looked up or inserted soon. */
+static inline void idmap_prefetch(const struct idmap *m, uint64_t addr)
+{
+	__builtin_prefetch(&m->slots[ph_mix64(addr) & m->mask]);
+}
+
+/* How many lookups ahead to prefetch: enough misses in flight to hide memory latency. */
+#define PREFETCH_AHEAD 16
 
 static inline uint32_t idmap_get(const struct idmap *m, uint64_t addr)
 {
@@ -136,6 +159,16 @@ static inline uint32_t idmap_get(const struct idmap *m, uint64_t addr)
 
 /* ---- load state ---- */
 
+/* An edge as read, waiting for its addresses to be resolved in a batch. */
+struct pend {
+	uint64_t target, label;
+	uint32_t src;
+	uint8_t kind; /* PH_FMT_LABEL_* */
+	uint8_t weak; /* PH_EDGE_WEAK or 0 */
+};
+
+#define PEND_MAX 4096
+
 struct loader {
 	struct ph_heap *h;
 	struct ph_reader *r;
@@ -148,6 +181,8 @@ struct loader {
 	uint64_t last_src;
 	bool have_src;
 	uint32_t next_off; /* first object whose out_off is not yet set */
+	struct pend *pend; /* edges read but not yet resolved (PEND_MAX) */
+	size_t n_pend;
 	ph_progress_fn *progress;
 	void *ctx;
 	uint64_t done, total;
@@ -326,7 +361,6 @@ static int take_object(struct loader *l, const struct ph_cursor *c, const struct
 {
 	struct ph_heap *h = l->h;
 	uint32_t id = h->n_objects;
-	bool dup;
 	int err;
 
 	if (id >= PH_HEAP_MAX_OBJECTS)
@@ -334,12 +368,6 @@ static int take_object(struct loader *l, const struct ph_cursor *c, const struct
 				h->path, PH_HEAP_MAX_OBJECTS);
 	if (id >= l->cap_objects) /* the reader checked each chunk's count against the TOC */
 		return ph_cursor_corrupt(c, __LINE__, "more objects than the table of contents lists");
-	err = idmap_put(&l->map, o->address, id, &dup);
-	if (err)
-		return err;
-	if (dup)
-		return ph_cursor_corrupt(c, __LINE__, "object address 0x%llx appears twice",
-					 (unsigned long long)o->address);
 	note_type(l, c, o->type);
 	h->addr[id] = o->address;
 	h->type[id] = (uint32_t)(o->type < UINT32_MAX ? o->type : UINT32_MAX);
@@ -355,6 +383,27 @@ static int take_object(struct loader *l, const struct ph_cursor *c, const struct
 			return err;
 	}
 	h->n_objects = id + 1;
+	return 0;
+}
+
+/* Add objects first..end-1 (one chunk's) to the address index, prefetching ahead. */
+static int index_objects(struct loader *l, const struct ph_cursor *c, uint32_t first, uint32_t end)
+{
+	const uint64_t *addr = l->h->addr;
+
+	for (uint32_t id = first; id < end; id++) {
+		uint32_t dup;
+		int err;
+
+		if (id + PREFETCH_AHEAD < end)
+			idmap_prefetch(&l->map, addr[id + PREFETCH_AHEAD]);
+		if ((err = idmap_put(&l->map, addr[id], id, &dup)))
+			return err;
+		if (dup != PH_NO_ID)
+			return ph_cursor_corrupt(c, __LINE__,
+						 "object address 0x%llx appears twice (objects %u and %u)",
+						 (unsigned long long)addr[id], dup, id);
+	}
 	return 0;
 }
 
@@ -422,7 +471,9 @@ static int pass1_chunk(struct loader *l, struct ph_cursor *c)
 			ht->flags = t.flags;
 		}
 		break;
-	case PH_FMT_KIND_OBJECTS:
+	case PH_FMT_KIND_OBJECTS: {
+		uint32_t first = h->n_objects;
+
 		while (!err && ph_cursor_more(c)) {
 			struct ph_object_rec o;
 
@@ -430,7 +481,10 @@ static int pass1_chunk(struct loader *l, struct ph_cursor *c)
 			if (!err)
 				err = take_object(l, c, &o);
 		}
+		if (!err)
+			err = index_objects(l, c, first, h->n_objects);
 		break;
+	}
 	default:
 		return 0;
 	}
@@ -483,6 +537,84 @@ static inline void push_edge(struct ph_heap *h, uint32_t target, uint8_t kind, u
 	h->out_val[e] = val;
 }
 
+/* Resolve the pending edges (in file order) into the CSR, prefetching their slots ahead. */
+static int flush_edges(struct loader *l)
+{
+	struct ph_heap *h = l->h;
+	size_t n = l->n_pend;
+	int err;
+
+	if (!n)
+		return 0;
+	if ((err = reserve_edges(h, h->n_edges + 2 * n)))
+		return err;
+	for (size_t i = 0; i < n; i++) {
+		const struct pend *p = &l->pend[i];
+		uint32_t t, lab = 0;
+		bool wide = false;
+		uint64_t wide_val = 0;
+
+		if (i + PREFETCH_AHEAD < n) {
+			const struct pend *q = &l->pend[i + PREFETCH_AHEAD];
+
+			idmap_prefetch(&l->map, q->target);
+			if (q->kind == PH_FMT_LABEL_ATTR || q->kind == PH_FMT_LABEL_KEY ||
+			    q->kind == PH_FMT_LABEL_ENTRY)
+				idmap_prefetch(&l->map, q->label);
+		}
+		for (; l->next_off <= p->src; l->next_off++)
+			h->out_off[l->next_off] = (uint32_t)h->n_edges;
+		switch (p->kind) {
+		case PH_FMT_LABEL_INDEX:
+			if (p->label < PH_VAL_WIDE)
+				lab = (uint32_t)p->label;
+			else
+				wide = true, wide_val = p->label;
+			break;
+		case PH_FMT_LABEL_FIELD:
+		case PH_FMT_LABEL_INTERNAL:
+			lab = (uint32_t)p->label; /* checked when read */
+			break;
+		case PH_FMT_LABEL_ATTR:
+		case PH_FMT_LABEL_KEY:
+		case PH_FMT_LABEL_ENTRY:
+			lab = idmap_get(&l->map, p->label);
+			if (lab == PH_NO_ID) {
+				h->dangling_labels++;
+				wide = true;
+				wide_val = p->label;
+				lab = PH_VAL_WIDE;
+			}
+			break;
+		default:
+			break;
+		}
+		if (p->kind == PH_FMT_LABEL_ENTRY && !wide) {
+			/* the dict holds the key too */
+			push_edge(h, lab, PH_LABEL_KEYREF | p->weak, 0);
+			if (p->weak)
+				h->n_weak++;
+		}
+		t = idmap_get(&l->map, p->target);
+		if (t == PH_NO_ID) {
+			h->dangling_edges++;
+			continue;
+		}
+		if (wide) {
+			if ((err = add_wide(h, h->n_edges, wide_val)))
+				return err;
+			lab = PH_VAL_WIDE;
+		}
+		push_edge(h, t, (uint8_t)((p->kind == PH_FMT_LABEL_ENTRY ? PH_LABEL_KEY : p->kind) | p->weak),
+			  lab);
+		if (p->weak)
+			h->n_weak++;
+	}
+	l->n_pend = 0;
+	return 0;
+}
+
+/* One EDGES record: checked, and its edges queued for flush_edges(). */
 static int take_edges(struct loader *l, struct ph_cursor *c)
 {
 	struct ph_heap *h = l->h;
@@ -505,70 +637,26 @@ static int take_edges(struct loader *l, struct ph_cursor *c)
 	l->last_src = src;
 	l->have_src = true;
 	h->edge_records++;
-	for (; l->next_off <= src; l->next_off++)
-		h->out_off[l->next_off] = (uint32_t)h->n_edges;
-	/* n is bounded by the bytes left in the chunk (the reader checks it) */
-	if ((err = reserve_edges(h, h->n_edges + 2 * n)))
-		return err;
 	for (uint64_t i = 0; i < n; i++) {
 		struct ph_edge_rec e;
-		uint32_t t, lab = 0;
-		uint8_t weak;
-		bool wide = false;
-		uint64_t wide_val = 0;
+		struct pend *p;
 
 		if ((err = ph_read_edge(c, &e)))
 			return err;
-		weak = e.flags & PH_FMT_EDGE_WEAK ? PH_EDGE_WEAK : 0;
-		switch (e.kind) {
-		case PH_FMT_LABEL_INDEX:
-			if (e.label < PH_VAL_WIDE)
-				lab = (uint32_t)e.label;
-			else
-				wide = true, wide_val = e.label;
-			break;
-		case PH_FMT_LABEL_FIELD:
-		case PH_FMT_LABEL_INTERNAL:
+		if (e.kind == PH_FMT_LABEL_FIELD || e.kind == PH_FMT_LABEL_INTERNAL) {
 			if (e.label == 0)
 				return ph_cursor_corrupt(c, __LINE__, "edge label names no string");
 			if ((err = check_sref(l, c, e.label, "edge label")))
 				return err;
-			lab = (uint32_t)e.label;
-			break;
-		case PH_FMT_LABEL_ATTR:
-		case PH_FMT_LABEL_KEY:
-		case PH_FMT_LABEL_ENTRY:
-			lab = idmap_get(&l->map, e.label);
-			if (lab == PH_NO_ID) {
-				h->dangling_labels++;
-				wide = true;
-				wide_val = e.label;
-				lab = PH_VAL_WIDE;
-			}
-			break;
-		default:
-			break;
 		}
-		if (e.kind == PH_FMT_LABEL_ENTRY && !wide) {
-			/* the dict holds the key too */
-			push_edge(h, lab, PH_LABEL_KEYREF | weak, 0);
-			if (weak)
-				h->n_weak++;
-		}
-		t = idmap_get(&l->map, e.target);
-		if (t == PH_NO_ID) {
-			h->dangling_edges++;
-			continue;
-		}
-		if (wide) {
-			if ((err = add_wide(h, h->n_edges, wide_val)))
-				return err;
-			lab = PH_VAL_WIDE;
-		}
-		push_edge(h, t, (uint8_t)((e.kind == PH_FMT_LABEL_ENTRY ? PH_LABEL_KEY : e.kind) | weak),
-			  lab);
-		if (weak)
-			h->n_weak++;
+		if (l->n_pend == PEND_MAX && (err = flush_edges(l)))
+			return err;
+		p = &l->pend[l->n_pend++];
+		p->target = e.target;
+		p->label = e.label;
+		p->src = (uint32_t)src;
+		p->kind = e.kind;
+		p->weak = e.flags & PH_FMT_EDGE_WEAK ? PH_EDGE_WEAK : 0;
 	}
 	return 0;
 }
@@ -642,6 +730,8 @@ static int pass2_chunk(struct loader *l, struct ph_cursor *c)
 	case PH_FMT_KIND_EDGES:
 		while (!err && ph_cursor_more(c))
 			err = take_edges(l, c);
+		if (!err)
+			err = flush_edges(l);
 		break;
 	case PH_FMT_KIND_THREADS:
 		while (!err && ph_cursor_more(c)) {
@@ -894,7 +984,8 @@ int ph_heap_load(struct ph_heap **out, const char *path, ph_progress_fn *progres
 	if (err)
 		goto out_free_map;
 	h->out_off = malloc(((size_t)h->n_objects + 1) * sizeof(*h->out_off));
-	if (!h->out_off) {
+	l.pend = malloc(PEND_MAX * sizeof(*l.pend));
+	if (!h->out_off || !l.pend) {
 		err = ph_error(PH_ENOMEM, "cannot allocate the edge index");
 		goto out_free_map;
 	}
@@ -904,7 +995,8 @@ int ph_heap_load(struct ph_heap **out, const char *path, ph_progress_fn *progres
 	for (; l.next_off <= h->n_objects; l.next_off++)
 		h->out_off[l.next_off] = (uint32_t)h->n_edges;
 out_free_map:
-	free(l.map.slots);
+	free(l.pend);
+	idmap_release(&l.map);
 out_free_reader:
 	ph_cursor_release(&c);
 	ph_reader_free(l.r);
