@@ -347,6 +347,11 @@ static int diff_paths(struct ph_diff *d, struct ph_analysis *ao, struct ph_analy
 			if (i != j && gj >= gi - gi / 10 && is_ancestor(&bfs, c[i].node_new, c[j].node_new))
 				c[i].drop = true;
 		}
+	/* what is new below a path that is listed is part of that path's growth */
+	for (size_t j = 0; j < nc; j++)
+		for (size_t i = 0; i < nc && c[j].node_old == PH_NO_ID && !c[j].drop; i++)
+			if (i != j && !c[i].drop && is_ancestor(&bfs, c[i].node_new, c[j].node_new))
+				c[j].drop = true;
 	qsort(c, nc, sizeof(*c), cand_cmp);
 	for (size_t i = 0; i < nc && !err; i++) {
 		struct ph_diff_path *p = &d->paths[d->n_paths];

@@ -17,7 +17,8 @@
  * at the path before: it is new). Of two growing paths one of which extends
  * the other, the shorter is dropped when the longer accounts for at least
  * 90% of its growth, so that the rows name where the growth is, not every
- * container above it. Paths from objects held from outside the dump or
+ * container above it; and a path that is new below a listed path is part of
+ * that path's growth, not a row of its own. Paths from objects held from outside the dump or
  * from static objects have no stable name and are left out.
  *
  * Ownership: ph_diff_release() frees the rows and their strings.

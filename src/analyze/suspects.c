@@ -141,9 +141,9 @@ static struct ph_suspect *new_suspect(struct ctx *c, int *err)
 	return s;
 }
 
-static void accumulation_text(struct ph_buf *b, const struct ph_suspect *s,
-			      const struct ph_analysis *a)
+static void accumulation_text(struct ph_buf *b, const struct ctx *c, const struct ph_suspect *s)
 {
+	const struct ph_analysis *a = c->a;
 	char hb[32];
 	uint64_t acc_ret = a->r.size[s->acc];
 
@@ -162,17 +162,25 @@ static void accumulation_text(struct ph_buf *b, const struct ph_suspect *s,
 			      pct(acc_ret, s->retained), ph_node_kind(&a->g, s->acc),
 			      s->acc_path ? s->acc_path : "?");
 	}
-	if (s->acc_children == 1 && s->acc_child_kind)
-		ph_buf_printf(b, ", whose only child in the dominator tree is a %s.", s->acc_child_kind);
-	else if (s->acc_children && s->acc_child_kind)
-		ph_buf_printf(b, ", whose %" PRIu64 " children in the dominator tree are %s %s (%.0f%%), "
-				 "%s each on average.",
-			      s->acc_children,
-			      s->acc_child_kind_share >= 0.5 ? "mostly" : "of many kinds, most often",
-			      s->acc_child_kind, 100.0 * s->acc_child_kind_share,
-			      human(hb, acc_ret / s->acc_children));
-	else
+	if (s->acc_children) {
+		uint32_t big = biggest_child(c, s->acc);
+
+		ph_buf_printf(b, ", which has %" PRIu64 " %s in the dominator tree", s->acc_children,
+			      s->acc_children == 1 ? "child" : "children");
+		if (s->acc_children >= 10 && s->acc_child_kind)
+			ph_buf_printf(b, ", %s %s (%.0f%%), %s each on average",
+				      s->acc_child_kind_share >= 0.5 ? "mostly" : "of many kinds, most often",
+				      s->acc_child_kind, 100.0 * s->acc_child_kind_share,
+				      human(hb, acc_ret / s->acc_children));
+		if (big < a->g.n)
+			ph_buf_printf(b, "; the largest is the %s 0x%" PRIx64 " with %s (%.1f%%).",
+				      ph_heap_kind(a->h, big), a->h->addr[big],
+				      human(hb, a->r.size[big]), pct(a->r.size[big], acc_ret));
+		else
+			ph_buf_printf(b, ".");
+	} else {
 		ph_buf_printf(b, ".");
+	}
 	if (s->acc < a->g.n && s->acc_children >= 100 && s->acc_child_kind_share >= 0.5)
 		ph_buf_printf(b, " A collection that keeps growing - a cache without eviction, a registry "
 				 "that is never cleared, a queue that nobody drains - is the usual cause: "
@@ -230,7 +238,7 @@ static int emit_object(struct ctx *c, uint32_t v, uint32_t acc)
 			      s->type, h->addr[v], held ? "" : "at ", held ? "(held from outside the dump: its reference count shows that C code, an extension or the C stack holds it)" : s->path ? s->path : "?",
 			      human(hb, s->retained), 100 * s->share, s->objects);
 	}
-	accumulation_text(&b, s, a);
+	accumulation_text(&b, c, s);
 	s->explanation = strdup(ph_buf_cstr(&b));
 	ph_buf_release(&b);
 	return s->explanation ? 0 : ph_error(PH_ENOMEM, "cannot describe a suspect");

@@ -210,7 +210,7 @@ static int print_text(const struct ph_analysis *a, uint32_t v, const struct list
 		      const char *path, uint64_t limit)
 {
 	static const struct ph_table_col rcols[] = {
-		{"Label", PH_ALIGN_LEFT, 50},  {"Address", PH_ALIGN_LEFT, 0},
+		{"Label", PH_ALIGN_LEFT, 80},  {"Address", PH_ALIGN_LEFT, 0},
 		{"Type", PH_ALIGN_LEFT, 40},   {"Size", PH_ALIGN_RIGHT, 0},
 		{"Retained", PH_ALIGN_RIGHT, 0}, {"Value", PH_ALIGN_LEFT, 40},
 	};
@@ -233,8 +233,8 @@ static int print_text(const struct ph_analysis *a, uint32_t v, const struct list
 	       h->refcount[v], strong_refs(a, v), strong_refs(a, v) == 1 ? "" : "s");
 	flags_text(h->flags[v], fb, sizeof(fb));
 	printf("  flags:      %s\n", fb);
-	if (h->val_off[v] || l->n_out)
-		printf("  value:      %s\n", ph_tmp_value(&b, a, v, 200));
+	if (*ph_tmp_value(&b, a, v, 200))
+		printf("  value:      %s\n", ph_buf_cstr(&b));
 	roots_of(a, v, NULL);
 	printf("  status:     %s\n",
 	       ph_bit(a->d.garbage, v) ? "unreachable (garbage awaiting collection)" : "reachable");

@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "analyze/paths.h"
@@ -55,7 +56,11 @@ static void json_paths(struct ph_json *j, const struct ph_analysis *a, uint32_t 
 			ph_json_key(j, "label");
 			b.len = 0;
 			ph_render_step(&b, &a->g, prev, p->steps[k].edge, node, false);
-			ph_json_str(j, ph_buf_cstr(&b));
+			{
+				const char *lab = ph_buf_cstr(&b);
+
+				ph_json_str(j, lab + strspn(lab, " ")); /* steps stand alone */
+			}
 			ph_json_end_object(j);
 			prev = node;
 		}

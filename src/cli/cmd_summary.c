@@ -118,9 +118,9 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 	}
 	printf("objects:      %u (%" PRIu64 " bytes, %s)\n", h->n_objects, h->total_size,
 	       ph_human_bytes(h->total_size, hb));
-	printf("edges:        %" PRIu64 " (%" PRIu64 " weak); %" PRIu64
-	       " references to addresses not in the dump ignored\n",
-	       h->n_edges, h->n_weak, h->dangling_edges);
+	printf("edges:        %" PRIu64 " (%" PRIu64 " weak); %" PRIu64 " reference%s to addresses "
+	       "not in the dump ignored\n",
+	       h->n_edges, h->n_weak, h->dangling_edges, h->dangling_edges == 1 ? "" : "s");
 	printf("roots:        %zu from ROOTS records (sys.modules %zu, interpreter %zu, thread state %zu, "
 	       "other %zu), %zu held from outside the dump, %zu static\n",
 	       r->n_record, r->by_kind[PH_FMT_ROOT_MODULES], r->by_kind[PH_FMT_ROOT_INTERP],

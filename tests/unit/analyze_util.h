@@ -106,6 +106,7 @@ struct tb {
 	bool zstd;
 	bool by_kind_desc; /* reorder chunks: ROOTS, THREADS, EDGES, OBJECTS, TYPES, STRINGS, META */
 	bool meta;         /* write python_version and pid metadata */
+	uint64_t shift;    /* added to every object address when written (another run's layout) */
 };
 
 #define TB_GROW(arr, n, cap)                                                                       \
@@ -462,6 +463,12 @@ static inline void tb_reorder_chunks(struct ph_buf *file)
 	*file = out;
 }
 
+/* An address as written: object addresses moved by b->shift, others unchanged. */
+static inline uint64_t tb_out_addr(const struct tb *b, uint64_t a)
+{
+	return tb_index_of(b, a) != SIZE_MAX ? a + b->shift : a;
+}
+
 /* Write the heap into *out (a .pyheap file image). 0 or an error. */
 static inline int tb_write_buf(struct tb *b, struct ph_buf *out)
 {
@@ -490,7 +497,7 @@ static inline int tb_write_buf(struct tb *b, struct ph_buf *out)
 		struct ph_object_rec o2;
 
 		memset(&o2, 0, sizeof(o2));
-		o2.address = TB_ADDR(i);
+		o2.address = TB_ADDR(i) + b->shift;
 		o2.type = t->type;
 		o2.size = t->size;
 		o2.refcount = t->refcount >= 0 ? (uint64_t)t->refcount : autorc[i];
@@ -521,10 +528,13 @@ static inline int tb_write_buf(struct tb *b, struct ph_buf *out)
 			const struct tb_edge *e = &b->edge[order[k]];
 			struct ph_edge_rec er;
 
-			er.target = e->target;
+			er.target = tb_out_addr(b, e->target);
 			er.kind = e->kind;
 			er.flags = e->weak ? PH_FMT_EDGE_WEAK : 0;
 			er.label = e->label;
+			if (e->kind == PH_FMT_LABEL_ATTR || e->kind == PH_FMT_LABEL_KEY ||
+			    e->kind == PH_FMT_LABEL_ENTRY)
+				er.label = tb_out_addr(b, e->label);
 			if (e->kind == PH_FMT_LABEL_FIELD || e->kind == PH_FMT_LABEL_INTERNAL)
 				er.label = tb_sref(&w, e->name);
 			err = ph_writer_edge(&w, &er);
@@ -535,7 +545,7 @@ static inline int tb_write_buf(struct tb *b, struct ph_buf *out)
 		struct ph_type_rec t;
 
 		memset(&t, 0, sizeof(t));
-		t.address = b->type[i].object != UINT32_MAX ? TB_ADDR(b->type[i].object)
+		t.address = b->type[i].object != UINT32_MAX ? TB_ADDR(b->type[i].object) + b->shift
 							     : 0x5500000000ULL + 0x400 * i;
 		t.module = tb_sref(&w, b->type[i].module);
 		t.qualname = tb_sref(&w, b->type[i].qualname);
@@ -568,7 +578,7 @@ static inline int tb_write_buf(struct tb *b, struct ph_buf *out)
 				if (fr[nf].n_locals == 16)
 					abort();
 				lr[nf][fr[nf].n_locals].name = tb_sref(&w, b->local[l].name);
-				lr[nf][fr[nf].n_locals].address = b->local[l].address;
+				lr[nf][fr[nf].n_locals].address = tb_out_addr(b, b->local[l].address);
 				fr[nf].n_locals++;
 			}
 			nf++;
@@ -582,7 +592,7 @@ static inline int tb_write_buf(struct tb *b, struct ph_buf *out)
 
 		rr.kind = b->root[i].kind;
 		rr.label = tb_sref(&w, b->root[i].label);
-		rr.address = b->root[i].address;
+		rr.address = tb_out_addr(b, b->root[i].address);
 		err = ph_writer_root(&w, &rr);
 	}
 	if (!err)
