@@ -129,26 +129,15 @@ static bool same_value(const struct ph_heap *ha, uint32_t a, const struct ph_hea
 	}
 }
 
+/* Strings equal by content; "none" equals "none". */
 static bool same_str(const struct ph_heap *ha, uint64_t a, const struct ph_heap *hb, uint64_t b)
 {
 	size_t la, lb;
 	const char *sa = ph_heap_str(ha, a, &la), *sb = ph_heap_str(hb, b, &lb);
 
-	return sa && sb && la == lb && !memcmp(sa, sb, la);
-}
-
-/* Rank of an unnamed edge among the unnamed edges of its source to targets of the same kind. */
-static uint64_t none_rank(const struct ph_graph *g, uint32_t src, uint64_t e)
-{
-	struct ph_edges es;
-	uint64_t rank = 0;
-	uint32_t t = g->h->type[g->h->out_tgt[e]];
-
-	ph_graph_out(g, src, &es);
-	for (uint64_t i = es.begin; i < e; i++)
-		rank += (es.kind[i] & PH_LABEL_MASK) == PH_LABEL_NONE && es.tgt[i] < g->n &&
-			g->h->type[es.tgt[i]] == t;
-	return rank;
+	if (!sa || !sb)
+		return !sa && !sb;
+	return la == lb && !memcmp(sa, sb, la);
 }
 
 static bool same_step(const struct ph_graph *gn, uint32_t sn, const struct label *ln,
@@ -176,18 +165,12 @@ static bool same_step(const struct ph_graph *gn, uint32_t sn, const struct label
 		return same_str(hn, ln->val, ho, lo->val);
 	case PH_LABEL_NONE:
 		return ln->tgt < gn->n && lo->tgt < go->n &&
-		       !strcmp(ph_heap_kind(hn, ln->tgt), ph_heap_kind(ho, lo->tgt)) &&
-		       none_rank(gn, sn, ln->e) == none_rank(go, so, lo->e);
+		       !strcmp(ph_heap_kind(hn, ln->tgt), ph_heap_kind(ho, lo->tgt));
 	case PH_LABEL_ROOT:
 		return hn->roots[ln->val].kind == ho->roots[lo->val].kind &&
 		       same_str(hn, hn->roots[ln->val].label, ho, ho->roots[lo->val].label);
-	case PH_LABEL_THREAD: {
-		const struct ph_heap_thread *a = &hn->threads[ln->val], *b = &ho->threads[lo->val];
-
-		if (a->name || b->name)
-			return same_str(hn, a->name, ho, b->name);
-		return a->ident == b->ident;
-	}
+	case PH_LABEL_THREAD:
+		return same_str(hn, hn->threads[ln->val].name, ho, ho->threads[lo->val].name);
 	case PH_LABEL_FRAME: {
 		const struct ph_heap_frame *a = &hn->frames[ln->val], *b = &ho->frames[lo->val];
 
@@ -203,31 +186,85 @@ static bool same_step(const struct ph_graph *gn, uint32_t sn, const struct label
 	}
 }
 
+/* Whether a key object can be recognized in another dump: by a whole value. */
+static bool has_identity(const struct ph_heap *h, uint32_t v)
+{
+	struct ph_value val;
+
+	ph_heap_value(h, v, &val);
+	return val.kind && val.kind != PH_FMT_VAL_TEXT &&
+	       !(val.flags & (PH_FMT_VALF_OMITTED | PH_FMT_VALF_TRUNCATED));
+}
+
+/* Whether a step can be followed in another dump at all (same_step can only say no otherwise). */
+static bool comparable(const struct ph_graph *g, const struct label *l)
+{
+	switch (l->kind) {
+	case PH_LABEL_INDEX:
+	case PH_LABEL_FIELD:
+	case PH_LABEL_INTERNAL:
+	case PH_LABEL_ROOT:
+	case PH_LABEL_THREAD:
+	case PH_LABEL_FRAME:
+	case PH_LABEL_LOCAL:
+	case PH_LABEL_FRAME_OBJECT:
+	case PH_LABEL_FRAME_CODE:
+		return true;
+	case PH_LABEL_NONE:
+		return l->tgt < g->n;
+	case PH_LABEL_ATTR:
+	case PH_LABEL_KEY:
+		return l->val != PH_VAL_WIDE && has_identity(g->h, l->val);
+	case PH_LABEL_KEYREF:
+		return has_identity(g->h, l->tgt);
+	default:
+		return false;
+	}
+}
+
+/*
+ * Several edges of one object may carry equal labels (unnamed references to
+ * objects of one kind, or anything in a damaged dump): an edge is the k-th
+ * of its source's strong edges with its label, and is matched with the k-th
+ * such edge in the other dump.
+ */
+static uint64_t step_rank(const struct ph_graph *g, uint32_t src, const struct label *l)
+{
+	struct ph_edges es;
+	struct label o;
+	uint64_t rank = 0;
+
+	ph_graph_out(g, src, &es);
+	for (uint64_t e = es.begin; e < l->e; e++) {
+		if (es.kind[e] & PH_EDGE_WEAK)
+			continue;
+		get_label(g, src, e, &o);
+		rank += same_step(g, src, l, g, src, &o);
+	}
+	return rank;
+}
+
 /* The old node at the end of edge (sn -> ...) labelled like ln, from old node so; PH_NO_ID if none. */
 static uint32_t follow(const struct ph_graph *gn, uint32_t sn, const struct label *ln,
 		       const struct ph_graph *go, uint32_t so)
 {
 	struct ph_edges es;
 	struct label lo;
+	uint64_t rank = step_rank(gn, sn, ln);
 
 	ph_graph_out(go, so, &es);
-	if (ln->kind == PH_LABEL_INDEX && so < go->n && ln->val != PH_VAL_WIDE &&
-	    es.begin + ln->val < es.end) { /* lists keep items in index order */
-		get_label(go, so, es.begin + ln->val, &lo);
-		if (!(es.kind[lo.e] & PH_EDGE_WEAK) && same_step(gn, sn, ln, go, so, &lo))
-			return lo.tgt;
-	}
 	for (uint64_t e = es.begin; e < es.end; e++) {
 		if (es.kind[e] & PH_EDGE_WEAK)
 			continue;
 		get_label(go, so, e, &lo);
-		if (same_step(gn, sn, ln, go, so, &lo))
+		if (same_step(gn, sn, ln, go, so, &lo) && rank-- == 0)
 			return lo.tgt;
 	}
 	return PH_NO_ID;
 }
 
 #define UNSET (PH_NO_ID - 1)
+#define INCOMPARABLE (PH_NO_ID - 2) /* the path has a step with no name that survives a restart */
 
 /* The old node at new node v's tree path, memoized in old_of[]. */
 static int resolve(const struct ph_analysis *an, const struct ph_bfs *bfs,
@@ -239,17 +276,18 @@ static int resolve(const struct ph_analysis *an, const struct ph_bfs *bfs,
 
 	if (err)
 		return err;
-	for (size_t i = 0; i < p.len && cur != PH_NO_ID; i++) {
+	for (size_t i = 0; i < p.len && cur != PH_NO_ID && cur != INCOMPARABLE; i++) {
 		uint32_t c = p.steps[i].node;
 
 		if (old_of[c] == UNSET) {
 			struct label ln;
 
 			if (p.steps[i].edge == PH_EDGE_ADOPTED || p.steps[i].edge == UINT64_MAX) {
-				old_of[c] = PH_NO_ID;
+				old_of[c] = INCOMPARABLE;
 			} else {
 				get_label(&an->g, prev, p.steps[i].edge, &ln);
-				old_of[c] = follow(&an->g, prev, &ln, &ao->g, cur);
+				old_of[c] = comparable(&an->g, &ln) ? follow(&an->g, prev, &ln, &ao->g, cur)
+								    : INCOMPARABLE;
 			}
 		}
 		cur = old_of[c];
@@ -328,6 +366,8 @@ static int diff_paths(struct ph_diff *d, struct ph_analysis *ao, struct ph_analy
 		if (ph_bit(an->d.garbage, v) || !named_path(an, &bfs, v))
 			continue;
 		err = resolve(an, &bfs, ao, old_of, v, &o);
+		if (o == INCOMPARABLE)
+			continue;
 		c[nc].node_new = v;
 		c[nc].node_old = o;
 		c[nc].new_ret = an->r.size[v];

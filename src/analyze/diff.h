@@ -19,7 +19,9 @@
  * 90% of its growth, so that the rows name where the growth is, not every
  * container above it; and a path that is new below a listed path is part of
  * that path's growth, not a row of its own. Paths from objects held from outside the dump or
- * from static objects have no stable name and are left out.
+ * from static objects have no stable name and are left out, as are paths
+ * through a step that cannot be recognized in another dump (a dict key or
+ * attribute name whose value was not dumped or was cut short).
  *
  * Ownership: ph_diff_release() frees the rows and their strings.
  */

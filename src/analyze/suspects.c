@@ -531,7 +531,8 @@ int ph_suspects_find(struct ph_analysis *a, double threshold, struct ph_suspect 
 		err = kind_suspects(&c);
 	if (err)
 		goto out_free;
-	qsort(c.s, c.n, sizeof(*c.s), by_retained);
+	if (c.n)
+		qsort(c.s, c.n, sizeof(*c.s), by_retained);
 	*out = c.s;
 	*n = c.n;
 	c.s = NULL;
