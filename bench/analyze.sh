@@ -9,7 +9,9 @@
 # Dumps come from `build/test-tool synth` (GEN=synth, the default) or from
 # bench/analyze_gen.c (GEN=gen: deeper nesting, more dicts, a frame holding
 # big structures); they are cached in build/bench/ by generator and size.
-# Record the figures in bench/RESULTS.md with the machine and commit.
+# Then compares address -> id lookup structures on the largest dump
+# (bench/analyze_lookup.c). Record the figures in bench/RESULTS.md with the
+# machine and commit.
 set -eu
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -19,7 +21,7 @@ make --no-print-directory -s "$BUILD/libpyheap.a" "$BUILD/test-tool" >/dev/null
 GEN=${GEN:-synth}
 CFLAGS="-std=c11 -D_GNU_SOURCE -O2 -g -Isrc"
 LIBS="$BUILD/libpyheap.a -lzstd -lm -lpthread"
-for t in analyze_gen analyze_bench; do
+for t in analyze_gen analyze_bench analyze_lookup; do
 	if [ ! -x "$out/$t" ] || [ "bench/$t.c" -nt "$out/$t" ] || [ "$BUILD/libpyheap.a" -nt "$out/$t" ]; then
 		gcc $CFLAGS -o "$out/$t" "bench/$t.c" $LIBS
 	fi
@@ -41,4 +43,8 @@ for n in "${sizes[@]}"; do
 	echo
 	echo "== $n objects ($gen, $(du -h "$f" | cut -f1) on disk)"
 	/usr/bin/time -f "wall %e s, peak RSS %M KiB (/usr/bin/time)" "$out/analyze_bench" "$f"
+	last=$f
 done
+echo
+echo "== address lookup structures on the last dump (bench/analyze_lookup.c)"
+"$out/analyze_lookup" "$last"
