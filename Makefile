@@ -118,7 +118,13 @@ $(BUILD)/tests/helper/%.o: tests/helper/%.c
 	$(CC) $(CFLAGS_ALL) -Itests -c -o $@ $<
 
 TOOL_BIN := $(if $(TOOL_SRC),$(BUILD)/test-tool)
-test-bins: $(BUILD)/pyheap $(UNIT_BIN) $(TOOL_BIN) $(AGENT_SO)
+
+# An LD_PRELOAD shim that fails malloc/write/open on demand (fault-injection tests).
+$(BUILD)/inject-errors.so: tests/fault/inject_errors.c
+	@mkdir -p $(@D)
+	$(CC) -std=c11 -D_GNU_SOURCE -O1 -g -fPIC -shared -Wall -o $@ $< -ldl
+
+test-bins: $(BUILD)/pyheap $(UNIT_BIN) $(TOOL_BIN) $(AGENT_SO) $(BUILD)/inject-errors.so
 .PHONY: test-bins
 
 check: deps

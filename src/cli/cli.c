@@ -79,7 +79,9 @@ int ph_fail(const struct ph_cmd *cmd, int err)
 	const char *d = ph_error_detail();
 
 	fflush(stdout);
-	if (d && *d)
+	if (d && *d && err == PH_ENOMEM)
+		fprintf(stderr, "pyheap %s: out of memory: %s\n", cmd->name, d);
+	else if (d && *d)
 		fprintf(stderr, "pyheap %s: %s\n", cmd->name, d);
 	else
 		fprintf(stderr, "pyheap %s: %s\n", cmd->name, ph_strerror(err));
