@@ -41,7 +41,17 @@ int ph_cli_analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysi
 		*out = NULL;
 		return ph_fail(cmd, err);
 	}
+	ph_error_clear(); /* from here on any error recorded is a failure: see ph_cli_end() */
 	return 0;
+}
+
+int ph_cli_end(const struct ph_cmd *cmd, int status)
+{
+	if (status == 0 && ph_error_code() != PH_OK)
+		return ph_fail(cmd, ph_error_code());
+	if (status == 0 && (fflush(stdout) || ferror(stdout)))
+		return ph_fail(cmd, ph_error(PH_EIO, "cannot write the output"));
+	return status;
 }
 
 int ph_cli_object(const struct ph_cmd *cmd, const struct ph_analysis *a, const char *arg,
@@ -123,11 +133,22 @@ void ph_print_wrapped(FILE *f, const char *text, int indent)
 		fputc('\n', f);
 }
 
-int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j)
+void ph_cli_json_start(struct ph_json *j, struct ph_buf *b)
 {
-	int err = ph_json_finish(j);
+	b->len = 0;
+	ph_json_init_buf(j, b, true);
+}
 
-	if (err)
-		return ph_fail(cmd, ph_error(PH_EIO, "cannot write the output"));
-	return 0;
+int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b)
+{
+	int status = 0;
+
+	if (ph_json_finish(j) || j->error)
+		status = ph_fail(cmd, ph_error_code() == PH_ENOMEM
+					      ? PH_ENOMEM
+					      : ph_error(PH_ENOMEM, "out of memory: cannot build the JSON document"));
+	else if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len)
+		status = ph_fail(cmd, ph_error(PH_EIO, "cannot write the output"));
+	ph_buf_release(b);
+	return status;
 }

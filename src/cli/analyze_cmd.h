@@ -47,8 +47,21 @@ void ph_json_node_addr(struct ph_json *j, const struct ph_analysis *a, uint32_t 
 /* Print a paragraph wrapped at 78 columns with an indent. */
 void ph_print_wrapped(FILE *f, const char *text, int indent);
 
-/* Finish a JSON document: exit status for an output error, or 0. */
-int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j);
+/*
+ * JSON documents are built in memory (b, borrowed) and printed by
+ * ph_cli_json_finish() only when whole, so that a failure half-way never
+ * leaves half a document on stdout. finish releases b; it returns 0 or
+ * (after reporting the error) the exit status.
+ */
+void ph_cli_json_start(struct ph_json *j, struct ph_buf *b);
+int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b);
+
+/*
+ * The exit status of a command that computed status: an error recorded
+ * since the dump was analyzed (an allocation that failed while formatting,
+ * say) turns success into that error, reported.
+ */
+int ph_cli_end(const struct ph_cmd *cmd, int status);
 
 /* Tables shared by commands: the heapy-like histogram (cmd_histogram.c), top objects (cmd_top.c). */
 struct ph_histogram;

@@ -236,10 +236,11 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 
 		if (json) {
 			struct ph_json j;
+			struct ph_buf jb = PH_BUF_INIT;
 
-			ph_json_init_file(&j, stdout, true);
+			ph_cli_json_start(&j, &jb);
 			print_json(&j, &d, nk, np, all);
-			status = ph_cli_json_finish(cmd, &j);
+			status = ph_cli_json_finish(cmd, &j, &jb);
 		} else {
 			err = print_text(&d, nk, np, all);
 			status = err ? ph_fail(cmd, err) : 0;
@@ -248,7 +249,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	}
 	ph_analysis_free(a);
 	ph_analysis_free(b);
-	return status;
+	return ph_cli_end(cmd, status);
 }
 
 const struct ph_cmd ph_cmd_diff = {

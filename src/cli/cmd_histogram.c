@@ -28,8 +28,9 @@ static const struct ph_opt opts[] = {
 static int print_json(const struct ph_cmd *cmd, const struct ph_histogram *hist, size_t n)
 {
 	struct ph_json j;
+	struct ph_buf jb = PH_BUF_INIT;
 
-	ph_json_init_file(&j, stdout, true);
+	ph_cli_json_start(&j, &jb);
 	ph_json_begin_object(&j);
 	ph_json_key(&j, "by");
 	ph_json_str(&j, ph_partition_name(hist->by));
@@ -57,7 +58,7 @@ static int print_json(const struct ph_cmd *cmd, const struct ph_histogram *hist,
 	}
 	ph_json_end_array(&j);
 	ph_json_end_object(&j);
-	return ph_cli_json_finish(cmd, &j);
+	return ph_cli_json_finish(cmd, &j, &jb);
 }
 
 int ph_histogram_table(const struct ph_histogram *hist, size_t n, bool with_index, FILE *f)
@@ -156,7 +157,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	}
 	ph_histogram_free(&hist);
 	ph_analysis_free(a);
-	return status;
+	return ph_cli_end(cmd, status);
 }
 
 const struct ph_cmd ph_cmd_histogram = {

@@ -474,10 +474,11 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 
 		if (json) {
 			struct ph_json j;
+			struct ph_buf jb = PH_BUF_INIT;
 
-			ph_json_init_file(&j, stdout, true);
+			ph_cli_json_start(&j, &jb);
 			print_json(&j, a, v, &l, path, limit);
-			status = ph_cli_json_finish(cmd, &j);
+			status = ph_cli_json_finish(cmd, &j, &jb);
 		} else {
 			err = print_text(a, v, &l, path, limit);
 		}
@@ -488,7 +489,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	ph_buf_release(&pb);
 	lists_free(&l);
 	ph_analysis_free(a);
-	return status;
+	return ph_cli_end(cmd, status);
 }
 
 const struct ph_cmd ph_cmd_object = {

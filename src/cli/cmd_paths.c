@@ -111,10 +111,11 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		status = ph_fail(cmd, err);
 	} else if (json) {
 		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
 
-		ph_json_init_file(&j, stdout, true);
+		ph_cli_json_start(&j, &jb);
 		json_paths(&j, a, v, paths, n);
-		status = ph_cli_json_finish(cmd, &j);
+		status = ph_cli_json_finish(cmd, &j, &jb);
 	} else {
 		struct ph_buf b = PH_BUF_INIT;
 
@@ -132,7 +133,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	}
 	ph_paths_free(paths, n);
 	ph_analysis_free(a);
-	return status;
+	return ph_cli_end(cmd, status);
 }
 
 const struct ph_cmd ph_cmd_paths = {

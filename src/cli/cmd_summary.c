@@ -282,10 +282,11 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		nt = limit < hist.n ? (size_t)limit : hist.n;
 		if (json) {
 			struct ph_json j;
+			struct ph_buf jb = PH_BUF_INIT;
 
-			ph_json_init_file(&j, stdout, true);
+			ph_cli_json_start(&j, &jb);
 			print_json(&j, a, &hist, nt, top, ntop);
-			status = ph_cli_json_finish(cmd, &j);
+			status = ph_cli_json_finish(cmd, &j, &jb);
 		} else {
 			print_text(a, &hist, nt, top, ntop);
 		}
@@ -295,7 +296,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	free(top);
 	ph_histogram_free(&hist);
 	ph_analysis_free(a);
-	return status;
+	return ph_cli_end(cmd, status);
 }
 
 const struct ph_cmd ph_cmd_summary = {

@@ -171,16 +171,17 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		status = ph_fail(cmd, err);
 	} else if (json) {
 		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
 
-		ph_json_init_file(&j, stdout, true);
+		ph_cli_json_start(&j, &jb);
 		print_json(&j, a, s, n);
-		status = ph_cli_json_finish(cmd, &j);
+		status = ph_cli_json_finish(cmd, &j, &jb);
 	} else {
 		print_text(a, s, n, threshold);
 	}
 	ph_suspects_free(s, n);
 	ph_analysis_free(a);
-	return status;
+	return ph_cli_end(cmd, status);
 }
 
 const struct ph_cmd ph_cmd_suspects = {

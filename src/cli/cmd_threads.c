@@ -190,17 +190,18 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		return status;
 	if (json) {
 		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
 
-		ph_json_init_file(&j, stdout, true);
+		ph_cli_json_start(&j, &jb);
 		print_json(&j, a);
-		status = ph_cli_json_finish(cmd, &j);
+		status = ph_cli_json_finish(cmd, &j, &jb);
 	} else {
 		int err = print_text(a);
 
 		status = err ? ph_fail(cmd, err) : 0;
 	}
 	ph_analysis_free(a);
-	return status;
+	return ph_cli_end(cmd, status);
 }
 
 const struct ph_cmd ph_cmd_threads = {

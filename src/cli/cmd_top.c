@@ -128,15 +128,16 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	}
 	if (json) {
 		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
 
-		ph_json_init_file(&j, stdout, true);
+		ph_cli_json_start(&j, &jb);
 		ph_json_begin_object(&j);
 		ph_json_key(&j, "total_size");
 		ph_json_uint(&j, ph_analysis_total(a));
 		ph_json_key(&j, "rows");
 		ph_top_json(&j, a, ids, n);
 		ph_json_end_object(&j);
-		status = ph_cli_json_finish(cmd, &j);
+		status = ph_cli_json_finish(cmd, &j, &jb);
 	} else if (!n && kind) {
 		printf("No objects of kind '%s'.\n", kind);
 	} else {
@@ -145,7 +146,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	}
 	free(ids);
 	ph_analysis_free(a);
-	return status;
+	return ph_cli_end(cmd, status);
 }
 
 const struct ph_cmd ph_cmd_top = {
