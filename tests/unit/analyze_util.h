@@ -54,6 +54,10 @@ struct tb_obj {
 	int64_t ival;
 	double fval;
 	char *text; /* str/bytes/text value, owned */
+	uint8_t *magnitude; /* big int: little-endian, owned */
+	size_t magnitude_len;
+	uint64_t bits;
+	uint8_t sign;
 };
 
 struct tb_local {
@@ -201,6 +205,23 @@ static inline uint32_t tb_int(struct tb *b, int64_t v)
 	return i;
 }
 
+/* A big int: sign (1 negative), bit length, little-endian magnitude. */
+static inline uint32_t tb_bigint(struct tb *b, uint8_t sign, uint64_t bits, const uint8_t *mag, size_t n)
+{
+	uint32_t i = tb_obj(b, "int", 24 + 4 * ((bits + 29) / 30));
+
+	b->obj[i].flags = 0;
+	b->obj[i].vkind = PH_FMT_VAL_BIGINT;
+	b->obj[i].sign = sign;
+	b->obj[i].bits = bits;
+	b->obj[i].magnitude = malloc(n ? n : 1);
+	if (!b->obj[i].magnitude)
+		abort();
+	memcpy(b->obj[i].magnitude, mag, n);
+	b->obj[i].magnitude_len = n;
+	return i;
+}
+
 static inline void tb_value_text(struct tb *b, uint32_t i, uint8_t vkind, const char *s)
 {
 	free(b->obj[i].text);
@@ -324,8 +345,10 @@ static inline void tb_local(struct tb *b, uint32_t frame, const char *name, uint
 
 static inline void tb_free(struct tb *b)
 {
-	for (size_t i = 0; i < b->n_obj; i++)
+	for (size_t i = 0; i < b->n_obj; i++) {
 		free(b->obj[i].text);
+		free(b->obj[i].magnitude);
+	}
 	for (size_t i = 0; i < b->n_type; i++) {
 		free(b->type[i].module);
 		free(b->type[i].qualname);
@@ -513,6 +536,12 @@ static inline int tb_write_buf(struct tb *b, struct ph_buf *out)
 			break;
 		case PH_FMT_VAL_INT:
 			o2.value.i = t->ival;
+			break;
+		case PH_FMT_VAL_BIGINT:
+			o2.value.sign = t->sign;
+			o2.value.length = t->bits;
+			o2.value.data = t->magnitude;
+			o2.value.data_len = t->magnitude_len;
 			break;
 		case PH_FMT_VAL_FLOAT:
 			o2.value.f = t->fval;
