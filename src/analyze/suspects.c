@@ -84,14 +84,22 @@ static uint32_t accumulation(const struct ctx *c, uint32_t v)
 	}
 }
 
-static char *expr_of(const struct ph_analysis *a, uint32_t v, int *err)
+/* The shortest path to v as an expression (caller frees); *named: whether it starts at a named root. */
+static char *expr_named(const struct ph_analysis *a, uint32_t v, bool *named, int *err)
 {
 	struct ph_path *p = NULL;
 	struct ph_buf b = PH_BUF_INIT;
 	size_t n = 0;
 	char *s = NULL;
 
+	*named = false;
 	*err = ph_paths_to(a, v, 1, &p, &n);
+	if (!*err && n) {
+		uint64_t e = p[0].steps[0].edge;
+		uint8_t k = e == PH_EDGE_ADOPTED ? 0 : a->g.syn_kind[e] & PH_LABEL_MASK;
+
+		*named = k == PH_LABEL_ROOT || k == PH_LABEL_THREAD;
+	}
 	if (!*err && n)
 		*err = ph_path_expr(&b, &a->g, &p[0]);
 	if (!*err && n && !(s = strdup(ph_buf_cstr(&b))))
@@ -99,6 +107,13 @@ static char *expr_of(const struct ph_analysis *a, uint32_t v, int *err)
 	ph_paths_free(p, n);
 	ph_buf_release(&b);
 	return s;
+}
+
+static char *expr_of(const struct ph_analysis *a, uint32_t v, int *err)
+{
+	bool named;
+
+	return expr_named(a, v, &named, err);
 }
 
 /* The most common kind among node v's dominator-tree children: its name and share. */
@@ -196,6 +211,7 @@ static int emit_object(struct ctx *c, uint32_t v, uint32_t acc)
 	int err;
 	struct ph_suspect *s = new_suspect(c, &err);
 	const char *ck;
+	bool named = false;
 
 	if (!s)
 		return err;
@@ -209,7 +225,7 @@ static int emit_object(struct ctx *c, uint32_t v, uint32_t acc)
 	s->acc_children = c->t->off[acc + 1] - c->t->off[acc];
 	ck = child_kind(c, acc, &s->acc_child_kind_share);
 	s->acc_child_kind = ck ? strdup(ck) : NULL;
-	s->path = expr_of(a, v, &err);
+	s->path = expr_named(a, v, &named, &err);
 	if (!err)
 		s->acc_path = expr_of(a, acc, &err);
 	if (err || !s->type || (ck && !s->acc_child_kind))
@@ -231,7 +247,7 @@ static int emit_object(struct ctx *c, uint32_t v, uint32_t acc)
 	} else {
 		bool held = false;
 
-		for (size_t i = 0; i < a->g.roots.n; i++)
+		for (size_t i = 0; i < a->g.roots.n && !named; i++)
 			held |= a->g.roots.list[i].object == v && a->g.roots.list[i].why == PH_LABEL_HELD;
 		ph_buf_printf(&b, "The %s 0x%" PRIx64 " %s%s retains %s (%.1f%% of the heap, %" PRIu64
 				  " objects).",
@@ -411,9 +427,46 @@ out_free:
 }
 
 /*
+ * Whether v is part of the program's definitions rather than its data:
+ * modules, classes, functions, code, descriptors, and the __dict__ of a
+ * module or class. Python keeps these alive from many places, so they are
+ * top-level objects by nature, not a leak; kind suspects leave them out.
+ */
+static bool is_definition(const struct ph_analysis *a, uint32_t v)
+{
+	static const char *const kinds[] = {
+		"module", "type", "function", "code", "cell", "builtin_function_or_method",
+		"method_descriptor", "wrapper_descriptor", "getset_descriptor",
+		"member_descriptor", "classmethod_descriptor", "classmethod", "staticmethod",
+		"property", "method-wrapper", "mappingproxy", "abc.ABCMeta", "enum.EnumType",
+	};
+	const struct ph_heap *h = a->h;
+	const char *k = ph_heap_kind(h, v);
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(k, kinds[i]))
+			return true;
+	if (ph_is_namespace(&a->g, v))
+		return true; /* a class whatever its metaclass */
+	if (h->sref_dict && !strcmp(k, "dict"))
+		for (uint32_t i = a->g.in_off[v]; i < a->g.in_off[v + 1]; i++) {
+			uint32_t src = a->g.in_src[i] & PH_IN_SRC;
+			uint64_t e;
+
+			if (src >= a->g.n || !ph_is_namespace(&a->g, src))
+				continue;
+			e = ph_find_edge(a, src, v);
+			if (e != UINT64_MAX && (h->out_kind[e] & PH_LABEL_MASK) == PH_LABEL_FIELD &&
+			    h->out_val[e] == h->sref_dict)
+				return true;
+		}
+	return false;
+}
+
+/*
  * Top-level objects: the children of hubs (looked through as for object
- * suspects), modules and garbage left out - modules are namespaces whose
- * content the object suspects cover, garbage is the unreachable node's.
+ * suspects), definitions and garbage left out (garbage is the unreachable
+ * node's).
  */
 static int top_level(struct ctx *c, uint32_t **out, size_t *n_out)
 {
@@ -433,7 +486,7 @@ static int top_level(struct ctx *c, uint32_t **out, size_t *n_out)
 			if (is_hub(c, k)) {
 				if (!(err = PH_ARRAY_RESERVE(hubs, cap, n + 1)))
 					hubs[n++] = k;
-			} else if (k < c->a->g.n && !ph_heap_type_is(c->a->h, c->a->h->type[k], "module")) {
+			} else if (k < c->a->g.n && !is_definition(c->a, k)) {
 				if (!(err = PH_ARRAY_RESERVE(tops, cap_t, nt + 1)))
 					tops[nt++] = k;
 			}

@@ -17,7 +17,10 @@
  * answer (a collection of big items).
  *
  * Kind suspects (MAT's "suspect classes"). The top-level objects - those a
- * hub dominates directly, modules and garbage left out - grouped by type: a
+ * hub dominates directly, garbage and the program's definitions left out
+ * (modules, classes, functions, code, descriptors, the __dict__ of a module
+ * or class: Python keeps those alive from many places by design) - grouped
+ * by type: a
  * type with two or more of them that together retain at least `threshold`
  * of the heap, not counting those already reported as object suspects, is
  * a suspect: many objects that no single object holds. It has no
