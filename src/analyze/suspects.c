@@ -184,7 +184,7 @@ static void accumulation_text(struct ph_buf *b, const struct ctx *c, const struc
 			      s->acc_children == 1 ? "child" : "children");
 		if (s->acc_children >= 10 && s->acc_child_kind)
 			ph_buf_printf(b, ", %s %s (%.0f%%), %s each on average",
-				      s->acc_child_kind_share >= 0.5 ? "mostly" : "of many kinds, most often",
+				      s->acc_child_kind_share > 0.5 ? "mostly" : "of many kinds, most often",
 				      s->acc_child_kind, 100.0 * s->acc_child_kind_share,
 				      human(hb, acc_ret / s->acc_children));
 		if (big < a->g.n)
