@@ -39,7 +39,7 @@ void ph_analysis_free(struct ph_analysis *a);
 /* The dominator tree as child lists, built on first use; NULL on error (detail set). */
 const struct ph_domtree *ph_analysis_tree(struct ph_analysis *a);
 
-/* Retained size and count of the whole heap (every object) and of what the roots keep alive. */
+/* Retained size of the super-root: every object's size, reachable or not. */
 static inline uint64_t ph_analysis_total(const struct ph_analysis *a)
 {
 	return a->r.size[a->g.super];

@@ -3,11 +3,13 @@
  * heap.c - loading a dump into compact arrays (see heap.h).
  *
  * Address lookup while loading: an open-addressing hash table of 12-byte
- * slots {address low, address high, object id}, at most 2/3 full. It holds
- * the whole address, so a lookup is one probe sequence, usually one cache
- * line, with no second access to addr[] to confirm the hit (measured against
- * a table of ids checked through addr[], and against binary search in a
- * sorted address array: bench/RESULTS.md). It lives only during the load.
+ * slots {address low, address high, object id}, at most 2/3 full, on huge
+ * pages. It holds the whole address, so a lookup is one probe sequence,
+ * usually one cache line, with no second access to addr[] to confirm the
+ * hit. Inserts and lookups go in batches with each slot prefetched a few
+ * ahead: latency-bound misses become overlapped ones (measured against
+ * binary search in a sorted address array: bench/RESULTS.md). It lives
+ * only during the load.
  *
  * Encoded values in `values` (written and read only here):
  *   u8 kind, u8 flags, then by kind
@@ -373,7 +375,7 @@ static int take_object(struct loader *l, const struct ph_cursor *c, const struct
 	h->type[id] = (uint32_t)(o->type < UINT32_MAX ? o->type : UINT32_MAX);
 	h->size[id] = o->size;
 	h->refcount[id] = o->refcount;
-	h->flags[id] = o->flags;
+	h->flags[id] = o->flags & PH_FMT_OBJ_KNOWN; /* the rest is for in-memory flags */
 	h->val_off[id] = 0;
 	h->total_size += o->size;
 	if (o->value.kind) {
@@ -894,6 +896,8 @@ static int check_pass1(struct loader *l)
 		t->object = idmap_get(&l->map, t->address);
 		if (t->object == PH_NO_ID)
 			h->dangling_other++;
+		else
+			h->flags[t->object] |= PH_OBJ_TYPE;
 	}
 	for (uint32_t i = 0; i < h->n_objects; i++) {
 		h->types[h->type[i]].count++;

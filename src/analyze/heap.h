@@ -15,7 +15,8 @@
  *   type[id]      type id (index into types[])
  *   size[id]      shallow size in bytes
  *   refcount[id]  ob_refcnt as dumped
- *   flags[id]     PH_FMT_OBJ_* (on-disk bits; the format freezes them)
+ *   flags[id]     PH_FMT_OBJ_* (on-disk bits; the format freezes them), plus
+ *                 PH_OBJ_TYPE for the type objects of TYPES records
  *   val_off[id]   offset of the object's value in `values`, 0 for none
  *
  * Out-edges are in CSR form: the edges of object v are out_tgt[e] for
@@ -50,6 +51,9 @@
 #include "format/records.h"
 
 #define PH_NO_ID UINT32_MAX
+
+/* In-memory object flag (above the on-disk PH_FMT_OBJ_* bits): a TYPES record names this object. */
+#define PH_OBJ_TYPE 0x80
 
 /* Largest number of objects a heap may hold, and of threads + frames (see Limits above). */
 #define PH_HEAP_MAX_OBJECTS ((uint32_t)0x7f000000u)

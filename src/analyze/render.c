@@ -223,6 +223,8 @@ static void repr_bigint(struct out *o, const struct ph_value *v)
 
 static uint32_t type_object_of(const struct ph_heap *h, uint32_t id)
 {
+	if (!(h->flags[id] & PH_OBJ_TYPE))
+		return PH_NO_ID;
 	for (uint32_t t = 0; t < h->n_types; t++)
 		if (h->types[t].object == id)
 			return t;
