@@ -12,6 +12,8 @@ sys.getsizeof and id():
 - a shortest path to a planted object is the expected Python expression;
 - the named thread's frame shows the planted local with its retained size,
   and the thread retains at least that;
+- `diff` of two dumps of one process finds the dict that grew, with its exact
+  retained size and object count before and after;
 - the planted list is the accumulation point of the top suspect at a low
   threshold, and `summary`, `histogram --by owner`, `top` and `diff` (of the
   dump with itself) run on the real heap.
@@ -101,3 +103,27 @@ def test_commands_on_a_real_heap(pyheap, planted):
     assert len(top) == 3 and all(r["retained"] > 1000 for r in top)
     d = jrun(pyheap, "diff", "--json", dump, dump)
     assert d["rows"] == [] and d["paths"] == []
+
+
+def test_diff_of_two_real_dumps(pyheap, python, tmp_path):
+    why = agent_ready()
+    if why:
+        pytest.skip(why)
+    env = dict(os.environ, PYHEAP_HARNESS_DIR=os.path.dirname(HARNESS), PYHEAP_BUILD=BUILD)
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONHOME", None)
+    target = os.path.join(ROOT, "tests", "targets", "analyze_growth.py")
+    r = subprocess.run([python.path, target, str(tmp_path)], capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    expect = json.load(open(tmp_path / "expect.json"))
+    d = jrun(pyheap, "diff", "--json", str(tmp_path / "before.pyheap"), str(tmp_path / "after.pyheap"))
+    top = d["paths"][0]
+    assert top["path"] == "sys.modules['__main__'].__dict__['SESSIONS']"
+    assert (top["retained_old"], top["objects_old"]) == (expect["before"]["retained"],
+                                                         expect["before"]["objects"])
+    assert (top["retained_new"], top["objects_new"]) == (expect["after"]["retained"],
+                                                         expect["after"]["objects"])
+    assert top["address_old"] is not None
+    rows = {r["kind"]: r for r in d["rows"]}
+    assert rows["__main__.Session"]["count_new"] - rows["__main__.Session"]["count_old"] == 1200
