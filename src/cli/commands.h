@@ -6,3 +6,11 @@
  */
 X(info)
 X(validate)
+X(summary)
+X(histogram)
+X(top)
+X(object)
+X(paths)
+X(threads)
+X(diff)
+X(suspects)

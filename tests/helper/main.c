@@ -5,6 +5,7 @@
  *
  *   test-tool synth ...     write a realistic synthetic heap dump
  *   test-tool corpus DIR    write the fuzzing seed corpus
+ *   test-tool fixture NAME  write a hand-made dump with a known analysis
  *
  * Each subcommand lives in its own file and is listed in tools[] below.
  */
@@ -17,6 +18,7 @@ static const struct tool *const tools[] = {
 	&tool_synth,
 	&tool_corpus,
 	&tool_decode,
+	&tool_fixture,
 	NULL,
 };
 

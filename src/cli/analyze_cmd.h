@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * analyze_cmd.h - what the analysis commands (summary, histogram, top,
+ * object, paths, threads, diff, suspects) share: opening a dump with
+ * progress on stderr, and small formatting helpers.
+ */
+#ifndef PH_CLI_ANALYZE_CMD_H
+#define PH_CLI_ANALYZE_CMD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "analyze/analysis.h"
+#include "cli/cli.h"
+#include "common/buf.h"
+#include "common/json.h"
+
+/* Options common to the analysis commands. */
+#define PH_OPT_JSON {"json", 256, NULL, "Print one JSON document instead of a table."}
+#define PH_OPT_JSON_ID 256
+
+/*
+ * Open and analyze a dump for cmd, with progress on stderr when it is a
+ * terminal. Returns 0, or (after reporting the error) the exit status to
+ * return, with *out NULL.
+ */
+int ph_cli_analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out);
+
+/* Parse an object address argument and find it; reports the error itself (returns exit status or 0). */
+int ph_cli_object(const struct ph_cmd *cmd, const struct ph_analysis *a, const char *arg,
+		  uint32_t *id);
+
+/* "12.3%" of part in total (one decimal), into buf. */
+const char *ph_pct(char buf[16], uint64_t part, uint64_t total);
+
+/* Integer percent, as heapy prints it (rounded down). */
+unsigned ph_ipct(uint64_t part, uint64_t total);
+
+/* Temporary text: the buffer's content as a C string (reset before each use). */
+const char *ph_tmp_value(struct ph_buf *b, const struct ph_analysis *a, uint32_t id, size_t max);
+const char *ph_tmp_node(struct ph_buf *b, const struct ph_analysis *a, uint32_t v);
+
+/* JSON for a node's address: "0x..." for objects, null for synthetic nodes. */
+void ph_json_node_addr(struct ph_json *j, const struct ph_analysis *a, uint32_t v);
+
+/* Print a paragraph wrapped at 78 columns with an indent. */
+void ph_print_wrapped(FILE *f, const char *text, int indent);
+
+/*
+ * JSON documents are built in memory (b, borrowed) and printed by
+ * ph_cli_json_finish() only when whole, so that a failure half-way never
+ * leaves half a document on stdout. finish releases b; it returns 0 or
+ * (after reporting the error) the exit status.
+ */
+void ph_cli_json_start(struct ph_json *j, struct ph_buf *b);
+int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b);
+
+/*
+ * The exit status of a command that computed status: an error recorded
+ * since the dump was analyzed (an allocation that failed while formatting,
+ * say) turns success into that error, reported.
+ */
+int ph_cli_end(const struct ph_cmd *cmd, int status);
+
+/* Tables shared by commands: the heapy-like histogram (cmd_histogram.c), top objects (cmd_top.c). */
+struct ph_histogram;
+int ph_histogram_table(const struct ph_histogram *hist, size_t n, bool with_index, FILE *f);
+int ph_top_table(const struct ph_analysis *a, const uint32_t *ids, size_t n, FILE *f);
+void ph_top_json(struct ph_json *j, const struct ph_analysis *a, const uint32_t *ids, size_t n);
+
+#endif

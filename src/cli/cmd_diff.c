@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_diff.c - `pyheap diff OLD NEW`: what grew between two dumps, by kind
+ * and by path from the roots.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "analyze/diff.h"
+#include "cli/analyze_cmd.h"
+#include "cli/table.h"
+#include "common/error.h"
+
+enum { OPT_BY = 257, OPT_ALL };
+
+static const struct ph_opt opts[] = {
+	{"by", OPT_BY, "WHAT", "Group objects by 'type' (the default), 'owner' or 'module', as histogram does."},
+	{"number", 'n', "N", "Show the N kinds and N paths that grew most (default 20; 0: all)."},
+	{"all", OPT_ALL, NULL, "List kinds that shrank or stayed the same too."},
+	PH_OPT_JSON,
+	PH_OPT_HELP,
+	PH_OPT_END,
+};
+
+static bool grew(const struct ph_diff_kind *k)
+{
+	return k->size_new > k->size_old || k->count_new > k->count_old;
+}
+
+static void print_json(struct ph_json *j, const struct ph_diff *d, size_t nk, size_t np, bool all)
+{
+	ph_json_begin_object(j);
+	ph_json_key(j, "objects_old");
+	ph_json_uint(j, d->objects_old);
+	ph_json_key(j, "objects_new");
+	ph_json_uint(j, d->objects_new);
+	ph_json_key(j, "size_old");
+	ph_json_uint(j, d->total_old);
+	ph_json_key(j, "size_new");
+	ph_json_uint(j, d->total_new);
+	ph_json_key(j, "rows");
+	ph_json_begin_array(j);
+	for (size_t i = 0, shown = 0; i < d->n_kinds && shown < nk; i++) {
+		const struct ph_diff_kind *k = &d->kinds[i];
+
+		if (!all && !grew(k))
+			continue;
+		shown++;
+		ph_json_begin_object(j);
+		ph_json_key(j, "kind");
+		ph_json_str(j, k->kind);
+		ph_json_key(j, "count_old");
+		ph_json_uint(j, k->count_old);
+		ph_json_key(j, "count_new");
+		ph_json_uint(j, k->count_new);
+		ph_json_key(j, "size_old");
+		ph_json_uint(j, k->size_old);
+		ph_json_key(j, "size_new");
+		ph_json_uint(j, k->size_new);
+		ph_json_key(j, "retained_old");
+		ph_json_uint(j, k->retained_old);
+		ph_json_key(j, "retained_new");
+		ph_json_uint(j, k->retained_new);
+		ph_json_end_object(j);
+	}
+	ph_json_end_array(j);
+	ph_json_key(j, "paths");
+	ph_json_begin_array(j);
+	for (size_t i = 0; i < np; i++) {
+		const struct ph_diff_path *p = &d->paths[i];
+
+		ph_json_begin_object(j);
+		ph_json_key(j, "path");
+		ph_json_str(j, p->path);
+		ph_json_key(j, "type");
+		ph_json_str(j, p->type_new);
+		ph_json_key(j, "address_old");
+		if (p->address_old)
+			ph_json_addr(j, p->address_old);
+		else
+			ph_json_null(j);
+		ph_json_key(j, "address_new");
+		ph_json_addr(j, p->address_new);
+		ph_json_key(j, "retained_old");
+		ph_json_uint(j, p->retained_old);
+		ph_json_key(j, "retained_new");
+		ph_json_uint(j, p->retained_new);
+		ph_json_key(j, "objects_old");
+		ph_json_uint(j, p->count_old);
+		ph_json_key(j, "objects_new");
+		ph_json_uint(j, p->count_new);
+		ph_json_end_object(j);
+	}
+	ph_json_end_array(j);
+	ph_json_end_object(j);
+}
+
+static int print_text(const struct ph_diff *d, size_t nk, size_t np, bool all)
+{
+	static const struct ph_table_col kcols[] = {
+		{"Count old", PH_ALIGN_RIGHT, 0}, {"Count new", PH_ALIGN_RIGHT, 0},
+		{"+Count", PH_ALIGN_RIGHT, 0},    {"Size old", PH_ALIGN_RIGHT, 0},
+		{"Size new", PH_ALIGN_RIGHT, 0},  {"+Size", PH_ALIGN_RIGHT, 0},
+		{"+Retained", PH_ALIGN_RIGHT, 0}, {"Kind", PH_ALIGN_LEFT, 0},
+	};
+	static const struct ph_table_col pcols[] = {
+		{"Retained old", PH_ALIGN_RIGHT, 0}, {"Retained new", PH_ALIGN_RIGHT, 0},
+		{"+Retained", PH_ALIGN_RIGHT, 0},    {"Objects old", PH_ALIGN_RIGHT, 0},
+		{"Objects new", PH_ALIGN_RIGHT, 0},  {"Type", PH_ALIGN_LEFT, 30},
+		{"Path", PH_ALIGN_LEFT, 0},
+	};
+	struct ph_table t;
+	size_t shown = 0;
+	int err = 0;
+
+	printf("objects: %" PRIu64 " -> %" PRIu64 " (%+" PRId64 "), size: %" PRIu64 " -> %" PRIu64
+	       " (%+" PRId64 " bytes)\n\n",
+	       d->objects_old, d->objects_new, ph_delta(d->objects_old, d->objects_new), d->total_old,
+	       d->total_new, ph_delta(d->total_old, d->total_new));
+	ph_table_init(&t, kcols, 8);
+	for (size_t i = 0; i < d->n_kinds && shown < nk && !err; i++) {
+		const struct ph_diff_kind *k = &d->kinds[i];
+
+		if (!all && !grew(k))
+			continue;
+		shown++;
+		err = ph_table_row(&t);
+		if (!err)
+			err = ph_table_cell(&t, "%" PRIu64, k->count_old);
+		if (!err)
+			err = ph_table_cell(&t, "%" PRIu64, k->count_new);
+		if (!err)
+			err = ph_table_cell(&t, "%+" PRId64, ph_delta(k->count_old, k->count_new));
+		if (!err)
+			err = ph_table_cell(&t, "%" PRIu64, k->size_old);
+		if (!err)
+			err = ph_table_cell(&t, "%" PRIu64, k->size_new);
+		if (!err)
+			err = ph_table_cell(&t, "%+" PRId64, ph_delta(k->size_old, k->size_new));
+		if (!err)
+			err = ph_table_cell(&t, "%+" PRId64, ph_delta(k->retained_old, k->retained_new));
+		if (!err)
+			err = ph_table_cell(&t, "%s", k->kind);
+	}
+	printf("Kinds that grew%s:\n", all ? " or shrank" : "");
+	if (!err && shown)
+		err = ph_table_print(&t, stdout);
+	else if (!err)
+		printf("(none)\n");
+	ph_table_release(&t);
+	if (err)
+		return err;
+	printf("\nWhere it grew (paths from the roots, the same in both dumps):\n");
+	if (!np) {
+		printf("(no growing path among the largest retainers)\n");
+		return 0;
+	}
+	ph_table_init(&t, pcols, 7);
+	for (size_t i = 0; i < np && !err; i++) {
+		const struct ph_diff_path *p = &d->paths[i];
+
+		err = ph_table_row(&t);
+		if (!err)
+			err = p->address_old ? ph_table_cell(&t, "%" PRIu64, p->retained_old)
+					     : ph_table_cell(&t, "%s", "-");
+		if (!err)
+			err = ph_table_cell(&t, "%" PRIu64, p->retained_new);
+		if (!err)
+			err = ph_table_cell(&t, "%+" PRId64, ph_delta(p->retained_old, p->retained_new));
+		if (!err)
+			err = p->address_old ? ph_table_cell(&t, "%" PRIu64, p->count_old)
+					     : ph_table_cell(&t, "%s", "-");
+		if (!err)
+			err = ph_table_cell(&t, "%" PRIu64, p->count_new);
+		if (!err)
+			err = ph_table_cell(&t, "%s", p->type_new);
+		if (!err)
+			err = ph_table_cell(&t, "%s", p->path);
+	}
+	if (!err)
+		err = ph_table_print(&t, stdout);
+	ph_table_release(&t);
+	return err;
+}
+
+static int run(const struct ph_cmd *cmd, int argc, char **argv)
+{
+	struct ph_diff_opts o = {PH_BY_TYPE, 0};
+	uint64_t limit = 20;
+	bool json = false, all = false;
+	struct ph_analysis *a = NULL, *b = NULL;
+	struct ph_diff d;
+	const char *arg;
+	int c, err, status;
+
+	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
+		switch (c) {
+		case OPT_BY: {
+			int by = ph_partition_parse(arg);
+
+			if (by < 0)
+				return ph_usage_error(cmd, "--by takes type, owner or module, not '%s'",
+						      arg);
+			o.by = (enum ph_partition)by;
+			break;
+		}
+		case 'n':
+			if (ph_parse_u64(cmd, "--number", arg, &limit))
+				return 2;
+			break;
+		case OPT_ALL:
+			all = true;
+			break;
+		case PH_OPT_JSON_ID:
+			json = true;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind + 2 != argc)
+		return ph_usage_error(cmd, "expected OLD and NEW");
+	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
+		return status;
+	if ((status = ph_cli_analyze(cmd, argv[optind + 1], &b))) {
+		ph_analysis_free(a);
+		return status;
+	}
+	err = ph_diff_compute(&d, a, b, &o);
+	if (err) {
+		status = ph_fail(cmd, err);
+	} else {
+		size_t nk = limit ? (size_t)limit : d.n_kinds;
+		size_t np = limit && limit < d.n_paths ? (size_t)limit : d.n_paths;
+
+		if (json) {
+			struct ph_json j;
+			struct ph_buf jb = PH_BUF_INIT;
+
+			ph_cli_json_start(&j, &jb);
+			print_json(&j, &d, nk, np, all);
+			status = ph_cli_json_finish(cmd, &j, &jb);
+		} else {
+			err = print_text(&d, nk, np, all);
+			status = err ? ph_fail(cmd, err) : 0;
+		}
+		ph_diff_release(&d);
+	}
+	ph_analysis_free(a);
+	ph_analysis_free(b);
+	return ph_cli_end(cmd, status);
+}
+
+const struct ph_cmd ph_cmd_diff = {
+	.name = "diff",
+	.summary = "Compare two dumps of a process: what grew, by kind and by path",
+	.synopsis = "[--by type|owner|module] [-n N] [--all] [--json] OLD NEW",
+	.description =
+		"Compares an older and a newer dump of the same program. First by kind: how many "
+		"objects of each kind there are, their size and what they retain, before and after, "
+		"largest growth first. Then by path: addresses change between dumps but paths from "
+		"the roots do not, so the largest retainers of NEW are found again in OLD by their "
+		"path (sys.modules['app'].__dict__['cache'] in both) and listed with their retained "
+		"size and object count before and after, where the growth is. A path is dropped when "
+		"a longer one below it explains its growth. Paths start at named roots (modules, "
+		"interpreter state, thread frames): objects held only from outside the dump have no "
+		"name that survives between dumps.",
+	.opts = opts,
+	.examples = "$ pyheap diff before.pyheap after.pyheap\n"
+		    "$ pyheap diff --json before.pyheap after.pyheap | jq '.paths[0]'",
+	.run = run,
+};

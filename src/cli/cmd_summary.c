@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_summary.c - `pyheap summary FILE`: what the dump holds, at a glance.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyze/histogram.h"
+#include "analyze/top.h"
+#include "cli/analyze_cmd.h"
+#include "common/error.h"
+#include "format/reader.h"
+
+static const struct ph_opt opts[] = {
+	{"number", 'n', "N", "Show the N largest types and retainers (default 10)."},
+	PH_OPT_JSON,
+	PH_OPT_HELP,
+	PH_OPT_END,
+};
+
+static void meta_json_value(struct ph_json *j, const struct ph_heap_meta *m)
+{
+	switch (m->type) {
+	case PH_FMT_META_STR:
+		ph_json_strn(j, m->value, m->value_len);
+		break;
+	case PH_FMT_META_INT:
+		ph_json_int(j, m->i);
+		break;
+	case PH_FMT_META_UINT:
+		ph_json_uint(j, m->u);
+		break;
+	case PH_FMT_META_FLOAT:
+		ph_json_double(j, m->f);
+		break;
+	case PH_FMT_META_BOOL:
+		ph_json_bool(j, m->u != 0);
+		break;
+	case PH_FMT_META_STRLIST: {
+		struct ph_meta_rec r = {0};
+		uint64_t pos = 0, len;
+		const uint8_t *s;
+
+		r.type = m->type;
+		r.value = m->value;
+		r.value_len = m->value_len;
+		ph_json_begin_array(j);
+		while (ph_meta_strlist_next(&r, &pos, &s, &len) == 1)
+			ph_json_strn(j, s, len);
+		ph_json_end_array(j);
+		break;
+	}
+	default:
+		ph_json_null(j);
+	}
+}
+
+static const char *meta_str(const struct ph_heap *h, const char *key)
+{
+	const struct ph_heap_meta *m = ph_heap_meta(h, key);
+
+	return m && m->type == PH_FMT_META_STR ? (const char *)m->value : NULL;
+}
+
+static bool meta_uint(const struct ph_heap *h, const char *key, uint64_t *out)
+{
+	const struct ph_heap_meta *m = ph_heap_meta(h, key);
+
+	if (!m || m->type != PH_FMT_META_UINT)
+		return false;
+	*out = m->u;
+	return true;
+}
+
+static size_t frames_with_locals(const struct ph_heap *h)
+{
+	size_t n = 0;
+
+	for (size_t f = 0; f < h->n_frames; f++)
+		n += h->frames[f].n_locals > 0;
+	return n;
+}
+
+static void print_text(const struct ph_analysis *a, const struct ph_histogram *hist, size_t nt,
+		       const uint32_t *top, size_t ntop)
+{
+	const struct ph_heap *h = a->h;
+	const struct ph_roots *r = &a->g.roots;
+	const char *s;
+	char hb[32], hb2[32], pb[16];
+	uint64_t u;
+
+	printf("file:         %s (%s, format %u.%u)\n", h->path, ph_human_bytes(h->file_size, hb),
+	       h->major, h->minor);
+	if ((s = meta_str(h, "python_version")))
+		printf("python:       %s\n", s);
+	if (meta_uint(h, "pid", &u)) {
+		printf("process:      pid %" PRIu64, u);
+		if ((s = meta_str(h, "hostname")))
+			printf(" on %s", s);
+		putchar('\n');
+	}
+	if (meta_uint(h, "time_ns", &u)) {
+		time_t t = (time_t)(u / 1000000000);
+		struct tm tm;
+		char tb[64];
+
+		gmtime_r(&t, &tm);
+		strftime(tb, sizeof(tb), "%Y-%m-%d %H:%M:%S UTC", &tm);
+		printf("taken:        %s", tb);
+		if (meta_uint(h, "pause_ns", &u))
+			printf(", target paused %.3f s", (double)u / 1e9);
+		putchar('\n');
+	}
+	printf("objects:      %u (%" PRIu64 " bytes, %s)\n", h->n_objects, h->total_size,
+	       ph_human_bytes(h->total_size, hb));
+	printf("edges:        %" PRIu64 " (%" PRIu64 " weak); %" PRIu64 " reference%s to addresses "
+	       "not in the dump ignored\n",
+	       h->n_edges, h->n_weak, h->dangling_edges, h->dangling_edges == 1 ? "" : "s");
+	printf("roots:        %zu from ROOTS records (sys.modules %zu, interpreter %zu, thread state %zu, "
+	       "other %zu), %zu held from outside the dump, %zu static\n",
+	       r->n_record, r->by_kind[PH_FMT_ROOT_MODULES], r->by_kind[PH_FMT_ROOT_INTERP],
+	       r->by_kind[PH_FMT_ROOT_THREAD], r->by_kind[PH_FMT_ROOT_OTHER], r->n_held, r->n_static);
+	printf("threads:      %zu, %zu frames (%zu with locals), %zu locals\n", h->n_threads,
+	       h->n_frames, frames_with_locals(h), r->n_locals);
+	printf("reachable:    %u objects, %" PRIu64 " bytes (%s)\n", h->n_objects - a->d.n_garbage,
+	       h->total_size - a->d.garbage_size, ph_human_bytes(h->total_size - a->d.garbage_size, hb));
+	printf("unreachable:  %u objects, %" PRIu64 " bytes (%s, %s of the heap): garbage awaiting "
+	       "collection\n",
+	       a->d.n_garbage, a->d.garbage_size, ph_human_bytes(a->d.garbage_size, hb2),
+	       ph_pct(pb, a->d.garbage_size, h->total_size));
+	printf("\nLargest types by size:\n");
+	ph_histogram_table(hist, nt, false, stdout);
+	printf("\nLargest retainers:\n");
+	ph_top_table(a, top, ntop, stdout);
+}
+
+static void print_json(struct ph_json *j, const struct ph_analysis *a,
+		       const struct ph_histogram *hist, size_t nt, const uint32_t *top, size_t ntop)
+{
+	const struct ph_heap *h = a->h;
+	const struct ph_roots *r = &a->g.roots;
+	const struct ph_heap_meta *m;
+	char v[16];
+	uint64_t u;
+
+	ph_json_begin_object(j);
+	ph_json_key(j, "file");
+	ph_json_str(j, h->path);
+	ph_json_key(j, "format_version");
+	snprintf(v, sizeof(v), "%u.%u", h->major, h->minor);
+	ph_json_str(j, v);
+	ph_json_key(j, "python_version");
+	if ((m = ph_heap_meta(h, "python_version")) && m->type == PH_FMT_META_STR)
+		ph_json_strn(j, m->value, m->value_len);
+	else
+		ph_json_null(j);
+	ph_json_key(j, "pid");
+	if (meta_uint(h, "pid", &u))
+		ph_json_uint(j, u);
+	else
+		ph_json_null(j);
+	ph_json_key(j, "metadata");
+	ph_json_begin_object(j);
+	for (size_t i = 0; i < h->n_meta; i++) {
+		if (ph_heap_meta(h, h->meta[i].key) != &h->meta[i])
+			continue; /* a later record with the same key counts */
+		ph_json_key(j, h->meta[i].key);
+		meta_json_value(j, &h->meta[i]);
+	}
+	ph_json_end_object(j);
+	ph_json_key(j, "objects");
+	ph_json_uint(j, h->n_objects);
+	ph_json_key(j, "edges");
+	ph_json_uint(j, h->n_edges);
+	ph_json_key(j, "weak_edges");
+	ph_json_uint(j, h->n_weak);
+	ph_json_key(j, "dangling_edges");
+	ph_json_uint(j, h->dangling_edges);
+	ph_json_key(j, "total_size");
+	ph_json_uint(j, h->total_size);
+	ph_json_key(j, "types");
+	ph_json_uint(j, h->n_types);
+	ph_json_key(j, "threads");
+	ph_json_uint(j, h->n_threads);
+	ph_json_key(j, "frames");
+	ph_json_uint(j, h->n_frames);
+	ph_json_key(j, "roots");
+	ph_json_begin_object(j);
+	ph_json_key(j, "total");
+	ph_json_uint(j, r->n + r->n_locals);
+	ph_json_key(j, "sys_modules");
+	ph_json_uint(j, r->by_kind[PH_FMT_ROOT_MODULES]);
+	ph_json_key(j, "interpreter");
+	ph_json_uint(j, r->by_kind[PH_FMT_ROOT_INTERP]);
+	ph_json_key(j, "thread_state");
+	ph_json_uint(j, r->by_kind[PH_FMT_ROOT_THREAD]);
+	ph_json_key(j, "other");
+	ph_json_uint(j, r->by_kind[PH_FMT_ROOT_OTHER]);
+	ph_json_key(j, "frame_locals");
+	ph_json_uint(j, r->n_locals);
+	ph_json_key(j, "held");
+	ph_json_uint(j, r->n_held);
+	ph_json_key(j, "static");
+	ph_json_uint(j, r->n_static);
+	ph_json_end_object(j);
+	ph_json_key(j, "reachable");
+	ph_json_begin_object(j);
+	ph_json_key(j, "objects");
+	ph_json_uint(j, h->n_objects - a->d.n_garbage);
+	ph_json_key(j, "size");
+	ph_json_uint(j, h->total_size - a->d.garbage_size);
+	ph_json_end_object(j);
+	ph_json_key(j, "unreachable");
+	ph_json_begin_object(j);
+	ph_json_key(j, "objects");
+	ph_json_uint(j, a->d.n_garbage);
+	ph_json_key(j, "size");
+	ph_json_uint(j, a->d.garbage_size);
+	ph_json_end_object(j);
+	ph_json_key(j, "top_types");
+	ph_json_begin_array(j);
+	for (size_t i = 0; i < nt; i++) {
+		ph_json_begin_object(j);
+		ph_json_key(j, "kind");
+		ph_json_str(j, hist->rows[i].kind);
+		ph_json_key(j, "count");
+		ph_json_uint(j, hist->rows[i].count);
+		ph_json_key(j, "size");
+		ph_json_uint(j, hist->rows[i].size);
+		ph_json_key(j, "retained");
+		ph_json_uint(j, hist->rows[i].retained);
+		ph_json_end_object(j);
+	}
+	ph_json_end_array(j);
+	ph_json_key(j, "top_retainers");
+	ph_top_json(j, a, top, ntop);
+	ph_json_end_object(j);
+}
+
+static int run(const struct ph_cmd *cmd, int argc, char **argv)
+{
+	uint64_t limit = 10;
+	bool json = false;
+	struct ph_analysis *a;
+	struct ph_histogram hist;
+	uint32_t *top = NULL;
+	size_t ntop = 0, nt;
+	const char *arg;
+	int c, err, status = 0;
+
+	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
+		switch (c) {
+		case 'n':
+			if (ph_parse_u64(cmd, "--number", arg, &limit))
+				return 2;
+			break;
+		case PH_OPT_JSON_ID:
+			json = true;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind + 1 != argc)
+		return ph_usage_error(cmd, "expected one FILE");
+	if (limit > 100000)
+		return ph_usage_error(cmd, "--number %" PRIu64 " is too large", limit);
+	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
+		return status;
+	err = ph_histogram_compute(&hist, a, PH_BY_TYPE);
+	if (err) {
+		ph_analysis_free(a);
+		return ph_fail(cmd, err);
+	}
+	err = ph_top_objects(a, (size_t)limit, NULL, &top, &ntop);
+	if (!err) {
+		nt = limit < hist.n ? (size_t)limit : hist.n;
+		if (json) {
+			struct ph_json j;
+			struct ph_buf jb = PH_BUF_INIT;
+
+			ph_cli_json_start(&j, &jb);
+			print_json(&j, a, &hist, nt, top, ntop);
+			status = ph_cli_json_finish(cmd, &j, &jb);
+		} else {
+			print_text(a, &hist, nt, top, ntop);
+		}
+	} else {
+		status = ph_fail(cmd, err);
+	}
+	free(top);
+	ph_histogram_free(&hist);
+	ph_analysis_free(a);
+	return ph_cli_end(cmd, status);
+}
+
+const struct ph_cmd ph_cmd_summary = {
+	.name = "summary",
+	.summary = "Summarize a dump: process, counts, roots, unreachable objects, largest types",
+	.synopsis = "[-n N] [--json] FILE",
+	.description =
+		"Loads the dump, derives its roots and computes the dominator tree, then prints what "
+		"was dumped (Python version, process, time), how many objects and references it "
+		"holds, where the roots come from (ROOTS records such as sys.modules, objects whose "
+		"reference count shows that something outside the dump holds them, immortal and static "
+		"objects, thread frames), how much is unreachable (garbage awaiting collection), and "
+		"the largest types and retainers.",
+	.opts = opts,
+	.examples = "$ pyheap summary app.pyheap\n$ pyheap summary --json app.pyheap | jq .unreachable",
+	.run = run,
+};

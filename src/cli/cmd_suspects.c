@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_suspects.c - `pyheap suspects FILE`: leak suspects, MAT style.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "analyze/render.h"
+#include "analyze/suspects.h"
+#include "cli/analyze_cmd.h"
+#include "common/error.h"
+
+enum { OPT_THRESHOLD = 257 };
+
+static const struct ph_opt opts[] = {
+	{"threshold", OPT_THRESHOLD, "PCT",
+	 "Report what retains at least PCT percent of the heap (default 10)."},
+	PH_OPT_JSON,
+	PH_OPT_HELP,
+	PH_OPT_END,
+};
+
+static void json_node(struct ph_json *j, const struct ph_analysis *a, uint32_t v)
+{
+	ph_json_key(j, "address");
+	ph_json_node_addr(j, a, v);
+	ph_json_key(j, "type");
+	ph_json_str(j, v == PH_NO_ID ? "" : ph_node_kind(&a->g, v));
+}
+
+static void print_json(struct ph_json *j, const struct ph_analysis *a, const struct ph_suspect *s,
+		       size_t n)
+{
+	ph_json_begin_object(j);
+	ph_json_key(j, "total_size");
+	ph_json_uint(j, ph_analysis_total(a));
+	ph_json_key(j, "suspects");
+	ph_json_begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		ph_json_begin_object(j);
+		ph_json_key(j, "kind");
+		ph_json_str(j, s[i].what == PH_SUSPECT_KIND ? "type" : "object");
+		ph_json_key(j, "address");
+		if (s[i].node != PH_NO_ID)
+			ph_json_node_addr(j, a, s[i].node);
+		else
+			ph_json_null(j);
+		ph_json_key(j, "type");
+		ph_json_str(j, s[i].type);
+		ph_json_key(j, "retained");
+		ph_json_uint(j, s[i].retained);
+		ph_json_key(j, "share");
+		ph_json_double(j, s[i].share);
+		ph_json_key(j, "objects");
+		ph_json_uint(j, s[i].objects);
+		ph_json_key(j, "path");
+		if (s[i].path)
+			ph_json_str(j, s[i].path);
+		else
+			ph_json_null(j);
+		ph_json_key(j, "accumulation");
+		if (s[i].acc == PH_NO_ID) {
+			ph_json_null(j);
+		} else {
+			ph_json_begin_object(j);
+			json_node(j, a, s[i].acc);
+			ph_json_key(j, "retained");
+			ph_json_uint(j, a->r.size[s[i].acc]);
+			ph_json_key(j, "path");
+			if (s[i].acc_path)
+				ph_json_str(j, s[i].acc_path);
+			else
+				ph_json_null(j);
+			ph_json_key(j, "children");
+			ph_json_uint(j, s[i].acc_children);
+			ph_json_key(j, "children_kind");
+			if (s[i].acc_child_kind)
+				ph_json_str(j, s[i].acc_child_kind);
+			else
+				ph_json_null(j);
+			ph_json_end_object(j);
+		}
+		ph_json_key(j, "explanation");
+		ph_json_str(j, s[i].explanation);
+		ph_json_end_object(j);
+	}
+	ph_json_end_array(j);
+	ph_json_end_object(j);
+}
+
+static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, size_t n,
+		       double threshold)
+{
+	char hb[32];
+
+	if (!n) {
+		printf("No suspects: nothing retains %g%% of the heap (%" PRIu64 " bytes) or more.\n",
+		       100 * threshold, ph_analysis_total(a));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			putchar('\n');
+		if (s[i].what == PH_SUSPECT_KIND)
+			printf("Suspect %zu: %" PRIu64 " objects of type %s retain %s (%.1f%%)\n", i + 1,
+			       s[i].objects, s[i].type, ph_human_bytes(s[i].retained, hb),
+			       100 * s[i].share);
+		else if (s[i].node < a->g.n)
+			printf("Suspect %zu: %s 0x%" PRIx64 " retains %s (%.1f%%)\n", i + 1, s[i].type,
+			       a->h->addr[s[i].node], ph_human_bytes(s[i].retained, hb),
+			       100 * s[i].share);
+		else
+			printf("Suspect %zu: %s retains %s (%.1f%%)\n", i + 1, s[i].path ? s[i].path : s[i].type,
+			       ph_human_bytes(s[i].retained, hb), 100 * s[i].share);
+		if (s[i].path)
+			printf("  path:          %s\n", s[i].path);
+		if (s[i].acc != PH_NO_ID) {
+			if (s[i].acc == s[i].node)
+				printf("  accumulation:  the suspect itself");
+			else if (s[i].acc < a->g.n)
+				printf("  accumulation:  %s 0x%" PRIx64 ", retains %s", ph_node_kind(&a->g, s[i].acc),
+				       a->h->addr[s[i].acc], ph_human_bytes(a->r.size[s[i].acc], hb));
+			else
+				printf("  accumulation:  %s, retains %s", ph_node_kind(&a->g, s[i].acc),
+				       ph_human_bytes(a->r.size[s[i].acc], hb));
+			printf(", %" PRIu64 " children\n", s[i].acc_children);
+			if (s[i].acc != s[i].node && s[i].acc_path)
+				printf("                 %s\n", s[i].acc_path);
+		}
+		putchar('\n');
+		ph_print_wrapped(stdout, s[i].explanation, 2);
+	}
+}
+
+static int run(const struct ph_cmd *cmd, int argc, char **argv)
+{
+	double threshold = 0.10;
+	bool json = false;
+	struct ph_analysis *a;
+	struct ph_suspect *s = NULL;
+	size_t n = 0;
+	const char *arg;
+	int c, err, status;
+
+	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
+		switch (c) {
+		case OPT_THRESHOLD: {
+			char *end;
+			double v = strtod(arg, &end);
+
+			if (*end || end == arg || !(v > 0 && v <= 100))
+				return ph_usage_error(cmd, "--threshold takes a percentage above 0 and at most 100, not '%s'", arg);
+			threshold = v / 100;
+			break;
+		}
+		case PH_OPT_JSON_ID:
+			json = true;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind + 1 != argc)
+		return ph_usage_error(cmd, "expected one FILE");
+	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
+		return status;
+	err = ph_suspects_find(a, threshold, &s, &n);
+	if (err) {
+		status = ph_fail(cmd, err);
+	} else if (json) {
+		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
+
+		ph_cli_json_start(&j, &jb);
+		print_json(&j, a, s, n);
+		status = ph_cli_json_finish(cmd, &j, &jb);
+	} else {
+		print_text(a, s, n, threshold);
+	}
+	ph_suspects_free(s, n);
+	ph_analysis_free(a);
+	return ph_cli_end(cmd, status);
+}
+
+const struct ph_cmd ph_cmd_suspects = {
+	.name = "suspects",
+	.summary = "Find leak suspects: what retains a large share of the heap, and where",
+	.synopsis = "[--threshold PCT] [--json] FILE",
+	.description =
+		"Looks for memory leaks the way Eclipse MAT's leak suspects report does. An object "
+		"suspect is a top-level holder - a module, a thread, an object held from outside the "
+		"dump, the unreachable objects - that retains at least the threshold share of the "
+		"heap (sys.modules, the interpreter's dicts and static objects are looked through, "
+		"since everything hangs from them). Its accumulation point is where the memory stops "
+		"being concentrated in one child of the dominator tree: the collection that holds it. "
+		"A type suspect is a type whose objects together retain that share while no single "
+		"object holds them. Each suspect is shown with its path from the roots, its "
+		"accumulation point and an explanation.",
+	.opts = opts,
+	.examples = "$ pyheap suspects app.pyheap\n$ pyheap suspects --threshold 5 --json app.pyheap",
+	.run = run,
+};

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_threads.c - `pyheap threads FILE`: threads, their frames and locals,
+ * with what each keeps alive.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "analyze/render.h"
+#include "cli/analyze_cmd.h"
+#include "cli/table.h"
+#include "common/error.h"
+
+static const struct ph_opt opts[] = {
+	PH_OPT_JSON,
+	PH_OPT_HELP,
+	PH_OPT_END,
+};
+
+static const char *s_or(const struct ph_heap *h, uint64_t sref, const char *none)
+{
+	const char *s = ph_heap_str(h, sref, NULL);
+
+	return s ? s : none;
+}
+
+static void print_json(struct ph_json *j, const struct ph_analysis *a)
+{
+	const struct ph_heap *h = a->h;
+
+	ph_json_begin_object(j);
+	ph_json_key(j, "threads");
+	ph_json_begin_array(j);
+	for (size_t t = 0; t < h->n_threads; t++) {
+		const struct ph_heap_thread *th = &h->threads[t];
+
+		ph_json_begin_object(j);
+		ph_json_key(j, "id");
+		ph_json_uint(j, th->ident);
+		ph_json_key(j, "native_id");
+		ph_json_uint(j, th->native_id);
+		ph_json_key(j, "name");
+		if (ph_heap_str(h, th->name, NULL))
+			ph_json_str(j, ph_heap_str(h, th->name, NULL));
+		else
+			ph_json_null(j);
+		ph_json_key(j, "daemon");
+		ph_json_bool(j, th->flags & PH_FMT_THREAD_DAEMON);
+		ph_json_key(j, "main");
+		ph_json_bool(j, th->flags & PH_FMT_THREAD_MAIN);
+		ph_json_key(j, "retained");
+		ph_json_uint(j, a->r.size[a->g.first_thread + t]);
+		ph_json_key(j, "frames");
+		ph_json_begin_array(j);
+		for (size_t f = th->first_frame; f < th->first_frame + th->n_frames; f++) {
+			const struct ph_heap_frame *fr = &h->frames[f];
+
+			ph_json_begin_object(j);
+			ph_json_key(j, "function");
+			ph_json_str(j, s_or(h, fr->function, "?"));
+			ph_json_key(j, "file");
+			ph_json_str(j, s_or(h, fr->filename, "?"));
+			ph_json_key(j, "line");
+			ph_json_uint(j, fr->line);
+			ph_json_key(j, "retained");
+			ph_json_uint(j, a->r.size[a->g.first_frame + f]);
+			ph_json_key(j, "locals");
+			ph_json_begin_array(j);
+			for (size_t l = fr->first_local; l < fr->first_local + fr->n_locals; l++) {
+				const struct ph_heap_local *lo = &h->locals[l];
+
+				ph_json_begin_object(j);
+				ph_json_key(j, "name");
+				ph_json_str(j, s_or(h, lo->name, "?"));
+				ph_json_key(j, "address");
+				ph_json_addr(j, lo->address);
+				ph_json_key(j, "type");
+				if (lo->object != PH_NO_ID)
+					ph_json_str(j, ph_heap_kind(h, lo->object));
+				else
+					ph_json_null(j);
+				ph_json_key(j, "retained");
+				ph_json_uint(j, lo->object != PH_NO_ID ? a->r.size[lo->object] : 0);
+				ph_json_end_object(j);
+			}
+			ph_json_end_array(j);
+			ph_json_end_object(j);
+		}
+		ph_json_end_array(j);
+		ph_json_end_object(j);
+	}
+	ph_json_end_array(j);
+	ph_json_end_object(j);
+}
+
+static int print_text(const struct ph_analysis *a)
+{
+	static const struct ph_table_col cols[] = {
+		{"Thread / frame / local", PH_ALIGN_LEFT, 70}, {"Address", PH_ALIGN_LEFT, 0},
+		{"Type", PH_ALIGN_LEFT, 40},                   {"Retained", PH_ALIGN_RIGHT, 0},
+		{"Value", PH_ALIGN_LEFT, 40},
+	};
+	const struct ph_heap *h = a->h;
+	struct ph_buf b = PH_BUF_INIT;
+	struct ph_table t;
+	int err = 0;
+
+	if (!h->n_threads) {
+		printf("The dump has no threads.\n");
+		return 0;
+	}
+	ph_table_init(&t, cols, 5);
+	for (size_t i = 0; i < h->n_threads && !err; i++) {
+		const struct ph_heap_thread *th = &h->threads[i];
+
+		err = ph_table_row(&t);
+		if (!err)
+			err = ph_table_cell(&t, "%s id %" PRIu64 "%s%s", ph_tmp_node(&b, a, a->g.first_thread + (uint32_t)i),
+					    th->ident, th->flags & PH_FMT_THREAD_MAIN ? ", main" : "",
+					    th->flags & PH_FMT_THREAD_DAEMON ? ", daemon" : "");
+		if (!err)
+			err = ph_table_cell(&t, "%s", "");
+		if (!err)
+			err = ph_table_cell(&t, "%s", "");
+		if (!err)
+			err = ph_table_cell(&t, "%" PRIu64, a->r.size[a->g.first_thread + i]);
+		for (size_t f = th->first_frame; f < th->first_frame + th->n_frames && !err; f++) {
+			const struct ph_heap_frame *fr = &h->frames[f];
+
+			err = ph_table_row(&t);
+			if (!err)
+				err = ph_table_cell(&t, "  %s  %s:%" PRIu64, s_or(h, fr->function, "?"),
+						    s_or(h, fr->filename, "?"), fr->line);
+			if (!err)
+				err = ph_table_cell(&t, "%s", "");
+			if (!err)
+				err = ph_table_cell(&t, "%s", "");
+			if (!err)
+				err = ph_table_cell(&t, "%" PRIu64, a->r.size[a->g.first_frame + f]);
+			for (size_t l = fr->first_local; l < fr->first_local + fr->n_locals && !err; l++) {
+				const struct ph_heap_local *lo = &h->locals[l];
+				bool known = lo->object != PH_NO_ID;
+
+				err = ph_table_row(&t);
+				if (!err)
+					err = ph_table_cell(&t, "    %s", s_or(h, lo->name, "?"));
+				if (!err)
+					err = ph_table_cell(&t, "0x%" PRIx64, lo->address);
+				if (!err)
+					err = ph_table_cell(&t, "%s",
+							    known ? ph_heap_kind(h, lo->object) : "(not in the dump)");
+				if (!err)
+					err = ph_table_cell(&t, "%" PRIu64, known ? a->r.size[lo->object] : 0);
+				if (!err)
+					err = ph_table_cell(&t, "%s",
+							    known ? ph_tmp_value(&b, a, lo->object, 40) : "");
+			}
+		}
+	}
+	if (!err)
+		err = ph_table_print(&t, stdout);
+	ph_table_release(&t);
+	ph_buf_release(&b);
+	if (!err)
+		printf("\nA thread's (frame's) retained size is what only it keeps alive: what would be "
+		       "freed if it went away.\nA local's is the object's own retained size.\n");
+	return err;
+}
+
+static int run(const struct ph_cmd *cmd, int argc, char **argv)
+{
+	bool json = false;
+	struct ph_analysis *a;
+	const char *arg;
+	int c, status;
+
+	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
+		switch (c) {
+		case PH_OPT_JSON_ID:
+			json = true;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind + 1 != argc)
+		return ph_usage_error(cmd, "expected one FILE");
+	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
+		return status;
+	if (json) {
+		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
+
+		ph_cli_json_start(&j, &jb);
+		print_json(&j, a);
+		status = ph_cli_json_finish(cmd, &j, &jb);
+	} else {
+		int err = print_text(a);
+
+		status = err ? ph_fail(cmd, err) : 0;
+	}
+	ph_analysis_free(a);
+	return ph_cli_end(cmd, status);
+}
+
+const struct ph_cmd ph_cmd_threads = {
+	.name = "threads",
+	.summary = "List threads, their frames and local variables, with retained sizes",
+	.synopsis = "[--json] FILE",
+	.description =
+		"Lists every Python thread of the dump (name, id, main or daemon) with its frames, "
+		"innermost first (function, file and line), and each frame's local variables (name, "
+		"address, type, value). Each thread and frame is given the retained size of what only "
+		"it keeps alive - what would become free if that thread or frame went away - and each "
+		"local the retained size of its object.",
+	.opts = opts,
+	.examples = "$ pyheap threads app.pyheap",
+	.run = run,
+};

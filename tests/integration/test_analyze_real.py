@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: MIT
+"""The analyzer on real dumps of a target with planted structures
+(tests/targets/analyze_planted.py), taken by the agent from inside the target
+with the in-process harness (tests/integration/agent_harness.py), on every
+supported CPython found.
+
+What is checked against what the target computed about itself with
+sys.getsizeof and id():
+- the retained size of an exclusive structure (a module-level list of
+  instances with their __dict__s and unique values) equals the sum of its
+  members' sizes, and its retained object count their number;
+- a shortest path to a planted object is the expected Python expression;
+- the named thread's frame shows the planted local with its retained size,
+  and the thread retains at least that;
+- `diff` of two dumps of one process finds the dict that grew, with its exact
+  retained size and object count before and after;
+- the planted list is the accumulation point of the top suspect at a low
+  threshold, and `summary`, `histogram --by owner`, `top` and `diff` (of the
+  dump with itself) run on the real heap.
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+from conftest import BUILD, ROOT
+
+HARNESS = os.path.join(ROOT, "tests", "integration", "agent_harness.py")
+TARGET = os.path.join(ROOT, "tests", "targets", "analyze_planted.py")
+AGENT_SO = os.path.join(BUILD, "pyheap-agent.so")
+
+
+def agent_ready():
+    if not os.path.exists(HARNESS):
+        return "the agent's in-process harness (tests/integration/agent_harness.py) is not on this branch yet"
+    if not os.path.exists(AGENT_SO) or b"pyheap_agent_finish" not in open(AGENT_SO, "rb").read():
+        return "build/pyheap-agent.so cannot dump yet"
+    return None
+
+
+def jrun(pyheap, *args):
+    r = subprocess.run([pyheap] + list(args), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+@pytest.fixture
+def planted(python, tmp_path):
+    why = agent_ready()
+    if why:
+        pytest.skip(why)
+    env = dict(os.environ, PYHEAP_HARNESS_DIR=os.path.dirname(HARNESS), PYHEAP_BUILD=BUILD)
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONHOME", None)
+    r = subprocess.run([python.path, TARGET, str(tmp_path)], capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    result = json.load(open(tmp_path / "result.json"))
+    assert result["phase"] == 5 and result["error"] == 0, result
+    return str(tmp_path / "dump.pyheap"), json.load(open(tmp_path / "expect.json"))
+
+
+def test_planted_structures(pyheap, planted):
+    dump, expect = planted
+    cache = jrun(pyheap, "object", "--json", "-n", "1", dump, hex(expect["cache"]["address"]))
+    assert cache["type"] == "list"
+    assert cache["retained"] == expect["cache"]["retained"]
+    assert cache["retained_objects"] == expect["cache"]["objects"]
+    assert cache["n_retains"] == 200
+    assert cache["path"] == "sys.modules['__main__'].__dict__['CACHE']"
+
+    paths = jrun(pyheap, "paths", "--json", dump, hex(expect["paths"]["address"]))
+    assert paths["type"] == "bytes"
+    assert paths["paths"][0]["expr"] == expect["paths"]["expr"]
+
+    threads = jrun(pyheap, "threads", "--json", dump)["threads"]
+    worker = [t for t in threads if t["name"] == "planted-worker"]
+    assert len(worker) == 1 and worker[0]["daemon"] is True
+    frames = [f for f in worker[0]["frames"] if f["function"] == "worker"]
+    assert len(frames) == 1 and frames[0]["file"] == TARGET
+    local = [x for x in frames[0]["locals"] if x["name"] == "local_big"]
+    assert local == [{"name": "local_big", "address": hex(expect["worker"]["address"]), "type": "list",
+                      "retained": expect["worker"]["retained"]}]
+    assert frames[0]["retained"] >= expect["worker"]["retained"]
+    assert worker[0]["retained"] >= frames[0]["retained"]
+    assert any(t["main"] for t in threads)
+
+
+def test_commands_on_a_real_heap(pyheap, planted):
+    dump, expect = planted
+    s = jrun(pyheap, "summary", "--json", dump)
+    assert s["objects"] > 10000 and s["roots"]["sys_modules"] == 1
+    assert s["reachable"]["size"] + s["unreachable"]["size"] == s["total_size"]
+    sus = jrun(pyheap, "suspects", "--json", "--threshold", "1", dump)["suspects"]
+    accs = [x["accumulation"]["address"] for x in sus if x["accumulation"]]
+    assert hex(expect["cache"]["address"]) in accs, sus
+    h = jrun(pyheap, "histogram", "--json", "--by", "owner", "-n", "0", dump)
+    payload = [r for r in h["rows"] if r["kind"] == "__main__.Payload"]
+    assert payload and payload[0]["count"] == 200
+    assert sum(r["count"] for r in h["rows"]) == s["objects"]
+    top = jrun(pyheap, "top", "--json", "--type", "__main__.Payload", "-n", "3", dump)["rows"]
+    assert len(top) == 3 and all(r["retained"] > 1000 for r in top)
+    d = jrun(pyheap, "diff", "--json", dump, dump)
+    assert d["rows"] == [] and d["paths"] == []
+
+
+def test_diff_of_two_real_dumps(pyheap, python, tmp_path):
+    why = agent_ready()
+    if why:
+        pytest.skip(why)
+    env = dict(os.environ, PYHEAP_HARNESS_DIR=os.path.dirname(HARNESS), PYHEAP_BUILD=BUILD)
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONHOME", None)
+    target = os.path.join(ROOT, "tests", "targets", "analyze_growth.py")
+    r = subprocess.run([python.path, target, str(tmp_path)], capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    expect = json.load(open(tmp_path / "expect.json"))
+    d = jrun(pyheap, "diff", "--json", str(tmp_path / "before.pyheap"), str(tmp_path / "after.pyheap"))
+    top = d["paths"][0]
+    assert top["path"] == "sys.modules['__main__'].__dict__['SESSIONS']"
+    assert (top["retained_old"], top["objects_old"]) == (expect["before"]["retained"],
+                                                         expect["before"]["objects"])
+    assert (top["retained_new"], top["objects_new"]) == (expect["after"]["retained"],
+                                                         expect["after"]["objects"])
+    assert top["address_old"] is not None
+    rows = {r["kind"]: r for r in d["rows"]}
+    assert rows["__main__.Session"]["count_new"] - rows["__main__.Session"]["count_old"] == 1200
