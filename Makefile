@@ -52,7 +52,7 @@ AGENT_SRC := $(sort $(wildcard src/agent/*.c)) src/common/error.c src/common/buf
 AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/agent/%.o)
 AGENT_SO := $(BUILD)/pyheap-agent.so
 AGENT_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARN) -O2 -g -fPIC -fvisibility=hidden \
-	-fno-strict-aliasing -pthread -MMD -MP -DPH_AGENT=1
+	-fno-strict-aliasing -pthread -MMD -MP -DPH_AGENT=1 -DPYHEAP_VERSION='"$(PYHEAP_VERSION)"'
 
 $(BUILD)/agent/%.o: %.c
 	@mkdir -p $(@D)
