@@ -105,7 +105,9 @@ class Agent:
     """One dump of this process into the file out_path."""
 
     def __init__(self, out_path, flags=0, max_value_len=256, so_path=AGENT_SO):
-        self.lib = ctypes.CDLL(so_path)
+        # PyDLL: the calls keep the GIL, so the agent thread cannot start walking
+        # before run() has made its view of the state (deterministic census)
+        self.lib = ctypes.PyDLL(so_path)
         self.start = self.lib.pyheap_agent_start
         self.start.restype = ctypes.c_void_p
         self.start.argtypes = [ctypes.c_void_p]

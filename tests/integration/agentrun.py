@@ -74,19 +74,20 @@ def compare_counts(dump, census, created_by_run):
     name_of = {int(k): v for k, v in census["names"].items()}
     for a in got:
         name_of.setdefault(a, dump.type_named(a))
-    extra = {}
-    for a in set(got) | set(want):
-        d = got.get(a, 0) - want.get(a, 0)
-        if d:
-            extra[name_of[a]] = d
-    allowed = dict(created_by_run)
-    missing = {k: v for k, v in extra.items() if v < 0}
+    diff = {a: got.get(a, 0) - want.get(a, 0) for a in set(got) | set(want)}
+    missing = {name_of[a]: d for a, d in diff.items() if d < 0}
     assert not missing, "objects of the census missing from the dump: %r" % missing
-    for k, v in allowed.items():
-        if extra.get(k, 0) >= v:
-            extra[k] -= v
-            if not extra[k]:
-                del extra[k]
+    allowed = dict(created_by_run)
+    for a in sorted(diff):
+        n = min(diff[a], allowed.get(name_of[a], 0))
+        diff[a] -= n
+        if name_of[a] in allowed:
+            allowed[name_of[a]] -= n
+    assert not any(allowed.values()), "the harness's own objects are missing: %r" % allowed
+    extra = {}
+    for a, d in diff.items():
+        if d:
+            extra[name_of[a]] = extra.get(name_of[a], 0) + d
     assert sum(extra.values()) == census["freeze_count"], (
         "GC objects in the dump but not in the census: %r (frozen: %d)"
         % (extra, census["freeze_count"]))

@@ -104,6 +104,7 @@ class Dump:
         self.roots = []
         self.chunk_kinds = []
         pos = 32
+        chunks = []
         while True:
             magic, kind, enc = struct.unpack_from("<4sIB", data, pos)
             stored, raw, count = struct.unpack_from("<QQQ", data, pos + 16)
@@ -115,6 +116,9 @@ class Dump:
                 break
             if kind == KIND_EDGES and not want_edges:
                 continue
+            chunks.append((kind, enc, payload, raw, count))
+        # strings first: records of other chunks name strings written later
+        for kind, enc, payload, raw, count in sorted(chunks, key=lambda c: c[0] != KIND_STRINGS):
             c = Cursor(_decompress(enc, payload, raw))
             getattr(self, "_read_%d" % kind, lambda c, n: None)(c, count)
 
