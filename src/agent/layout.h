@@ -36,6 +36,7 @@
 #define PH_OFF_TP_ITEMSIZE   40
 #define PH_OFF_TP_FLAGS      168
 #define PH_OFF_TP_TRAVERSE   184
+#define PH_OFF_TP_WEAKLISTOFFSET 208
 #define PH_OFF_TP_METHODS    232
 #define PH_OFF_TP_MEMBERS    240
 #define PH_OFF_TP_BASE       256

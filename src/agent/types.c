@@ -395,6 +395,8 @@ static int register_one(struct ph_types *T, uintptr_t tp, struct ph_tinfo **out)
 	ti->dictoffset = ph_rd_i64(tp, PH_OFF_TP_DICTOFFSET);
 	ti->heap = (ti->flags & PH_TPF_HEAPTYPE) != 0;
 	ti->gc = (ti->flags & PH_TPF_HAVE_GC) != 0;
+	ti->weakrefable = ph_rd_i64(tp, PH_OFF_TP_WEAKLISTOFFSET) != 0 ||
+			  (ti->flags & PH_TPF_MANAGED_WEAKREF);
 	ti->is_gc_fn = ph_rd(tp, PH_OFF_TP_IS_GC);
 	ti->traverse_fn = ph_rd(tp, PH_OFF_TP_TRAVERSE);
 	if (ti->heap)

@@ -76,6 +76,7 @@ struct ph_tinfo {
 	bool heap;      /* Py_TPFLAGS_HEAPTYPE */
 	bool gc;        /* Py_TPFLAGS_HAVE_GC */
 	bool python_sizeof; /* has a __sizeof__ written in Python (not called) */
+	bool weakrefable;   /* instances can have weak references */
 	uintptr_t is_gc_fn;   /* tp_is_gc */
 	uintptr_t traverse_fn; /* tp_traverse */
 	uintptr_t sizeof_fn;  /* PH_SZ_CALL: the C function */

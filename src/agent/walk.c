@@ -137,6 +137,7 @@ struct wedge {
 	uint64_t label;
 	uint8_t kind;  /* PH_FMT_LABEL_* */
 	uint8_t flags; /* PH_FMT_EDGE_WEAK */
+	bool traversed; /* reported by tp_traverse (not read by the agent itself) */
 };
 
 /* A traverse report that may be labelled with a C member's name. */
@@ -183,7 +184,7 @@ struct walk {
 	struct ph_buf vbuf; /* value scratch */
 
 	/* statistics */
-	uint64_t objects, gc_objects, bad_refs, bad_links, sizeof_calls, sizeof_failed;
+	uint64_t objects, gc_objects, bad_refs, bad_links, sizeof_calls, sizeof_failed, sole_refs;
 	uint64_t t_gil; /* CLOCK_MONOTONIC when the GIL was taken */
 };
 
@@ -221,8 +222,17 @@ static int push(struct walk *W, uintptr_t o)
  * Make sure r gets dumped: nothing to do if the list walk will meet it,
  * else queue it unless it was queued before. *ok = false if r is not an
  * object (then no edge may point at it).
+ *
+ * sole: r is the target of a reference the holder really owns (an edge,
+ * not a label, a thread's local or a weak reference). Then if r's reference
+ * count is 1 and r cannot be weakly referenced, this is the only way to
+ * reach r: it is queued without being added to the seen set, which keeps
+ * the set small (most str, int and float objects of a heap are held once).
+ * Every other way of reaching an object adds it to the set, and comes
+ * first for thread locals and roots (walked before the GC lists), so that
+ * a sole-reference object met again (a 3.8-3.10 frame's local) is known.
  */
-static int reach(struct walk *W, uintptr_t r, bool *ok)
+static int reach_ref(struct walk *W, uintptr_t r, bool sole, bool *ok)
 {
 	struct ph_tinfo *ti;
 	bool added;
@@ -241,12 +251,24 @@ static int reach(struct walk *W, uintptr_t r, bool *ok)
 		return 0;
 	}
 	*ok = true;
-	if (!W->full && in_gc_lists(ti, r))
+	if (W->full)
+		goto add;
+	if (in_gc_lists(ti, r))
 		return 0;
+	if (sole && ph_rd(r, PH_OFF_REFCNT) == 1 && !ti->weakrefable) {
+		W->sole_refs++;
+		return ph_seen_has(&W->seen, r) ? 0 : push(W, r);
+	}
+add:
 	err = ph_seen_add(&W->seen, r, &added);
 	if (!err && added)
 		err = push(W, r);
 	return err;
+}
+
+static int reach(struct walk *W, uintptr_t r, bool *ok)
+{
+	return reach_ref(W, r, false, ok);
 }
 
 static int reach_cb(void *ctx, uintptr_t o, bool *ok)
@@ -283,6 +305,7 @@ static int add_edge(struct walk *W, uint8_t kind, uint8_t flags, uint64_t label,
 	e->label = label;
 	e->kind = kind;
 	e->flags = flags;
+	e->traversed = false;
 	return 0;
 }
 
@@ -679,12 +702,16 @@ static int traverse_edges(struct walk *W, const struct ph_tinfo *ti, uintptr_t o
 				err = add_edge(W, PH_FMT_LABEL_FIELD, 0, W->hints[h].name, t);
 				if (err)
 					return err;
+				W->edges[W->n_edges - 1].traversed = true;
 				hinted = true;
 				break;
 			}
 		}
-		if (!hinted && (err = add_edge(W, PH_FMT_LABEL_NONE, 0, 0, t)))
-			return err;
+		if (!hinted) {
+			if ((err = add_edge(W, PH_FMT_LABEL_NONE, 0, 0, t)))
+				return err;
+			W->edges[W->n_edges - 1].traversed = true;
+		}
 	}
 	return 0;
 }
@@ -922,13 +949,37 @@ static int object_value(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, 
 	}
 }
 
+/*
+ * May edge i be the only way to its target (see reach_ref)? Not for labels'
+ * sources (the names of shared keys), weak references, or what a C type's
+ * tp_traverse reports more than once (a buggy third-party traverse must not
+ * make the agent write an object twice): a traversal with many reports goes
+ * through the seen set, a short one is checked for repeats.
+ */
+static bool sole_edge(const struct walk *W, size_t i)
+{
+	const struct wedge *e = &W->edges[i];
+
+	if ((e->flags & PH_FMT_EDGE_WEAK) ||
+	    (e->kind == PH_FMT_LABEL_FIELD && e->label == W->sref[N_CACHED_KEYS]))
+		return false;
+	if (!e->traversed)
+		return true;
+	if (W->n_visits > 64)
+		return false;
+	for (size_t j = 0; j < i; j++)
+		if (W->edges[j].traversed && W->edges[j].target == e->target)
+			return false;
+	return true;
+}
+
 static int write_edges(struct walk *W)
 {
 	for (size_t i = 0; i < W->n_edges; i++) {
 		struct wedge *e = &W->edges[i];
 		struct ph_edge_rec r;
 		bool ok;
-		int err = reach(W, e->target, &ok);
+		int err = reach_ref(W, e->target, sole_edge(W, i), &ok);
 
 		if (err)
 			return err;
@@ -994,6 +1045,7 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 		   (ti->exact && (ti->kind == PH_K_TUPLE || ti->kind == PH_K_DICT));
 	W->n_edges = 0;
 	W->n_hints = 0;
+	W->n_visits = 0;
 	if (readable) {
 		if ((err = kind_edges(W, ti, o)) || (err = instance_edges(W, ti, o)))
 			return err;
@@ -1231,6 +1283,8 @@ static int meta_end(struct walk *W)
 	    (err = ph_writer_meta_uint(&W->w, "agent_sizeof_calls", W->sizeof_calls)) ||
 	    (err = ph_writer_meta_uint(&W->w, "agent_sizeof_failed", W->sizeof_failed)) ||
 	    (err = ph_writer_meta_bool(&W->w, "agent_full_set", W->full)) ||
+	    (err = ph_writer_meta_uint(&W->w, "agent_sole_references", W->sole_refs)) ||
+	    (err = ph_writer_meta_uint(&W->w, "agent_seen", W->seen.count)) ||
 	    (err = ph_writer_meta_uint(&W->w, "agent_memory",
 				       ph_seen_memory(&W->seen) + ph_types_memory(&W->T) +
 					       ph_writer_memory(&W->w) +
