@@ -93,3 +93,23 @@ def test_standard_library_c_types(python, tmp_path):
     agentrun.compare_sizes(d, census)
     agentrun.compare_counts(d, census, agent_harness.OBJECTS_CREATED_BY_RUN)
     assert d.meta["agent_sizeof_failed"] == 0
+
+
+def test_cancel_is_honoured(python, tmp_path):
+    agentrun.run_target(python, "census_cancel.py", tmp_path)
+    res = agentrun.load_json(tmp_path / "result.json")
+    for key, gc_on in (("enabled", True), ("disabled", False)):
+        r = res[key]
+        assert r["phase"] == 6 and r["error"] == -19, r  # FAILED, PH_EINTR
+        assert "cancel" in r["message"]
+        assert r["objects"] == 0
+        assert r["gc_after"] == gc_on
+    agentrun.assert_done(res["again"])
+    agentrun.validate(tmp_path / "dump.pyheap")
+
+
+def test_finalizing_interpreter_is_refused(python, tmp_path):
+    agentrun.run_target(python, "census_finalizing.py", tmp_path)
+    finalizing, phase, error = map(int, (tmp_path / "result.txt").read_text().split())
+    assert finalizing == 1
+    assert phase == 6 and error == -16  # FAILED, PH_EFINALIZING
