@@ -113,3 +113,19 @@ def test_finalizing_interpreter_is_refused(python, tmp_path):
     finalizing, phase, error = map(int, (tmp_path / "result.txt").read_text().split())
     assert finalizing == 1
     assert phase == 6 and error == -16  # FAILED, PH_EFINALIZING
+
+
+def test_sub_interpreter_present(python, tmp_path):
+    run(python, tmp_path, "census_subinterp.py")
+    agentrun.assert_done(agentrun.load_json(tmp_path / "result.json"))
+    census = agentrun.load_json(tmp_path / "census.json")
+    d = P.Dump(str(tmp_path / "dump.pyheap"))
+    assert d.meta["agent_full_set"] is True
+    assert len(d.order) == len(set(d.order))
+    assert census["chosen"]["mine"]["id"] in d.objects
+    # 3.9-3.11: the interpreters share the static types, whose tp_subclasses reach the
+    # sub-interpreter's classes and modules (one GIL for all, so they are dumped too);
+    # 3.8 has one GC for all (the census counts them); 3.12+ keeps them apart
+    shared = (3, 9) <= python.version <= (3, 11)
+    agentrun.compare_counts(d, census, agent_harness.OBJECTS_CREATED_BY_RUN, exact=not shared)
+    agentrun.compare_sizes(d, census)
