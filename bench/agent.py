@@ -3,6 +3,7 @@
 """Benchmark of the agent's heap walk, in-process (tests/integration/agent_harness.py).
 
 usage: bench/agent.py [--python PY]... [--sizes 100000,1000000,10000000] [--out DIR]
+                     [--shape records|shared]
 
 For each interpreter and size, a child process builds a heap of about that
 many objects of a realistic shape (class instances with str/int/float
@@ -41,7 +42,12 @@ class Record:
 
 # each record makes about 8 objects: instance, name, id, score, tags, meta, owner?, n
 records = [Record(i) for i in range(N // 8)]
-index = {r.name: r for r in records[: len(records) // 4]}
+if sys.argv[4] == "shared":
+    # every name is also a key of an index, every score also in a list: held twice
+    index = {r.name: r for r in records}
+    scores = [r.score for r in records]
+else:
+    index = {r.name: r for r in records[: len(records) // 4]}
 gc.collect()
 
 def status(key):
@@ -83,6 +89,8 @@ def main():
     ap.add_argument("--python", action="append")
     ap.add_argument("--sizes", default="100000,1000000,10000000")
     ap.add_argument("--out", default=None)
+    ap.add_argument("--shape", choices=("records", "shared"), default="records",
+                    help="shared: most str and float objects are held twice (no sole-reference shortcut)")
     a = ap.parse_args()
     out = a.out or tempfile.mkdtemp(prefix="pyheap-bench-")
     env = dict(os.environ, PYHEAP_BUILD=os.environ.get("PYHEAP_BUILD", os.path.join(ROOT, "build")))
@@ -91,7 +99,7 @@ def main():
     for py in pythons(a.python):
         for size in [int(x) for x in a.sizes.split(",")]:
             path = os.path.join(out, "bench-%s-%d.pyheap" % (os.path.basename(py), size))
-            p = subprocess.run([py, "-c", CHILD, str(size), path, HARNESS], capture_output=True,
+            p = subprocess.run([py, "-c", CHILD, str(size), path, HARNESS, a.shape], capture_output=True,
                                text=True, env=env)
             if p.returncode:
                 print("%s %d: failed\n%s" % (py, size, p.stderr[-2000:]))
