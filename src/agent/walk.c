@@ -177,6 +177,8 @@ struct walk {
 	uintptr_t *visits;
 	size_t n_visits, cap_visits;
 	bool visit_failed;
+	bool visit_cut;
+	size_t visit_cap; /* most references a traversal may report */
 	struct mslot *mset;
 	size_t mset_mask;
 	uint32_t mset_gen;
@@ -185,6 +187,7 @@ struct walk {
 
 	/* statistics */
 	uint64_t objects, gc_objects, bad_refs, bad_links, sizeof_calls, sizeof_failed, sole_refs;
+	uint64_t dead_refs, traverse_cut;
 	uint64_t t_gil; /* CLOCK_MONOTONIC when the GIL was taken */
 };
 
@@ -248,6 +251,11 @@ static int reach_ref(struct walk *W, uintptr_t r, bool sole, bool *ok)
 		return err;
 	if (!ti) {
 		W->bad_refs++;
+		return 0;
+	}
+	if (ph_rd(r, PH_OFF_REFCNT) == 0) {
+		/* a dead object, on some free list (3.12's _asyncio traverses its own) */
+		W->dead_refs++;
 		return 0;
 	}
 	*ok = true;
@@ -346,6 +354,10 @@ static int visit_cb(void *o, void *arg)
 
 	if (!o)
 		return 0;
+	if (W->n_visits >= W->visit_cap) {
+		W->visit_cut = true;
+		return 1; /* stop the traversal */
+	}
 	if (PH_ARRAY_RESERVE(W->visits, W->cap_visits, W->n_visits + 1)) {
 		W->visit_failed = true;
 		return 1; /* stop the traversal */
@@ -664,8 +676,13 @@ static bool take_labelled(struct walk *W, size_t n_strong, uintptr_t target, boo
 	}
 }
 
-/* Call tp_traverse and add what it reports that is not labelled yet. */
-static int traverse_edges(struct walk *W, const struct ph_tinfo *ti, uintptr_t o)
+/*
+ * Call tp_traverse and add what it reports that is not labelled yet. A
+ * traversal that reports more references than the object could hold (twice
+ * its size in pointers, and at least a million) is stopped and ignored: a
+ * corrupt free list can make one loop forever (CPython issue 122695).
+ */
+static int traverse_edges(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, uint64_t size)
 {
 	int (*traverse)(void *, int (*)(void *, void *), void *) =
 		(int (*)(void *, int (*)(void *, void *), void *))ti->traverse_fn;
@@ -675,9 +692,16 @@ static int traverse_edges(struct walk *W, const struct ph_tinfo *ti, uintptr_t o
 
 	W->n_visits = 0;
 	W->visit_failed = false;
+	W->visit_cut = false;
+	W->visit_cap = size / 4 > ((size_t)1 << 20) ? size / 4 : (size_t)1 << 20;
 	traverse((void *)o, visit_cb, W);
 	if (W->visit_failed)
 		return ph_error(PH_ENOMEM, "agent: out of memory collecting references");
+	if (W->visit_cut) {
+		W->traverse_cut++;
+		W->n_visits = 0;
+		return 0;
+	}
 	if (!W->n_visits)
 		return 0;
 	if (n_lab < LINEAR_MATCH) {
@@ -1055,7 +1079,7 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 	if (readable && is_gc && ti->traverse_fn &&
 	    !(ti->exact && (ti->kind == PH_K_LIST || ti->kind == PH_K_TUPLE ||
 			    ti->kind == PH_K_DICT || (ti->kind == PH_K_SET && py->set_dummy)))) {
-		err = traverse_edges(W, ti, o);
+		err = traverse_edges(W, ti, o, rec.size);
 		if (err)
 			return err;
 	}
@@ -1284,6 +1308,8 @@ static int meta_end(struct walk *W)
 	    (err = ph_writer_meta_uint(&W->w, "agent_sizeof_failed", W->sizeof_failed)) ||
 	    (err = ph_writer_meta_bool(&W->w, "agent_full_set", W->full)) ||
 	    (err = ph_writer_meta_uint(&W->w, "agent_sole_references", W->sole_refs)) ||
+	    (err = ph_writer_meta_uint(&W->w, "agent_dead_references", W->dead_refs)) ||
+	    (err = ph_writer_meta_uint(&W->w, "agent_traversals_cut", W->traverse_cut)) ||
 	    (err = ph_writer_meta_uint(&W->w, "agent_seen", W->seen.count)) ||
 	    (err = ph_writer_meta_uint(&W->w, "agent_memory",
 				       ph_seen_memory(&W->seen) + ph_types_memory(&W->T) +

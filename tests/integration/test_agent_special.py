@@ -1,6 +1,8 @@
 # SPDX-License-Identifier: MIT
 """The agent in special heap states: frozen objects, a collection in progress, a
 million-item list, C types of the standard library."""
+import pytest
+
 import agent_harness
 import agentrun
 import pyheapfile as P
@@ -129,3 +131,24 @@ def test_sub_interpreter_present(python, tmp_path):
     shared = (3, 9) <= python.version <= (3, 11)
     agentrun.compare_counts(d, census, agent_harness.OBJECTS_CREATED_BY_RUN, exact=not shared)
     agentrun.compare_sizes(d, census)
+
+
+def test_varied_heap_of_the_standard_library_and_frameworks(python, tmp_path):
+    rep = run(python, tmp_path, "census_apps.py")
+    agentrun.assert_done(agentrun.load_json(tmp_path / "result.json"))
+    census = agentrun.load_json(tmp_path / "census.json")
+    d = P.Dump(str(tmp_path / "dump.pyheap"))
+    assert d.meta["agent_bad_references"] == 0 and d.meta["agent_sizeof_failed"] == 0
+    assert rep["objects"] > 50000
+    agentrun.compare_counts(d, census, agent_harness.OBJECTS_CREATED_BY_RUN)
+    assert agentrun.compare_sizes(d, census) > 20000
+
+
+def test_a_traversal_that_never_ends_is_cut(python, tmp_path):
+    if python.version != (3, 12):
+        pytest.skip("the looping _asyncio traversal is a CPython 3.12 bug")
+    run(python, tmp_path, "census_looping_traverse.py")
+    agentrun.assert_done(agentrun.load_json(tmp_path / "result.json"))
+    d = P.Dump(str(tmp_path / "dump.pyheap"))
+    assert d.meta["agent_traversals_cut"] >= 1
+    assert d.meta["agent_dead_references"] == 0  # the cut traversal's reports are dropped
