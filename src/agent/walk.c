@@ -246,16 +246,16 @@ static int reach_ref(struct walk *W, uintptr_t r, bool sole, bool *ok)
 		W->bad_refs++;
 		return 0;
 	}
+	if (ph_rd(r, PH_OFF_REFCNT) == 0) {
+		/* a dead object, on some free list (3.12's _asyncio traverses its own) */
+		W->dead_refs++;
+		return 0;
+	}
 	err = ph_types_get(&W->T, ph_type(r), &ti);
 	if (err)
 		return err;
 	if (!ti) {
 		W->bad_refs++;
-		return 0;
-	}
-	if (ph_rd(r, PH_OFF_REFCNT) == 0) {
-		/* a dead object, on some free list (3.12's _asyncio traverses its own) */
-		W->dead_refs++;
 		return 0;
 	}
 	*ok = true;

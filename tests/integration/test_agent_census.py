@@ -264,3 +264,17 @@ def test_no_values_keeps_identifiers_only(python, tmp_path_factory, basic_runs):
         assert d.text(a) == name
     assert d.objects[ch["big62"]["id"]].value.data == 2 ** 62
     agentrun.compare_counts(d, census, agent_harness.OBJECTS_CREATED_BY_RUN)
+
+
+def test_static_and_immortal_flags(python, tmp_path_factory, basic_runs):
+    d, census, res, rep, out = basic(python, tmp_path_factory, basic_runs)
+    ch = census["chosen"]
+    none = d.objects[ch["none"]["id"]]
+    assert none.flags & P.OBJ_STATIC
+    assert bool(none.flags & P.OBJ_IMMORTAL) == (python.version >= (3, 12))
+    int_type = [t.address for t in d.types if t.module == "builtins" and t.qualname == "int"][0]
+    assert d.objects[int_type].flags & P.OBJ_STATIC
+    for name in ("plain", "Plain", "dict_str", "long"):
+        o = d.objects[ch[name]["id"]]
+        assert not o.flags & (P.OBJ_STATIC | P.OBJ_IMMORTAL), name
+    assert d.objects[ch["plain"]["id"]].refcount >= 1
