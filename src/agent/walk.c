@@ -176,6 +176,8 @@ struct walk {
 	size_t n_hints, cap_hints;
 	uintptr_t *visits;
 	size_t n_visits, cap_visits;
+	bool direct; /* write edges as they are found (see add_edge) */
+	bool leaves_written; /* the current container's leaves are written (see write_leaves) */
 	bool visit_failed;
 	bool visit_cut;
 	size_t visit_cap; /* most references a traversal may report */
@@ -188,6 +190,7 @@ struct walk {
 	/* statistics */
 	uint64_t objects, gc_objects, bad_refs, bad_links, sizeof_calls, sizeof_failed, sole_refs;
 	uint64_t dead_refs, traverse_cut;
+	uint64_t next_check; /* objects count of the next progress() */
 	uint64_t t_gil; /* CLOCK_MONOTONIC when the GIL was taken */
 };
 
@@ -209,6 +212,14 @@ static bool in_gc_lists(const struct ph_tinfo *ti, uintptr_t o)
 	if (ti->is_gc_fn && !((int (*)(void *))ti->is_gc_fn)((void *)o))
 		return false;
 	return ph_gc_next(o) != 0 && !(ph_gc_prev(o) & PH_GC_PREV_COLLECTING);
+}
+
+/* Instances of these types have no references to dump: str, bytes, int, bool, float, None. */
+static bool is_leaf(const struct ph_tinfo *ti)
+{
+	return ti->exact && !ti->gc &&
+	       (ti->kind == PH_K_STR || ti->kind == PH_K_BYTES || ti->kind == PH_K_INT ||
+		ti->kind == PH_K_BOOL || ti->kind == PH_K_FLOAT || ti->kind == PH_K_NONE);
 }
 
 static int push(struct walk *W, uintptr_t o)
@@ -259,6 +270,8 @@ static int reach_ref(struct walk *W, uintptr_t r, bool sole, bool *ok)
 		return 0;
 	}
 	*ok = true;
+	if (W->leaves_written && is_leaf(ti))
+		return 0; /* written (or queued) before its container: see write_leaves */
 	if (W->full)
 		goto add;
 	if (in_gc_lists(ti, r))
@@ -298,6 +311,38 @@ static int reach_new_types(struct walk *W)
 
 /* ---- collecting edges ---- */
 
+/* Write one edge of the current object, once its target (and label) are known to be objects. */
+static int write_edge(struct walk *W, struct wedge *e, bool sole)
+{
+	struct ph_edge_rec r;
+	bool ok;
+	int err = reach_ref(W, e->target, sole, &ok);
+
+	if (err || !ok)
+		return err;
+	if (e->kind == PH_FMT_LABEL_ATTR || e->kind == PH_FMT_LABEL_KEY ||
+	    e->kind == PH_FMT_LABEL_ENTRY) {
+		err = reach(W, (uintptr_t)e->label, &ok);
+		if (err)
+			return err;
+		if (!ok) {
+			e->kind = PH_FMT_LABEL_NONE;
+			e->label = 0;
+		}
+	}
+	r.target = e->target;
+	r.kind = e->kind;
+	r.flags = e->flags;
+	r.label = e->label;
+	return ph_writer_edge(&W->w, &r);
+}
+
+/*
+ * Add an edge of the current object. When the object will not be traversed
+ * (W->direct: exact lists, tuples, dicts, sets, non-GC objects) nothing has
+ * to be matched, and the edge is written at once: a list of ten million
+ * items needs no edge buffer.
+ */
 static int add_edge(struct walk *W, uint8_t kind, uint8_t flags, uint64_t label, uintptr_t target)
 {
 	struct wedge *e;
@@ -305,6 +350,13 @@ static int add_edge(struct walk *W, uint8_t kind, uint8_t flags, uint64_t label,
 
 	if (!target)
 		return 0;
+	if (W->direct) {
+		struct wedge d = {target, label, kind, flags, false};
+
+		return write_edge(W, &d, !(flags & PH_FMT_EDGE_WEAK) &&
+					   !(kind == PH_FMT_LABEL_FIELD &&
+					     label == W->sref[N_CACHED_KEYS]));
+	}
 	err = PH_ARRAY_RESERVE(W->edges, W->cap_edges, W->n_edges + 1);
 	if (err)
 		return err;
@@ -999,42 +1051,106 @@ static bool sole_edge(const struct walk *W, size_t i)
 
 static int write_edges(struct walk *W)
 {
-	for (size_t i = 0; i < W->n_edges; i++) {
-		struct wedge *e = &W->edges[i];
-		struct ph_edge_rec r;
-		bool ok;
-		int err = reach_ref(W, e->target, sole_edge(W, i), &ok);
+	int err = 0;
 
-		if (err)
-			return err;
-		if (!ok)
-			continue;
-		if (e->kind == PH_FMT_LABEL_ATTR || e->kind == PH_FMT_LABEL_KEY ||
-		    e->kind == PH_FMT_LABEL_ENTRY) {
-			err = reach(W, (uintptr_t)e->label, &ok);
-			if (err)
-				return err;
-			if (!ok) {
-				e->kind = PH_FMT_LABEL_NONE;
-				e->label = 0;
-			}
-		}
-		r.target = e->target;
-		r.kind = e->kind;
-		r.flags = e->flags;
-		r.label = e->label;
-		err = ph_writer_edge(&W->w, &r);
-		if (err)
-			return err;
-	}
+	for (size_t i = 0; i < W->n_edges && !err; i++)
+		err = write_edge(W, &W->edges[i], sole_edge(W, i));
+	return err;
+}
+
+/* Publish progress and look at the cancel flag, every CHECK_EVERY objects. */
+static int progress(struct walk *W)
+{
+	if (W->objects < W->next_check)
+		return 0;
+	W->next_check = W->objects + CHECK_EVERY;
+	__atomic_store_n(&W->state->objects, W->objects, __ATOMIC_RELAXED);
+	__atomic_store_n(&W->state->pause_ns, now_ns(CLOCK_MONOTONIC) - W->t_gil, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&W->state->cancel, __ATOMIC_ACQUIRE))
+		return ph_error(PH_EINTR, "agent: cancelled by the dumper");
 	return 0;
+}
+
+static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti);
+
+/*
+ * A leaf x held by the container about to be written: write it now if it is
+ * new, so that it need not wait on the stack (a list of ten million ints
+ * would need 80 MB of stack). sole says whether the container's reference
+ * counts as x's only one, exactly as write_edge will decide it, so that
+ * reach_ref can tell the leaves written here from the others.
+ */
+static int write_leaf(struct walk *W, uintptr_t x, bool sole)
+{
+	struct ph_tinfo *ti;
+	bool fresh = true;
+	int err;
+
+	if (x < 4096 || (x & 7) || (x >> 56) || ph_rd(x, PH_OFF_REFCNT) == 0)
+		return 0;
+	err = ph_types_get(&W->T, ph_type(x), &ti);
+	if (err || !ti || !is_leaf(ti))
+		return err;
+	if (!W->full && sole && ph_rd(x, PH_OFF_REFCNT) == 1 && !ti->weakrefable)
+		fresh = !ph_seen_has(&W->seen, x);
+	else
+		err = ph_seen_add(&W->seen, x, &fresh);
+	if (!err && fresh)
+		err = emit(W, x, ti);
+	return err;
+}
+
+/* Write the new leaves an exact list, tuple, dict or set holds, before the container itself. */
+static int write_leaves(struct walk *W, const struct ph_tinfo *ti, uintptr_t o)
+{
+	const struct ph_py *py = &W->py;
+	int err = 0;
+
+	switch (ti->kind) {
+	case PH_K_LIST:
+	case PH_K_TUPLE: {
+		int64_t n = ph_ob_size(o);
+		uintptr_t items = ti->kind == PH_K_LIST ? ph_rd(o, PH_OFF_ITEMS) : o + PH_OFF_ITEMS;
+
+		for (int64_t i = 0; items && i < n && !err; i++)
+			err = write_leaf(W, ph_rd(items, (long)(8 * i)), true);
+		return err;
+	}
+	case PH_K_DICT: {
+		intptr_t pos = 0;
+		uintptr_t k, v;
+
+		if (ph_dict_values_embedded(py, o))
+			return 0;
+		while (!err && ph_dict_next(py, o, &pos, &k, &v)) {
+			err = write_leaf(W, k, false); /* a label: never a sole reference */
+			if (!err)
+				err = write_leaf(W, v, true);
+		}
+		return err;
+	}
+	case PH_K_SET: {
+		uintptr_t table = ph_rd(o, py->L->set_table);
+		uint64_t mask = ph_rd(o, py->L->set_mask);
+
+		for (uint64_t i = 0; table && mask < ((uint64_t)1 << 40) && i <= mask && !err; i++) {
+			uintptr_t key = ph_rd(table, (long)(16 * i));
+
+			if (key && key != py->set_dummy)
+				err = write_leaf(W, key, true);
+		}
+		return err;
+	}
+	default:
+		return 0;
+	}
 }
 
 static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 {
 	const struct ph_py *py = &W->py;
 	struct ph_object_rec rec;
-	bool is_gc, tracked, readable;
+	bool is_gc, tracked, readable, traverse, flat;
 	int err;
 
 	is_gc = ti->gc && (!ti->is_gc_fn || ((int (*)(void *))ti->is_gc_fn)((void *)o));
@@ -1050,15 +1166,6 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 		rec.flags |= PH_FMT_OBJ_IMMORTAL;
 	if (ph_py_is_static(py, o))
 		rec.flags |= PH_FMT_OBJ_STATIC;
-	err = object_value(W, ti, o, &rec.value);
-	if (err)
-		return err;
-	err = ph_writer_object(&W->w, &rec, NULL);
-	if (err)
-		return err;
-	W->objects++;
-	W->gc_objects += tracked;
-
 	/*
 	 * An untracked GC object may be half made or half destroyed (3.8-3.10
 	 * code objects keep a dead "zombie" frame whose f_back and f_globals
@@ -1067,35 +1174,46 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 	 */
 	readable = !is_gc || tracked ||
 		   (ti->exact && (ti->kind == PH_K_TUPLE || ti->kind == PH_K_DICT));
+	traverse = readable && is_gc && ti->traverse_fn &&
+		   !(ti->exact && (ti->kind == PH_K_LIST || ti->kind == PH_K_TUPLE ||
+				   ti->kind == PH_K_DICT || (ti->kind == PH_K_SET && py->set_dummy)));
+	/* exact containers (no value): their new leaves go first */
+	flat = readable && !traverse && ti->exact &&
+	       (ti->kind == PH_K_LIST || ti->kind == PH_K_TUPLE || ti->kind == PH_K_DICT ||
+		ti->kind == PH_K_SET);
+	if (flat && (err = write_leaves(W, ti, o)))
+		return err;
+	err = object_value(W, ti, o, &rec.value);
+	if (err)
+		return err;
+	err = ph_writer_object(&W->w, &rec, NULL);
+	if (err)
+		return err;
+	W->objects++;
+	W->gc_objects += tracked;
+	if ((err = progress(W)))
+		return err;
+
 	W->n_edges = 0;
 	W->n_hints = 0;
 	W->n_visits = 0;
+	W->direct = !traverse;
+	W->leaves_written = flat;
 	if (readable) {
 		if ((err = kind_edges(W, ti, o)) || (err = instance_edges(W, ti, o)))
-			return err;
+			goto out;
 	}
 	if (ti->heap && (err = add_field(W, N_CLASS, ti->addr)))
-		return err;
-	if (readable && is_gc && ti->traverse_fn &&
-	    !(ti->exact && (ti->kind == PH_K_LIST || ti->kind == PH_K_TUPLE ||
-			    ti->kind == PH_K_DICT || (ti->kind == PH_K_SET && py->set_dummy)))) {
-		err = traverse_edges(W, ti, o, rec.size);
-		if (err)
-			return err;
-	}
+		goto out;
+	if (traverse && (err = traverse_edges(W, ti, o, rec.size)))
+		goto out;
 	err = write_edges(W);
 	if (!err)
 		err = reach_new_types(W);
+out:
+	W->direct = false;
+	W->leaves_written = false;
 	return err;
-}
-
-static int progress(struct walk *W)
-{
-	__atomic_store_n(&W->state->objects, W->objects, __ATOMIC_RELAXED);
-	__atomic_store_n(&W->state->pause_ns, now_ns(CLOCK_MONOTONIC) - W->t_gil, __ATOMIC_RELAXED);
-	if (__atomic_load_n(&W->state->cancel, __ATOMIC_ACQUIRE))
-		return ph_error(PH_EINTR, "agent: cancelled by the dumper");
-	return 0;
 }
 
 /* Write everything on the stack (and what it reaches). */
@@ -1111,8 +1229,6 @@ static int drain(struct walk *W)
 		if (err || !ti)
 			continue; /* checked by reach() already */
 		err = emit(W, o, ti);
-		if (!err && W->objects % CHECK_EVERY == 0)
-			err = progress(W);
 	}
 	return err;
 }
@@ -1145,8 +1261,6 @@ static int walk_list(struct walk *W, uintptr_t head)
 				err = emit(W, o, ti);
 			if (!err)
 				err = drain(W);
-			if (!err && W->objects % CHECK_EVERY == 0)
-				err = progress(W);
 		}
 		prev = p;
 		p = ph_rd(p, 0) & ~(uintptr_t)1;
