@@ -105,3 +105,20 @@ def test_thread_state_roots(python, tmp_path_factory, runs):
     for kind, label, addr in thread_roots:
         assert label.startswith("tstate.") and addr in d.objects
     agentrun.compare_counts(d, census, agent_harness.OBJECTS_CREATED_BY_RUN)
+
+
+def test_busy_thread_frame_reads_consistently(python, tmp_path):
+    agentrun.run_target(python, "census_busy.py", tmp_path)
+    r = agentrun.load_json(tmp_path / "result.json")
+    agentrun.assert_done(r["result"])
+    agentrun.validate(tmp_path / "dump.pyheap")
+    d = P.Dump(str(tmp_path / "dump.pyheap"))
+    spinner = [t for t in d.threads if t.name == "spinner"]
+    assert len(spinner) == 1
+    f = spinner[0].frames[0]
+    assert f.function == "spin" and f.filename == r["file"]
+    first, last = r["lines"]
+    assert first <= f.line <= last
+    loc = dict(f.locals)
+    assert d.text(loc["marker"]) is None and d.type_name(loc["marker"]) == "list"
+    assert d.type_name(loc["counter"]) == "int"
