@@ -30,6 +30,8 @@ def run_target(python, name, outdir, *args, timeout=300, env=None):
     e.pop("PYTHONHOME", None)
     if env:
         e.update(env)
+    if os.environ.get("PYHEAP_TARGET_PRELOAD"):  # make asan-agent
+        e["LD_PRELOAD"] = os.environ["PYHEAP_TARGET_PRELOAD"]
     r = subprocess.run([python.path, os.path.join(TARGETS, name), str(outdir)] + list(args),
                        capture_output=True, text=True, timeout=timeout, env=e)
     assert r.returncode == 0, "target %s failed (%d):\n%s\n%s" % (name, r.returncode, r.stdout,
