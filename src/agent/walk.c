@@ -23,6 +23,12 @@
  * If a collection is in progress (objects it is finalizing sit in its own
  * lists) or there are several interpreters (objects of another one sit in
  * its lists), every object goes through the seen set instead ("full" mode).
+ * Two exceptions keep the set small: an object whose reference count is 1
+ * and that cannot be weakly referenced, met through the reference that
+ * holds it, can be met no other way and is queued without entering the set
+ * (reach_ref); and the str/bytes/int/float leaves of an exact list, tuple,
+ * dict or set are written just before their container, so that a list of
+ * ten million of them needs no stack (write_leaves).
  *
  * Edges of an object: first the labelled references the agent reads itself
  * (dict entries, list and tuple items, instance attributes, type and
