@@ -131,10 +131,18 @@ class Agent:
 
     def run(self, timeout=120.0):
         """Dump; returns a dict with phase, error, message, objects, pause_ns, gil_wait_ns."""
-        st = self.start(self.args_ptr)
-        if not st:
-            raise RuntimeError("pyheap_agent_start refused the arguments")
-        phase = ctypes.c_int32.from_address(st + 8)
+        # The agent thread waits for the GIL from the start; with the default 5 ms
+        # switch interval it could force a hand-over before `phase` exists on a
+        # loaded machine, and the census would not match: no forced switch here.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(60.0)
+        try:
+            st = self.start(self.args_ptr)
+            if not st:
+                raise RuntimeError("pyheap_agent_start refused the arguments")
+            phase = ctypes.c_int32.from_address(st + 8)
+        finally:
+            sys.setswitchinterval(interval)
         deadline = time.monotonic() + timeout
         while phase.value not in (PHASE_DONE, PHASE_FAILED):
             if time.monotonic() > deadline:
