@@ -73,7 +73,7 @@ static size_t cstr_len(const char *s, size_t max)
 	return n;
 }
 
-/* UTF-8 of str o into b (NUL-terminated, at most max bytes). False if o is not a readable str. */
+/* UTF-8 of str o into b (at most max bytes). False if o is not a readable str. */
 static bool str_text(const struct ph_py *py, uintptr_t o, size_t max, struct ph_buf *b,
 		     struct ph_buf *tmp)
 {
@@ -88,7 +88,7 @@ static bool str_text(const struct ph_py *py, uintptr_t o, size_t max, struct ph_
 	ph_str_read(py, o, &s);
 	if (!s.data || ph_str_utf8(&s, max, tmp, &data, &len, &trunc))
 		return false;
-	return ph_buf_put(b, data, len) == 0 && ph_buf_put_u8(b, 0) == 0 && (b->len--, true);
+	return ph_buf_put(b, data, len) == 0;
 }
 
 /* Write the names of tp; fill ti->name. */
