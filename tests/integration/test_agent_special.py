@@ -152,3 +152,15 @@ def test_a_traversal_that_never_ends_is_cut(python, tmp_path):
     d = P.Dump(str(tmp_path / "dump.pyheap"))
     assert d.meta["agent_traversals_cut"] >= 1
     assert d.meta["agent_dead_references"] == 0  # the cut traversal's reports are dropped
+
+
+def test_no_application_code_runs(python, tmp_path):
+    run(python, tmp_path, "census_traps.py")
+    r = agentrun.load_json(tmp_path / "result.json")
+    agentrun.assert_done(r["result"])
+    assert r["calls"] == []
+    d = P.Dump(str(tmp_path / "dump.pyheap"))
+    assert d.attrs(r["trap0"])["payload"] == r["payload0"]
+    assert d.field(r["st"], "a") == r["st_a"]
+    assert r["trap0"] in {e.label for e in d.out(r["keyed"], P.LABEL_ENTRY)}
+    assert len(d.out(r["bag"], P.LABEL_KEYREF)) == 2
