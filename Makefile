@@ -4,6 +4,7 @@
 #   make demo       build, start a sample Python process, dump it, show the result
 #   make check      install what the tests need, build, run every test
 #   make asan       build with ASan + UBSan and run the unit and format tests
+#   make asan-agent the agent's integration tests with an ASan + UBSan agent
 #   make fuzz       run the libFuzzer target for the dump reader (FUZZ_SECONDS=60)
 #   make bench      run the benchmarks in bench/ (figures go to bench/RESULTS.md by hand)
 #   make man        regenerate docs/pyheap.1 from the built-in help
@@ -52,7 +53,7 @@ AGENT_SRC := $(sort $(wildcard src/agent/*.c)) src/common/error.c src/common/buf
 AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/agent/%.o)
 AGENT_SO := $(BUILD)/pyheap-agent.so
 AGENT_CFLAGS = -std=c11 -D_GNU_SOURCE -Isrc $(WARN) -O2 -g -fPIC -fvisibility=hidden \
-	-fno-strict-aliasing -pthread -MMD -MP -DPH_AGENT=1
+	-fno-strict-aliasing -pthread -MMD -MP -DPH_AGENT=1 -DPYHEAP_VERSION='"$(PYHEAP_VERSION)"'
 
 $(BUILD)/agent/%.o: %.c
 	@mkdir -p $(@D)
@@ -143,6 +144,24 @@ asan: deps
 	@BUILD=build/asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 tests/run --unit
 .PHONY: asan
+
+# The agent built with ASan + UBSan, loaded into real interpreters by the
+# agent's integration tests (the sanitizer runtimes are preloaded into each
+# target; Python's own memory is not instrumented, the agent's is).
+ASAN_AGENT_OBJ := $(AGENT_SRC:%.c=build/asan-agent/%.o)
+build/asan-agent/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(AGENT_CFLAGS) -O1 -fno-omit-frame-pointer -fsanitize=address,undefined \
+		-fno-sanitize-recover=all -c -o $@ $<
+build/asan-agent/pyheap-agent.so: $(ASAN_AGENT_OBJ)
+	$(CC) -shared -fsanitize=address,undefined -o $@ $^ -pthread
+asan-agent: deps build/asan-agent/pyheap-agent.so pyheap
+	@PYHEAP_BUILD=$(CURDIR)/build/asan-agent PYHEAP=$(CURDIR)/pyheap \
+		PYHEAP_TARGET_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
+		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_agent_census.py \
+		tests/integration/test_agent_threads.py tests/integration/test_agent_special.py
+.PHONY: asan-agent
 
 # ---- fuzzing (clang + libFuzzer) ----
 FUZZ_SECONDS ?= 60

@@ -52,7 +52,7 @@
 	X(Py_GetVersion)                                                                           \
 	X(PyGILState_Ensure)                                                                       \
 	X(PyGILState_Release)                                                                      \
-	X(PyGILState_GetThisThreadState)                                                          \
+	X(PyGILState_GetThisThreadState)                                                           \
 	X(PyThreadState_Get)                                                                       \
 	X(PyInterpreterState_Main)                                                                 \
 	X(PyInterpreterState_Head)                                                                 \
@@ -103,7 +103,9 @@
 	X(PyComplex_Type)                                                                          \
 	X(_PyWeakref_RefType)                                                                      \
 	X(_PyWeakref_ProxyType)                                                                    \
-	X(_PyWeakref_CallableProxyType)
+	X(_PyWeakref_CallableProxyType)                                                            \
+	X(_PySet_Dummy)                                                                            \
+	X(_Py_NegativeRefcount)
 
 enum ph_agent_api {
 #define PH_AGENT_API_ENUM(name) PH_API_##name,

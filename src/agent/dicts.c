@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * dicts.c - dicts, shared keys and instance values, read in place (see
+ * dicts.h).
+ *
+ * PyDictKeysObject, 3.8-3.10 (Objects/dict-common.h):
+ *   OFFSET SIZE
+ *        8    8  dk_size (slots in the index table)
+ *       32    8  dk_nentries
+ *       40       dk_indices: dk_size indexes of 1, 2, 4 or 8 bytes, then
+ *                the entries {hash, key, value} (24 bytes each)
+ * 3.11+ (internal/pycore_dict.h):
+ *        9    1  dk_log2_index_bytes
+ *       10    1  dk_kind: 0 general (entries {hash, key, value}), 1 unicode
+ *                and 2 split (entries {key, value}, 16 bytes)
+ *       24    8  dk_nentries
+ *       32       dk_indices (1 << dk_log2_index_bytes bytes), then entries
+ *
+ * Managed-dict instances (type flag MANAGED_DICT):
+ *   3.11  o-32: PyDictValues *values; o-24: PyDictObject *dict
+ *   3.12  o-24: (char *)values - 1 (low bit set) or a dict pointer
+ *   3.13  o-24: dict pointer; with INLINE_VALUES the PyDictValues lives at
+ *         o + tp_basicsize: {u8 capacity, size, embedded, valid; values[]}
+ * 3.11/3.12 values arrays keep their insertion order in the bytes before
+ * the array: [-1] prefix size, [-2] count, [-3 - i] index of attribute i.
+ * 3.13 keeps it after the values: ((u8 *)&values[capacity])[i].
+ */
+#include "agent/dicts.h"
+
+#include "agent/values.h"
+
+uintptr_t ph_dict_get(const struct ph_py *py, uintptr_t d, const char *key)
+{
+	intptr_t pos = 0;
+	uintptr_t k, v;
+
+	if (!d || !(ph_tp_flags(ph_type(d)) & PH_TPF_DICT_SUBCLASS))
+		return 0;
+	while (ph_dict_next(py, d, &pos, &k, &v))
+		if (ph_str_eq(py, k, key))
+			return v;
+	return 0;
+}
+
+bool ph_dict_values_embedded(const struct ph_py *py, uintptr_t d)
+{
+	uintptr_t values;
+
+	if (py->minor < 13)
+		return false;
+	values = ph_rd(d, PH_OFF_DICT_VALUES);
+	return values && ph_rd_u8(values, 2) != 0;
+}
+
+int64_t ph_keys_nentries(const struct ph_py *py, uintptr_t keys)
+{
+	int64_t n = keys ? ph_rd_i64(keys, py->L->dk_nentries) : 0;
+
+	return n < 0 ? 0 : n;
+}
+
+uintptr_t ph_keys_key(const struct ph_py *py, uintptr_t keys, int64_t i)
+{
+	uintptr_t entries;
+
+	if (py->minor >= 11) {
+		unsigned log2_bytes = ph_rd_u8(keys, py->L->dk_log2_index_bytes);
+		unsigned kind = ph_rd_u8(keys, py->L->dk_kind);
+
+		if (log2_bytes > 40)
+			return 0;
+		entries = keys + (uintptr_t)py->L->dk_indices + ((uintptr_t)1 << log2_bytes);
+		if (kind == 0)
+			return ph_rd(entries, (long)(i * 24 + 8));
+		return ph_rd(entries, (long)(i * 16));
+	} else {
+		uint64_t size = ph_rd(keys, 8);
+		unsigned width = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffu ? 4 : 8;
+
+		entries = keys + (uintptr_t)py->L->dk_indices + size * width;
+		return ph_rd(entries, (long)(i * 24 + 8));
+	}
+}
+
+bool ph_values_find(const struct ph_py *py, uintptr_t o, unsigned long tp_flags,
+		    int64_t basicsize, uintptr_t cached_keys, struct ph_values *v)
+{
+	uintptr_t values = 0;
+
+	if (py->minor < 11 || !(tp_flags & PH_TPF_MANAGED_DICT) || !cached_keys)
+		return false;
+	if (py->minor == 11) {
+		values = ph_rd(o, -32);
+	} else if (py->minor == 12) {
+		uintptr_t dorv = ph_rd(o, -24);
+
+		if (dorv & 1)
+			values = dorv + 1; /* stored as (char *)values - 1 */
+	} else if (tp_flags & PH_TPF_INLINE_VALUES) {
+		uintptr_t inl = o + (uintptr_t)basicsize;
+
+		if (ph_rd_u8(inl, 3)) /* valid */
+			values = inl;
+	}
+	if (!values)
+		return false;
+	v->keys = cached_keys;
+	v->nentries = ph_keys_nentries(py, cached_keys);
+	if (py->minor >= 13) {
+		uint8_t capacity = ph_rd_u8(values, 0);
+
+		v->values = values + (uintptr_t)py->L->dv_values;
+		v->capacity = capacity;
+		v->count = ph_rd_u8(values, 1);
+		v->order = v->values + (uintptr_t)capacity * 8;
+		v->order_step = 1;
+		if (v->count > capacity)
+			goto no_order;
+	} else {
+		uint8_t prefix = ph_rd_u8(values, -1);
+
+		v->values = values;
+		v->capacity = -1;
+		v->count = ph_rd_u8(values, -2);
+		v->order = values - 3;
+		v->order_step = -1;
+		if (v->count + 2 > prefix)
+			goto no_order;
+	}
+	return true;
+no_order:
+	/* an order array that does not add up: fall back to index order */
+	v->order = 0;
+	v->count = (uint64_t)v->nentries;
+	if (v->capacity >= 0 && v->count > (uint64_t)v->capacity)
+		v->count = (uint64_t)v->capacity;
+	return true;
+}
+
+void ph_values_get(const struct ph_py *py, const struct ph_values *v, uint64_t i, uintptr_t *name,
+		   uintptr_t *value)
+{
+	int64_t ix = (int64_t)i;
+
+	*name = *value = 0;
+	if (v->order)
+		ix = ph_rd_u8(v->order, (long)((int64_t)i * v->order_step));
+	if (ix >= v->nentries || (v->capacity >= 0 && ix >= v->capacity))
+		return;
+	*name = ph_keys_key(py, v->keys, ix);
+	*value = ph_rd(v->values, (long)(ix * 8));
+	if (!*name)
+		*value = 0;
+}
+
+uintptr_t ph_obj_dict(const struct ph_py *py, uintptr_t o)
+{
+	uintptr_t tp = ph_type(o);
+	unsigned long flags = ph_tp_flags(tp);
+	int64_t off;
+
+	if (py->minor >= 11 && (flags & PH_TPF_MANAGED_DICT)) {
+		uintptr_t d = ph_rd(o, -24);
+
+		return py->minor == 12 && (d & 1) ? 0 : d;
+	}
+	off = ph_rd_i64(tp, PH_OFF_TP_DICTOFFSET);
+	if (off == 0)
+		return 0;
+	if (off < 0) {
+		/* _PyObject_GetDictPtr: after the variable part, rounded to pointers */
+		int64_t n = ph_ob_size(o);
+		int64_t size;
+
+		if (n < 0)
+			n = -n;
+		size = ph_rd_i64(tp, PH_OFF_TP_BASICSIZE) + n * ph_rd_i64(tp, PH_OFF_TP_ITEMSIZE);
+		off += (size + 7) & ~(int64_t)7;
+		if (off < 16)
+			return 0;
+	}
+	return ph_rd(o, (long)off);
+}
+
+uintptr_t ph_obj_attr(const struct ph_py *py, uintptr_t o, const char *name)
+{
+	uintptr_t tp = ph_type(o);
+	unsigned long flags = ph_tp_flags(tp);
+	struct ph_values v;
+
+	if ((flags & PH_TPF_HEAPTYPE) &&
+	    ph_values_find(py, o, flags, ph_rd_i64(tp, PH_OFF_TP_BASICSIZE),
+			   ph_rd(tp, py->L->ht_cached_keys), &v)) {
+		for (uint64_t i = 0; i < v.count; i++) {
+			uintptr_t k, val;
+
+			ph_values_get(py, &v, i, &k, &val);
+			if (val && ph_str_eq(py, k, name))
+				return val;
+		}
+	}
+	return ph_dict_get(py, ph_obj_dict(py, o), name);
+}

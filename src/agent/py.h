@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * py.h - the agent's view of the target interpreter: the C API functions and
+ * well-known objects the dumper resolved (args->api), the version and its
+ * layout table, the main interpreter and its GC state, and which memory
+ * ranges hold static objects or trusted code.
+ *
+ * Objects are handled as addresses (uintptr_t) and read with the ph_rd*()
+ * helpers below: the agent is built without Python's headers, and every
+ * offset comes from layout.h. Nothing here creates, increfs or decrefs a
+ * Python object except the few calls documented on struct ph_py.
+ *
+ * Life cycle: ph_py_init() runs before the GIL is taken (it parses the
+ * version, picks the layout, maps the loaded ELF objects with
+ * dl_iterate_phdr); ph_py_attach() runs with the GIL held and checks the
+ * layout against the live interpreter; ph_py_release() frees what init
+ * allocated. struct ph_py owns its range arrays.
+ */
+#ifndef PH_AGENT_PY_H
+#define PH_AGENT_PY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "agent/layout.h"
+
+/* A half-open address range [lo, hi). */
+struct ph_range {
+	uintptr_t lo, hi;
+};
+
+struct ph_py {
+	const struct ph_layout *L;
+	int minor;              /* 8..13 */
+	uint64_t hexversion;    /* sys.hexversion */
+	const char *version;    /* sys.version (static string in the target) */
+
+	/* C API (NULL where the dumper found nothing) */
+	int (*gil_ensure)(void);
+	void (*gil_release)(int);
+	void *(*gil_this_tstate)(void);
+	void *(*interp_main)(void);
+	void *(*interp_head)(void);
+	void *(*interp_next)(void *);
+	int (*dict_next)(void *d, intptr_t *pos, void **k, void **v);
+	int (*addr2line)(void *code, int addr);
+	int (*frame_lineno)(void *frame);
+	int (*gc_disable)(void);
+	int (*gc_enable)(void);
+	int (*gc_is_enabled)(void);
+	int (*is_finalizing)(void);
+	void *(*type_get_dict)(void *type); /* 3.12+: new reference */
+	intptr_t (*dict_sizeof)(void *d);
+	intptr_t (*long_as_ssize)(void *o);
+	void (*decref)(void *o);
+	void *(*err_occurred)(void);
+	void (*err_fetch)(void **t, void **v, void **tb);
+
+	/* well-known objects */
+	uintptr_t none, true_, false_, set_dummy;
+	uintptr_t t_type, t_object, t_str, t_int, t_bool, t_float, t_bytes, t_bytearray, t_list,
+		t_tuple, t_dict, t_set, t_frozenset, t_module, t_function, t_code, t_cell, t_frame,
+		t_methoddescr, t_complex, t_ref, t_proxy, t_cproxy, t_none;
+
+	/* interpreter state */
+	int digit_size, digit_bits; /* int digits: 4 and 30, or 2 and 15 */
+
+	uintptr_t runtime; /* &_PyRuntime */
+	uintptr_t interp;  /* the main interpreter */
+	uintptr_t gc;      /* its struct _gc_runtime_state */
+	int n_interps;     /* interpreters alive */
+
+	/* memory map (taken before the GIL) */
+	struct ph_range *statics; /* writable segments of loaded ELF objects, sorted */
+	size_t n_statics;
+	struct ph_range *trusted; /* code of libpython, the executable, lib-dynload modules */
+	size_t n_trusted;
+	uintptr_t statics_lo, statics_hi; /* bounds of all statics */
+};
+
+/*
+ * Fill py from args (before taking the GIL): resolve the API, parse the
+ * version and pick its layout, refuse debug builds, map the loaded objects.
+ * 0, PH_EPYVERSION (unsupported interpreter), PH_ENOMEM.
+ */
+int ph_py_init(struct ph_py *py, const struct ph_agent_args *args);
+
+/*
+ * With the GIL held: find the main interpreter and its GC state and check
+ * the layout against the running interpreter (sizes of builtin types, the
+ * GC state's generation0 self-pointer, 3.13's _Py_DebugOffsets). 0 or
+ * PH_EPYVERSION with a detail naming the mismatch.
+ */
+int ph_py_attach(struct ph_py *py);
+
+/* True if the interpreter is shutting down (callable without the GIL). */
+bool ph_py_finalizing(const struct ph_py *py);
+
+void ph_py_release(struct ph_py *py);
+
+/* True if addr lies in a writable segment of a loaded ELF object. */
+bool ph_py_is_static(const struct ph_py *py, uintptr_t addr);
+
+/* True if code at addr belongs to libpython, the executable or a lib-dynload module. */
+bool ph_py_is_trusted_code(const struct ph_py *py, uintptr_t addr);
+
+/* ---- reading objects ---- */
+
+static inline uintptr_t ph_rd(uintptr_t a, long off)
+{
+	uintptr_t v;
+
+	memcpy(&v, (const void *)(a + off), sizeof(v));
+	return v;
+}
+
+static inline int64_t ph_rd_i64(uintptr_t a, long off)
+{
+	int64_t v;
+
+	memcpy(&v, (const void *)(a + off), sizeof(v));
+	return v;
+}
+
+static inline uint32_t ph_rd_u32(uintptr_t a, long off)
+{
+	uint32_t v;
+
+	memcpy(&v, (const void *)(a + off), sizeof(v));
+	return v;
+}
+
+static inline int32_t ph_rd_i32(uintptr_t a, long off)
+{
+	return (int32_t)ph_rd_u32(a, off);
+}
+
+static inline uint8_t ph_rd_u8(uintptr_t a, long off)
+{
+	return *(const uint8_t *)(a + off);
+}
+
+static inline uintptr_t ph_type(uintptr_t o)
+{
+	return ph_rd(o, PH_OFF_TYPE);
+}
+
+static inline unsigned long ph_tp_flags(uintptr_t tp)
+{
+	return (unsigned long)ph_rd(tp, PH_OFF_TP_FLAGS);
+}
+
+static inline int64_t ph_ob_size(uintptr_t o)
+{
+	return ph_rd_i64(o, PH_OFF_SIZE);
+}
+
+/*
+ * True if tp looks like a type object: non-NULL, aligned, and its own type
+ * is a type (Py_TPFLAGS_TYPE_SUBCLASS on the metatype).
+ */
+static inline bool ph_is_type(uintptr_t tp)
+{
+	uintptr_t meta;
+
+	if (!tp || (tp & 7))
+		return false;
+	meta = ph_type(tp);
+	return meta && !(meta & 7) && (ph_tp_flags(meta) & PH_TPF_TYPE_SUBCLASS);
+}
+
+/* Walk tp's tp_base chain: true if it reaches base (tp itself included). */
+static inline bool ph_is_subtype(uintptr_t tp, uintptr_t base)
+{
+	for (int depth = 0; tp && depth < 256; depth++, tp = ph_rd(tp, PH_OFF_TP_BASE))
+		if (tp == base)
+			return true;
+	return false;
+}
+
+/* The PyGC_Head words of a GC object. */
+static inline uintptr_t ph_gc_next(uintptr_t o)
+{
+	return ph_rd(o - PH_SIZE_GC_HEAD, 0);
+}
+
+static inline uintptr_t ph_gc_prev(uintptr_t o)
+{
+	return ph_rd(o - PH_SIZE_GC_HEAD, 8);
+}
+
+#endif
