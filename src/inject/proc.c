@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc.c - /proc/PID readers and the status parser (see proc.h).
+ */
+#include "inject/proc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/error.h"
+
+static int open_errno(pid_t pid, const char *what, int errnum)
+{
+	if (errnum == ENOENT || errnum == ESRCH)
+		return ph_error(PH_ENOPROC, "no process with pid %d", (int)pid);
+	if (errnum == EACCES || errnum == EPERM)
+		return ph_error_errno(PH_EPERM, errnum, "cannot read /proc/%d/%s", (int)pid, what);
+	return ph_error_errno(PH_EIO, errnum, "cannot read /proc/%d/%s", (int)pid, what);
+}
+
+/* The value of "Key:\t..." lines: points after the tab, or NULL. */
+static const char *field(const char *line, size_t n, const char *key, size_t *vlen)
+{
+	size_t k = strlen(key);
+
+	if (n <= k || memcmp(line, key, k) != 0 || line[k] != ':')
+		return NULL;
+	line += k + 1;
+	n -= k + 1;
+	while (n && (*line == '\t' || *line == ' ')) {
+		line++;
+		n--;
+	}
+	*vlen = n;
+	return line;
+}
+
+static long num(const char *s, size_t n)
+{
+	char tmp[32];
+
+	if (n >= sizeof(tmp))
+		n = sizeof(tmp) - 1;
+	memcpy(tmp, s, n);
+	tmp[n] = '\0';
+	return strtol(tmp, NULL, 10);
+}
+
+int ph_proc_parse_status(const char *text, size_t len, struct ph_proc_status *st)
+{
+	const char *p = text, *end = text + len;
+	int seen = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->uid_real = st->uid_eff = (uid_t)-1;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		const char *v;
+		size_t vl;
+
+		if ((v = field(p, n, "Name", &vl))) {
+			if (vl >= sizeof(st->name))
+				vl = sizeof(st->name) - 1;
+			memcpy(st->name, v, vl);
+			st->name[vl] = '\0';
+			seen |= 1;
+		} else if ((v = field(p, n, "State", &vl)) && vl) {
+			st->state = v[0];
+			seen |= 2;
+		} else if ((v = field(p, n, "Tgid", &vl))) {
+			st->tgid = (pid_t)num(v, vl);
+		} else if ((v = field(p, n, "TracerPid", &vl))) {
+			st->tracer_pid = (pid_t)num(v, vl);
+			seen |= 4;
+		} else if ((v = field(p, n, "Uid", &vl))) {
+			char tmp[128];
+			unsigned long r = 0, e = 0;
+
+			if (vl >= sizeof(tmp))
+				vl = sizeof(tmp) - 1;
+			memcpy(tmp, v, vl);
+			tmp[vl] = '\0';
+			if (sscanf(tmp, "%lu %lu", &r, &e) == 2) {
+				st->uid_real = (uid_t)r;
+				st->uid_eff = (uid_t)e;
+			}
+		} else if ((v = field(p, n, "Threads", &vl))) {
+			st->threads = (int)num(v, vl);
+		} else if ((v = field(p, n, "NSpid", &vl))) {
+			/* the last number on the line */
+			const char *q = v + vl;
+
+			while (q > v && (q[-1] == ' ' || q[-1] == '\t'))
+				q--;
+			while (q > v && q[-1] != ' ' && q[-1] != '\t')
+				q--;
+			st->nspid_inner = (pid_t)num(q, (size_t)(v + vl - q));
+		}
+		p = nl ? nl + 1 : end;
+	}
+	if ((seen & 7) != 7)
+		return ph_error(PH_EIO, "unexpected /proc status format (no Name, State or TracerPid)");
+	return 0;
+}
+
+int ph_proc_read_file(pid_t pid, const char *name, char **data, size_t *len)
+{
+	char path[96];
+	char *buf = NULL;
+	size_t cap = 0, n = 0;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return open_errno(pid, name, errno);
+	for (;;) {
+		ssize_t k;
+
+		if (cap - n < 4096) {
+			size_t ncap = cap ? cap * 2 : 8192;
+			char *nb = realloc(buf, ncap);
+
+			if (!nb) {
+				err = ph_error(PH_ENOMEM, "out of memory reading %s", path);
+				goto out;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		k = read(fd, buf + n, cap - n - 1);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0) {
+			err = open_errno(pid, name, errno);
+			goto out;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	buf[n] = '\0';
+	*data = buf;
+	*len = n;
+	buf = NULL;
+out:
+	free(buf);
+	close(fd);
+	return err;
+}
+
+int ph_proc_status(pid_t pid, pid_t tid, struct ph_proc_status *st)
+{
+	char name[64];
+	char *text;
+	size_t len;
+	int err;
+
+	if (tid > 0)
+		snprintf(name, sizeof(name), "task/%d/status", (int)tid);
+	else
+		snprintf(name, sizeof(name), "status");
+	err = ph_proc_read_file(pid, name, &text, &len);
+	if (err)
+		return err;
+	err = ph_proc_parse_status(text, len, st);
+	free(text);
+	return err;
+}
+
+int ph_proc_tasks(pid_t pid, pid_t **tids, size_t *n)
+{
+	char path[64];
+	pid_t *v = NULL;
+	size_t cap = 0, k = 0;
+	struct dirent *de;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return open_errno(pid, "task", errno);
+	while ((de = readdir(d))) {
+		long t;
+		char *end;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		t = strtol(de->d_name, &end, 10);
+		if (*end || t <= 0)
+			continue;
+		if (k == cap) {
+			size_t ncap = cap ? cap * 2 : 16;
+			pid_t *nv = realloc(v, ncap * sizeof(*nv));
+
+			if (!nv) {
+				free(v);
+				closedir(d);
+				return ph_error(PH_ENOMEM, "out of memory listing threads");
+			}
+			v = nv;
+			cap = ncap;
+		}
+		v[k++] = (pid_t)t;
+	}
+	closedir(d);
+	if (k == 0) {
+		free(v);
+		return ph_error(PH_ENOPROC, "process %d has no threads (it exited)", (int)pid);
+	}
+	*tids = v;
+	*n = k;
+	return 0;
+}
+
+int ph_proc_exe(pid_t pid, char *buf, size_t cap)
+{
+	char path[64];
+	ssize_t k;
+
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)pid);
+	k = readlink(path, buf, cap - 1);
+	if (k < 0)
+		return open_errno(pid, "exe", errno);
+	buf[k] = '\0';
+	return 0;
+}
+
+bool ph_proc_alive(pid_t pid)
+{
+	struct ph_proc_status st;
+	int err;
+
+	if (kill(pid, 0) < 0 && errno == ESRCH)
+		return 0;
+	err = ph_proc_status(pid, 0, &st);
+	if (err)
+		return err == PH_EPERM;
+	return st.state != 'Z' && st.state != 'X';
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc.h - what /proc says about a process: its status (name, state,
+ * tracer, user), its threads, command line and executable.
+ *
+ * The parsers (ph_proc_parse_status) work on text in memory so that they can
+ * be unit-tested; the readers open /proc/PID/... and translate errno at that
+ * boundary: ENOENT/ESRCH -> PH_ENOPROC, EACCES/EPERM -> PH_EPERM.
+ *
+ * Ownership: results are written into caller-provided structs; arrays and
+ * buffers returned through pointers (tids, cmdline) are malloc'ed and freed
+ * by the caller with free().
+ */
+#ifndef PH_PROC_H
+#define PH_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+struct ph_proc_status {
+	char name[64];    /* Name: (the comm, at most 15 bytes in practice) */
+	char state;       /* first letter of State: R S D T t Z X I */
+	pid_t tgid;
+	pid_t tracer_pid; /* TracerPid: 0 if not traced */
+	uid_t uid_real, uid_eff;
+	int threads;      /* Threads: */
+	pid_t nspid_inner; /* last NSpid field: the pid inside the innermost pid namespace */
+};
+
+/* Parse the text of /proc/PID/status (len bytes, need not be NUL-terminated). */
+int ph_proc_parse_status(const char *text, size_t len, struct ph_proc_status *st);
+
+/* Read and parse /proc/pid/status (or /proc/pid/task/tid/status when tid > 0). */
+int ph_proc_status(pid_t pid, pid_t tid, struct ph_proc_status *st);
+
+/* The thread ids of pid, in /proc order: *tids (caller frees), *n. */
+int ph_proc_tasks(pid_t pid, pid_t **tids, size_t *n);
+
+/* Read a whole /proc/pid/<name> file: *data (caller frees, NUL-terminated), *len. */
+int ph_proc_read_file(pid_t pid, const char *name, char **data, size_t *len);
+
+/* readlink /proc/pid/exe into buf (cap bytes, NUL-terminated). */
+int ph_proc_exe(pid_t pid, char *buf, size_t cap);
+
+/* true if the process exists (kill(pid, 0) does not say ESRCH) and is not a zombie. */
+bool ph_proc_alive(pid_t pid);
+
+#endif
