@@ -5,6 +5,12 @@
 #include "inject/proc.h"
 
 #include <dirent.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -91,6 +97,14 @@ int ph_proc_parse_status(const char *text, size_t len, struct ph_proc_status *st
 				st->uid_real = (uid_t)r;
 				st->uid_eff = (uid_t)e;
 			}
+		} else if ((v = field(p, n, "SigPnd", &vl))) {
+			char tmp[32];
+
+			if (vl >= sizeof(tmp))
+				vl = sizeof(tmp) - 1;
+			memcpy(tmp, v, vl);
+			tmp[vl] = '\0';
+			st->sig_pending = strtoull(tmp, NULL, 16);
 		} else if ((v = field(p, n, "Threads", &vl))) {
 			st->threads = (int)num(v, vl);
 		} else if ((v = field(p, n, "NSpid", &vl))) {
@@ -244,4 +258,126 @@ bool ph_proc_alive(pid_t pid)
 	if (err)
 		return err == PH_EPERM;
 	return st.state != 'Z' && st.state != 'X';
+}
+
+struct uts_job {
+	int nsfd;
+	char name[256];
+	int ok;
+};
+
+static void *uts_thread(void *p)
+{
+	struct uts_job *j = p;
+	struct utsname u;
+
+	/* setns(CLONE_NEWUTS) changes only this thread, which then ends */
+	if (setns(j->nsfd, CLONE_NEWUTS) == 0 && uname(&u) == 0) {
+		snprintf(j->name, sizeof(j->name), "%s", u.nodename);
+		j->ok = 1;
+	}
+	return NULL;
+}
+
+int ph_proc_hostname(pid_t pid, char *buf, size_t cap)
+{
+	char path[64];
+	struct stat a, b;
+	struct uts_job j;
+	pthread_t th;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)pid);
+	if (stat("/proc/self/ns/uts", &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
+	    a.st_dev == b.st_dev) {
+		if (gethostname(buf, cap) == 0) {
+			buf[cap - 1] = '\0';
+			return 0;
+		}
+	}
+	memset(&j, 0, sizeof(j));
+	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (j.nsfd >= 0) {
+		if (pthread_create(&th, NULL, uts_thread, &j) == 0)
+			pthread_join(th, NULL);
+		close(j.nsfd);
+		if (j.ok) {
+			snprintf(buf, cap, "%s", j.name);
+			return 0;
+		}
+	}
+	j.nsfd = ph_proc_open_in_root(pid, "/etc/hostname", O_RDONLY);
+	f = j.nsfd >= 0 ? fdopen(j.nsfd, "r") : NULL;
+	if (!f && j.nsfd >= 0)
+		close(j.nsfd);
+	if (f) {
+		char line[256];
+
+		if (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			fclose(f);
+			if (line[0]) {
+				snprintf(buf, cap, "%s", line);
+				return 0;
+			}
+		} else {
+			fclose(f);
+		}
+	}
+	return ph_error(PH_ENOTFOUND, "the host name of process %d is unknown", (int)pid);
+}
+
+int ph_proc_cmdline(pid_t pid, char ***argv, size_t *argc, char **blob)
+{
+	char *text, **v;
+	size_t len, n = 0, k = 0;
+	int err = ph_proc_read_file(pid, "cmdline", &text, &len);
+
+	if (err)
+		return err;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\0';
+	if (len && text[len - 1] != '\0')
+		n++;
+	v = calloc(n + 1, sizeof(*v));
+	if (!v) {
+		free(text);
+		return ph_error(PH_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < len && k < n; k++) {
+		v[k] = text + i;
+		i += strlen(text + i) + 1;
+	}
+	*argv = v;
+	*argc = k;
+	*blob = text;
+	return 0;
+}
+
+int ph_proc_open_in_root(pid_t pid, const char *path, int flags)
+{
+	char root_path[64];
+	struct open_how how;
+	int fd, root;
+
+	snprintf(root_path, sizeof(root_path), "/proc/%d/root", (int)pid);
+	root = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return open_errno(pid, "root", errno);
+	memset(&how, 0, sizeof(how));
+	how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY);
+	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+	fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
+	if (fd < 0 && errno == ENOSYS)
+		fd = openat(root, path[0] == '/' ? path + 1 : path,
+			    flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+	if (fd < 0) {
+		int e = errno;
+
+		close(root);
+		return ph_error_errno(e == EACCES || e == EPERM ? PH_EPERM : PH_EIO, e,
+				      "cannot open %s in the root of process %d", path, (int)pid);
+	}
+	close(root);
+	return fd;
 }

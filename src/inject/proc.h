@@ -27,6 +27,7 @@ struct ph_proc_status {
 	uid_t uid_real, uid_eff;
 	int threads;      /* Threads: */
 	pid_t nspid_inner; /* last NSpid field: the pid inside the innermost pid namespace */
+	uint64_t sig_pending; /* SigPnd: signals pending for this thread (bit n-1 = signal n) */
 };
 
 /* Parse the text of /proc/PID/status (len bytes, need not be NUL-terminated). */
@@ -43,6 +44,25 @@ int ph_proc_read_file(pid_t pid, const char *name, char **data, size_t *len);
 
 /* readlink /proc/pid/exe into buf (cap bytes, NUL-terminated). */
 int ph_proc_exe(pid_t pid, char *buf, size_t cap);
+
+/*
+ * The host name as the process sees it (its UTS namespace): ours when it
+ * shares our namespace, else read by a short-lived thread that joins its
+ * namespace (needs CAP_SYS_ADMIN), else its /etc/hostname. 0 or error.
+ */
+int ph_proc_hostname(pid_t pid, char *buf, size_t cap);
+
+/*
+ * Open path as the process sees it: resolved under /proc/pid/root with
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so that a symlink in a
+ * directory the process controls cannot lead outside its root (on kernels
+ * without openat2, the last component is opened with O_NOFOLLOW). fd or
+ * error.
+ */
+int ph_proc_open_in_root(pid_t pid, const char *path, int flags);
+
+/* Split /proc/pid/cmdline into argv: *argv (caller frees the array and *blob), *argc. */
+int ph_proc_cmdline(pid_t pid, char ***argv, size_t *argc, char **blob);
 
 /* true if the process exists (kill(pid, 0) does not say ESRCH) and is not a zombie. */
 bool ph_proc_alive(pid_t pid);

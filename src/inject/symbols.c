@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,8 +139,7 @@ static int open_module(pid_t pid, const struct ph_module *m)
 {
 	char path[128];
 	struct stat st;
-	struct open_how how;
-	int fd, root;
+	int fd;
 
 	/* the mapped file itself (needs CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE) */
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
@@ -153,26 +151,10 @@ static int open_module(pid_t pid, const struct ph_module *m)
 		close(fd);
 	}
 
-	/* /proc/PID/root + path, resolved inside that root */
-	snprintf(path, sizeof(path), "/proc/%d/root", (int)pid);
-	root = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0) {
-		if (errno == EACCES || errno == EPERM)
-			return ph_error_errno(PH_EPERM, errno, "cannot open %s", path);
-		return ph_error_errno(PH_ENOPROC, errno, "cannot open %s", path);
-	}
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	fd = (int)syscall(SYS_openat2, root, m->path, &how, sizeof(how));
-	if (fd < 0 && errno == ENOSYS) {
-		/* kernels before 5.6: a relative open under the root, the last component not followed */
-		fd = openat(root, m->path[0] == '/' ? m->path + 1 : m->path,
-			    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
-	}
-	close(root);
+	/* the path, resolved inside the target's root */
+	fd = ph_proc_open_in_root(pid, m->path, O_RDONLY);
 	if (fd < 0)
-		return ph_error_errno(PH_EIO, errno, "cannot open %s in the target's root", m->path);
+		return fd;
 	if (fstat(fd, &st) < 0 || !same_file(m, &st, false)) {
 		close(fd);
 		return ph_error(PH_EIO, "%s in the target's root is not the file it has mapped", m->path);
