@@ -25,6 +25,8 @@ a wait interrupted by the dump still lasted as long as asked. Modes:
             then prints "gil released" and sleeps in Python; repeats
   gilexit   holds the GIL for SECONDS in C, then exits with status 0
   finalize  sleeps SECONDS in a __del__ run while the interpreter finalizes
+  spin      `while True: pass` (no call, no allocation: no breakpoint is ever hit);
+            SIGUSR1 makes it print "usr1" (Python code runs: it calls and allocates)
 """
 import os
 import sys
@@ -170,6 +172,12 @@ def main():
         global keep
         keep = Slow()
         say("READY", os.getpid())
+    elif MODE == "spin":
+        import signal
+        signal.signal(signal.SIGUSR1, lambda *a: say("usr1"))
+        say("READY", os.getpid())
+        while True:
+            pass
     else:
         sys.exit("unknown mode " + MODE)
 
