@@ -96,6 +96,8 @@ static int read_state(struct dump *d)
 	struct ph_agent_state s;
 	int err = ph_mem_read(d->t.pid, d->h.state, &s, offsetof(struct ph_agent_state, message));
 
+	if (err == PH_EEXITED)
+		return ph_error(PH_EEXITED, "process %d exited during the dump", (int)d->t.pid);
 	if (err)
 		return err;
 	if (s.magic != PH_AGENT_MAGIC)
@@ -199,9 +201,16 @@ static int unload(struct dump *d)
 
 	if (err)
 		return err;
-	if (ph_target_refresh_maps(&d->t) == 0 && ph_maps_contains(&d->t.maps, PH_AGENT_MEMFD_NAME))
-		return ph_error(PH_EAGENT, "the agent is still mapped in process %d after dlclose",
-				(int)d->t.pid);
+	if (ph_target_refresh_maps(&d->t) == 0) {
+		for (size_t i = 0; i < d->t.maps.n; i++) {
+			const struct ph_map *m = &d->t.maps.v[i];
+
+			if (m->inode == d->h.inode && strstr(m->path, "memfd:" PH_AGENT_MEMFD_NAME))
+				return ph_error(PH_EAGENT,
+						"the agent is still mapped in process %d after dlclose",
+						(int)d->t.pid);
+		}
+	}
 	return 0;
 }
 
@@ -544,7 +553,11 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	close(d.agent_fd);
 	d.agent_fd = -1;
 	e = unload(&d);
-	if (e) {
+	if (e == PH_EEXITED || (e && process_gone(&d))) {
+		/* the process ended after the dump was complete: nothing is left behind */
+		snprintf(res->warning, sizeof(res->warning),
+			 "process %d exited right after the dump", (int)o->pid);
+	} else if (e) {
 		res->agent_left = true;
 		snprintf(res->warning, sizeof(res->warning),
 			 "the dump is complete, but the agent could not be unloaded from process %d: %s",

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -134,6 +135,12 @@ int ph_loader_load(struct ph_inject *in, int pidfd, struct ph_agent_args *args,
 		goto out_close;
 	}
 	err = write_blob(fd);
+	if (!err) {
+		struct stat sb;
+
+		if (fstat(fd, &sb) == 0)
+			out->inode = (uint64_t)sb.st_ino;
+	}
 	close(fd);
 	if (err)
 		goto out_close;

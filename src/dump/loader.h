@@ -30,6 +30,7 @@ struct ph_agent_handle {
 	uint64_t handle; /* dlopen handle in the target */
 	uint64_t state;  /* struct ph_agent_state * in the target */
 	uint64_t finish; /* pyheap_agent_finish */
+	uint64_t inode;  /* of the memfd: its mappings are the agent's */
 };
 
 /* The memfd's name, as /proc/PID/maps shows it ("/memfd:NAME (deleted)"). */

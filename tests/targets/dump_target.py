@@ -23,7 +23,7 @@ a wait interrupted by the dump still lasted as long as asked. Modes:
   busythreads  three threads and main all in busy loops
   gil       holds the GIL in a C call (libc sleep(SECONDS) through ctypes.PyDLL),
             then prints "gil released" and sleeps in Python; repeats
-  gilexit   holds the GIL for SECONDS in C, then exits with status 0
+  gilexit   holds the GIL in a C call and is killed there by SIGALRM after SECONDS
   finalize  sleeps SECONDS in a __del__ run while the interpreter finalizes
   spin      `while True: pass` (no call, no allocation: no breakpoint is ever hit);
             SIGUSR1 makes it print "usr1" (Python code runs: it calls and allocates)
@@ -157,10 +157,11 @@ def main():
         import ctypes
         libc = ctypes.PyDLL(None)  # PyDLL: the GIL is kept during the call
         say("READY", os.getpid())
+        if MODE == "gilexit":
+            libc.alarm(int(SECONDS))  # no Python handler: the default action kills
+            libc.sleep(int(SECONDS) + 60)
         while True:
             libc.sleep(int(SECONDS))
-            if MODE == "gilexit":
-                os._exit(0)
             say("gil released")
             time.sleep(0.5)
     elif MODE == "finalize":
