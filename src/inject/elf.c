@@ -224,27 +224,34 @@ static void search(const struct ph_elf_symtab *t, const char *const *names, stru
 		const char *nm;
 		uint64_t h;
 		int type, bind, q;
+		bool unusable;
 
 		memcpy(&sym, t->syms + i * sizeof(sym), sizeof(sym));
 		if (sym.st_shndx == SHN_UNDEF || sym.st_name >= t->nstrs)
 			continue;
 		type = ELF64_ST_TYPE(sym.st_info);
 		bind = ELF64_ST_BIND(sym.st_info);
-		if (type == STT_GNU_IFUNC || type == STT_TLS || type == STT_SECTION || type == STT_FILE)
+		if (type == STT_SECTION || type == STT_FILE)
 			continue;
 		if (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE)
 			continue;
 		nm = t->strs + sym.st_name; /* terminated: strs[nstrs] == 0 */
 		h = hash_str(nm);
 		q = t->versym && (t->versym[i] & 0x8000) ? 1 : 2;
+		/*
+		 * An IFUNC or TLS definition is unusable, and it also hides older
+		 * (hidden) versions of the name: memcpy@@GLIBC_2.14 is an IFUNC,
+		 * memcpy@GLIBC_2.2.5 a different function.
+		 */
+		unusable = type == STT_GNU_IFUNC || type == STT_TLS;
 		for (size_t k = h & mask; tab[k].hash; k = (k + 1) & mask) {
 			struct want *w = &tab[k];
 
 			if (w->hash != h || strcmp(names[w->idx], nm) != 0)
 				continue;
-			if (q > w->quality && (sym.st_value || sym.st_shndx == SHN_ABS)) {
+			if (q > w->quality && (unusable || sym.st_value || sym.st_shndx == SHN_ABS)) {
 				w->quality = q;
-				values[w->idx] = sym.st_value;
+				values[w->idx] = unusable ? 0 : sym.st_value;
 			}
 		}
 	}
