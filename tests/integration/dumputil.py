@@ -31,8 +31,11 @@ class Target:
         self.port = int(ready.group(2)) if ready.group(2) else None
 
     def _read(self):
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
+        try:
+            for line in self.proc.stdout:
+                self.lines.put(line.rstrip("\n"))
+        except (ValueError, OSError):  # closed by kill()
+            pass
         self.lines.put(None)
 
     def expect(self, pattern, timeout=10):
