@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -306,7 +307,7 @@ int ph_proc_hostname(pid_t pid, char *buf, size_t cap)
 			return 0;
 		}
 	}
-	j.nsfd = ph_proc_open_in_root(pid, "/etc/hostname", O_RDONLY);
+	j.nsfd = ph_proc_open_in_root(pid, "/etc/hostname", NULL);
 	f = j.nsfd >= 0 ? fdopen(j.nsfd, "r") : NULL;
 	if (!f && j.nsfd >= 0)
 		close(j.nsfd);
@@ -354,7 +355,29 @@ int ph_proc_cmdline(pid_t pid, char ***argv, size_t *argc, char **blob)
 	return 0;
 }
 
-int ph_proc_open_in_root(pid_t pid, const char *path, int flags)
+/* Re-open an O_PATH fd for reading if it names a regular file. Closes pfd. */
+static int reopen_regular(int pfd, const char *path, struct stat *st)
+{
+	char self[64];
+	struct stat sb;
+	int fd;
+
+	if (fstat(pfd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
+		close(pfd);
+		return ph_error(PH_EIO, "%s is not a regular file", path);
+	}
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", pfd);
+	fd = open(self, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	close(pfd);
+	if (fd < 0)
+		return ph_error_errno(errno == EACCES || errno == EPERM ? PH_EPERM : PH_EIO, errno,
+				      "cannot open %s", path);
+	if (st)
+		*st = sb;
+	return fd;
+}
+
+int ph_proc_open_in_root(pid_t pid, const char *path, struct stat *st)
 {
 	char root_path[64];
 	struct open_how how;
@@ -365,12 +388,11 @@ int ph_proc_open_in_root(pid_t pid, const char *path, int flags)
 	if (root < 0)
 		return open_errno(pid, "root", errno);
 	memset(&how, 0, sizeof(how));
-	how.flags = (uint64_t)(flags | O_CLOEXEC | O_NOCTTY);
+	how.flags = O_PATH | O_CLOEXEC;
 	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
 	fd = (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
 	if (fd < 0 && errno == ENOSYS)
-		fd = openat(root, path[0] == '/' ? path + 1 : path,
-			    flags | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+		fd = openat(root, path[0] == '/' ? path + 1 : path, O_PATH | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
 		int e = errno;
 
@@ -379,5 +401,20 @@ int ph_proc_open_in_root(pid_t pid, const char *path, int flags)
 				      "cannot open %s in the root of process %d", path, (int)pid);
 	}
 	close(root);
-	return fd;
+	return reopen_regular(fd, path, st);
+}
+
+int ph_open_if_same(const char *path, uint64_t dev_major, uint64_t dev_minor, uint64_t ino)
+{
+	struct stat sb;
+	int fd = open(path, O_PATH | O_CLOEXEC);
+
+	if (fd < 0)
+		return ph_error_errno(PH_EIO, errno, "cannot open %s", path);
+	if (fstat(fd, &sb) < 0 || (uint64_t)sb.st_ino != ino || major(sb.st_dev) != dev_major ||
+	    minor(sb.st_dev) != dev_minor) {
+		close(fd);
+		return ph_error(PH_EIO, "%s is not the file the process has mapped", path);
+	}
+	return reopen_regular(fd, path, NULL);
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 struct ph_proc_status {
@@ -53,13 +54,21 @@ int ph_proc_exe(pid_t pid, char *buf, size_t cap);
 int ph_proc_hostname(pid_t pid, char *buf, size_t cap);
 
 /*
- * Open path as the process sees it: resolved under /proc/pid/root with
- * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so that a symlink in a
- * directory the process controls cannot lead outside its root (on kernels
- * without openat2, the last component is opened with O_NOFOLLOW). fd or
- * error.
+ * Open a regular file as the process sees it: path resolved under
+ * /proc/pid/root with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so
+ * that a symlink in a directory the process controls cannot lead outside
+ * its root (on kernels without openat2, the last component is opened with
+ * O_NOFOLLOW). It is first opened O_PATH and must be a regular file (a FIFO
+ * or device planted there is never opened for real); *st (may be NULL)
+ * receives its stat. Returns an O_RDONLY fd or an error.
  */
-int ph_proc_open_in_root(pid_t pid, const char *path, int flags);
+int ph_proc_open_in_root(pid_t pid, const char *path, struct stat *st);
+
+/*
+ * Open path (in our own root) O_PATH, accept it only when it is a regular
+ * file with device dev and inode ino, then open it O_RDONLY. fd or error.
+ */
+int ph_open_if_same(const char *path, uint64_t dev_major, uint64_t dev_minor, uint64_t ino);
 
 /* Split /proc/pid/cmdline into argv: *argv (caller frees the array and *blob), *argc. */
 int ph_proc_cmdline(pid_t pid, char ***argv, size_t *argc, char **blob);

@@ -57,6 +57,16 @@ int ph_symbols_init(struct ph_symbols *s, pid_t pid, const struct ph_maps *maps)
 	s->exe = -1;
 	if (ph_proc_exe(pid, exe, sizeof(exe)) != 0)
 		exe[0] = '\0';
+	{
+		char link[64];
+		ssize_t k;
+
+		snprintf(link, sizeof(link), "/proc/%d/root", (int)pid);
+		k = readlink(link, s->root, sizeof(s->root) - 1);
+		s->root[k > 0 ? k : 0] = '\0';
+		if (strcmp(s->root, "/") == 0)
+			s->root[0] = '\0';
+	}
 	for (size_t i = 0; i < maps->n && !err; i++) {
 		const struct ph_map *e = &maps->v[i];
 		size_t k;
@@ -135,7 +145,7 @@ static bool same_file(const struct ph_module *m, const struct stat *st, bool str
 }
 
 /* Open the module's file as the target sees it. fd or error. */
-static int open_module(pid_t pid, const struct ph_module *m)
+static int open_module(pid_t pid, const char *root, const struct ph_module *m)
 {
 	char path[128];
 	struct stat st;
@@ -151,15 +161,37 @@ static int open_module(pid_t pid, const struct ph_module *m)
 		close(fd);
 	}
 
-	/* the path, resolved inside the target's root */
-	fd = ph_proc_open_in_root(pid, m->path, O_RDONLY);
-	if (fd < 0)
-		return fd;
-	if (fstat(fd, &st) < 0 || !same_file(m, &st, false)) {
-		close(fd);
-		return ph_error(PH_EIO, "%s in the target's root is not the file it has mapped", m->path);
+	/*
+	 * the path inside the target's root: maps names files from our root, so
+	 * a chroot's files start with the root's own path; strip it
+	 */
+	if (root[0]) {
+		size_t rl = strlen(root);
+
+		if (strncmp(m->path, root, rl) == 0 && m->path[rl] == '/') {
+			fd = ph_proc_open_in_root(pid, m->path + rl, &st);
+			if (fd >= 0) {
+				if (same_file(m, &st, false))
+					return fd;
+				close(fd);
+			}
+		}
 	}
-	return fd;
+	/* the path as it is, inside the target's root (a container's own path) */
+	fd = ph_proc_open_in_root(pid, m->path, &st);
+	if (fd >= 0) {
+		if (same_file(m, &st, false))
+			return fd;
+		close(fd);
+	}
+	/*
+	 * the path from our root: maps shows host paths for mounts we can reach
+	 * (a chroot of bind mounts); only the very same file is accepted
+	 */
+	fd = ph_open_if_same(m->path, m->dev_major, m->dev_minor, m->inode);
+	if (fd >= 0)
+		return fd;
+	return ph_error(PH_EIO, "cannot open %s as process %d sees it", m->path, (int)pid);
 }
 
 int ph_symbols_load(struct ph_symbols *s, size_t i)
@@ -170,7 +202,7 @@ int ph_symbols_load(struct ph_symbols *s, size_t i)
 	if (m->loaded)
 		return m->load_err;
 	m->loaded = true;
-	fd = open_module(s->pid, m);
+	fd = open_module(s->pid, s->root, m);
 	if (fd < 0) {
 		m->load_err = fd;
 		return fd;

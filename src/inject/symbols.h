@@ -44,6 +44,7 @@ struct ph_symbols {
 	struct ph_module *v;
 	size_t n;
 	int exe;          /* index of the main executable's module, or -1 */
+	char root[4096];  /* readlink of /proc/PID/root when it is not "/", else "" */
 };
 
 int ph_symbols_init(struct ph_symbols *s, pid_t pid, const struct ph_maps *maps);

@@ -126,3 +126,92 @@ def test_pid_namespace(pyheap, tmp_path):
         check_wait(t, time.monotonic())
     finally:
         t.kill()
+
+
+def host_pid_of(t):
+    """The host pid of a Target running in another pid namespace."""
+    for line in subprocess.run(["pgrep", "-f", "dump_target.py %s" % t.mode], capture_output=True,
+                               text=True).stdout.split():
+        try:
+            with open("/proc/%s/status" % line) as f:
+                ns = [x for x in f if x.startswith("NSpid:")][0].split()[1:]
+            if len(ns) == 2 and int(ns[1]) == t.pid and \
+                    os.readlink("/proc/%s/ns/pid" % line) != os.readlink("/proc/self/ns/pid"):
+                return int(line)
+        except OSError:
+            pass
+    raise AssertionError("cannot find the host pid of the namespaced target")
+
+
+NOBODY_PY = "/usr/bin/python3.11"  # the pyenv builds live under /root, closed to nobody
+AS_NOBODY = ["setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups"]
+
+
+@pytest.fixture
+def open_dir():
+    """A directory any user may write to (pytest's tmp_path is closed to others)."""
+    import shutil
+    import tempfile
+    d = tempfile.mkdtemp(prefix="pyheap-test-")
+    os.chmod(d, 0o777)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.mark.parametrize("user", ["root", "nobody"])
+def test_container_like(pyheap, tmp_path, open_dir, user):
+    """Own pid, mount and UTS namespaces and a chroot of bind mounts. As root pyheap reads
+    the target's files through /proc/PID/map_files; as the target's own unprivileged user it
+    cannot, and resolves the mapped paths inside the target's root instead."""
+    if os.getuid() != 0:
+        pytest.skip("needs root for unshare and chroot")
+    if user == "nobody" and not os.access(NOBODY_PY, os.X_OK):
+        pytest.skip("needs %s" % NOBODY_PY)
+    root = tmp_path / "root"
+    root.mkdir()
+    outdir = open_dir
+    script = os.path.join(os.path.dirname(__file__), "..", "targets", "dump_chroot.sh")
+    py = PY.path if user == "root" else NOBODY_PY
+    if user == "root" and py.startswith("/root/"):
+        py = NOBODY_PY if os.access(NOBODY_PY, os.X_OK) else py
+    t = Target(py, "sleep", seconds=1,
+               argv_prefix=["unshare", "--pid", "--fork", "--mount", "--uts", "--kill-child",
+                            "--propagation", "private", "sh", script, str(root), user])
+    try:
+        inner = host_pid_of(t)
+        assert os.readlink("/proc/%d/root" % inner) == str(root)
+        out = os.path.join(outdir, "c.pyheap")
+        cmd = [pyheap, "dump", "--pid", str(inner), "-o", str(out)]
+        r = subprocess.run((AS_NOBODY if user == "nobody" else []) + cmd, capture_output=True,
+                           text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        meta = info(pyheap, out)["metadata"]
+        assert meta["pid"] == inner
+        if user == "root":  # joining the UTS namespace needs CAP_SYS_ADMIN
+            assert meta["hostname"] == "pyheap-ns-test"
+        with open("/proc/%d/maps" % inner) as f:
+            assert not agent_mapped(f.read())
+        t.drain()
+        check_wait(t, time.monotonic())
+    finally:
+        t.kill()
+
+
+def test_unprivileged_same_user(pyheap, open_dir):
+    """No root, no capability: the same user may dump its own process (no map_files)."""
+    if os.getuid() != 0:
+        pytest.skip("needs root to switch to nobody")
+    if not os.access(NOBODY_PY, os.X_OK):
+        pytest.skip("needs %s" % NOBODY_PY)
+    t = Target(NOBODY_PY, "sleep", seconds=1, argv_prefix=AS_NOBODY)
+    try:
+        out = os.path.join(open_dir, "n.pyheap")
+        r = subprocess.run(AS_NOBODY + [pyheap, "dump", "--pid", str(t.pid), "-o", str(out)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert os.stat(out).st_uid != 0  # owned by the invoking user
+        assert validate(pyheap, out).returncode == 0
+        t.drain()
+        check_wait(t, time.monotonic())
+    finally:
+        t.kill()
