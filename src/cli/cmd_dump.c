@@ -271,9 +271,10 @@ static int cmd_dump(const struct ph_cmd *cmd, int argc, char **argv)
 	}
 	if (!quiet)
 		printf("pyheap dump: %" PRIu64 " objects, %s written to %s; the target's Python "
-		       "threads were paused for %.1f ms\n",
+		       "threads were paused for %.1f ms (and one thread for %.1f ms to load and "
+		       "unload the agent)\n",
 		       res.objects, ph_human_bytes(res.file_size, b), output,
-		       (double)res.pause_ns / 1e6);
+		       (double)res.pause_ns / 1e6, (double)res.hijack_ns / 1e6);
 	fflush(stdout);
 	return res.agent_left ? 1 : 0;
 }

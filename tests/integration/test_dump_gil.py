@@ -110,3 +110,41 @@ def test_interrupted_waiting_for_the_gil(pyheap, sig, gil_agent, tmp_path):
         assert (t.threads(), t.fds()) == (threads, fds)
     finally:
         t.kill()
+
+
+def test_progress_on_a_terminal(pyheap, gil_agent, tmp_path):
+    """stderr a terminal: progress lines (here: the wait for the GIL), then the result."""
+    import shlex
+    t = Target(PY.path, "gil", seconds=2)
+    try:
+        cmd = "%s dump --pid %d -o %s" % (shlex.quote(pyheap), t.pid,
+                                          shlex.quote(str(tmp_path / "p.pyheap")))
+        r = subprocess.run(["script", "-qec", cmd, "/dev/null"], capture_output=True,
+                           timeout=60)
+        out = r.stdout.decode(errors="replace")  # bytes: keep the \r
+        assert r.returncode == 0, out
+        assert "pyheap dump: waiting for the GIL (" in out
+        assert "\r\x1b[Kpyheap dump: waiting" in out  # rewritten in place
+        assert "written to" in out
+    finally:
+        t.kill()
+
+
+def test_sigkill_leaves_no_file(pyheap, gil_agent, tmp_path):
+    """pyheap killed outright while the agent waits: no file, not even a temporary one,
+    and the target runs on (the agent ends once it gets the GIL and finds no reader)."""
+    t = Target(PY.path, "gil", seconds=3)
+    try:
+        p = subprocess.Popen([pyheap, "dump", "--pid", str(t.pid), "-o",
+                              str(tmp_path / "k.pyheap")],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.0)
+        assert p.poll() is None
+        p.kill()
+        p.wait()
+        assert not list(tmp_path.iterdir())
+        t.expect("gil released", timeout=15)
+        t.expect("gil released", timeout=15)
+        assert t.alive()
+    finally:
+        t.kill()
