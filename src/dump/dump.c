@@ -350,10 +350,12 @@ static int pump(struct dump *d)
 			}
 			break;
 		}
-		if (ph_copy_error(&d->copy)) {
-			ph_copy_join(&d->copy);
-			d->copying = false;
-			return ph_error_code() ? ph_error_code() : PH_EIO;
+		{
+			/* the writer failed (no space?): the caller aborts, then closes our pipe, then joins */
+			int ce = ph_copy_error(&d->copy);
+
+			if (ce)
+				return ph_error(ce, "%s", d->copy.msg);
 		}
 		if (cancelled(d))
 			return ph_error(PH_EINTR, "interrupted");
@@ -367,7 +369,8 @@ static int pump(struct dump *d)
 			if (phase == PH_AGENT_WALKING)
 				d->snapshot_wall_ns = wall_ns();
 		}
-		if (d->st.bytes != last_bytes) {
+		if (d->st.bytes != last_bytes || out_full) {
+			/* progress, or the agent waits for us (compression behind): not a stall */
 			last_bytes = d->st.bytes;
 			last_progress = now;
 		}
