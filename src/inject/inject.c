@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 
 #include "common/error.h"
@@ -45,6 +46,44 @@ static bool bp_hook(struct ph_ptrace *pt, size_t i, void *ctx)
 		}
 	}
 	return false;
+}
+
+/*
+ * A child forked while the breakpoints were in place: it has a copy of them.
+ * It is traced and stopped before its first instruction: put the original
+ * bytes back in its memory, then let it go. (A vfork child shares the
+ * parent's memory: the parent's breakpoints go too, which only makes them
+ * less likely to be hit; they are all restored later anyway.)
+ */
+static void bp_child(struct ph_ptrace *pt, pid_t child, bool stopped, void *ctx)
+{
+	struct bps *b = ctx;
+	int st;
+
+	(void)pt;
+	if (!stopped) {
+		pid_t r;
+
+		while ((r = waitpid(child, &st, __WALL)) < 0 && errno == EINTR)
+			;
+		if (r < 0)
+			return; /* already handled (its stop came first) */
+	}
+	for (size_t k = 0; k < b->n; k++) {
+		long w;
+
+		if (!b->planted[k])
+			continue;
+		errno = 0;
+		w = ptrace(PTRACE_PEEKDATA, child, (void *)(uintptr_t)b->addr[k], 0);
+		if (errno)
+			continue;
+		if ((w & 0xff) == 0xcc) {
+			w = (long)(((unsigned long)w & ~0xfful) | b->orig[k]);
+			ptrace(PTRACE_POKEDATA, child, (void *)(uintptr_t)b->addr[k], (void *)w);
+		}
+	}
+	ptrace(PTRACE_DETACH, child, 0, 0);
 }
 
 static int any_stopped(struct ph_ptrace *pt)
@@ -153,7 +192,13 @@ static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chos
 	if (via < 0)
 		return ph_error(PH_EEXITED, "process %d exited", (int)pt->pid);
 	pt->trap_hook = bp_hook;
+	pt->child_hook = bp_child;
 	pt->trap_ctx = &b;
+	/* a child forked from now on gets a copy of the breakpoints: trace it to clean it */
+	for (size_t i = 0; i < pt->n && !err; i++)
+		if (pt->v[i].state == PH_TRACEE_STOPPED)
+			err = ph_ptrace_setoptions(pt, i, PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
+							      PTRACE_O_TRACEVFORK);
 	for (size_t k = 0; k < b.n && !err; k++) {
 		err = poke_byte(pt, (size_t)via, b.addr[k], 0xcc, &b.orig[k]);
 		if (!err)
@@ -201,7 +246,11 @@ static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chos
 			err = e;
 	}
 	pt->trap_hook = NULL;
+	pt->child_hook = NULL;
 	pt->trap_ctx = NULL;
+	for (size_t i = 0; i < pt->n; i++)
+		if (pt->v[i].state == PH_TRACEE_STOPPED)
+			ph_ptrace_setoptions(pt, i, PTRACE_O_TRACECLONE);
 	if (found >= 0 && pt->v[found].state != PH_TRACEE_STOPPED && !err)
 		err = ph_error(PH_EEXITED, "the thread that reached the breakpoint exited");
 	*chosen = found;

@@ -104,6 +104,25 @@ static int eperm_error(pid_t pid, pid_t tid)
 			(int)pid, yama);
 }
 
+/* Whether tid is a thread of process pid (a forked child is not). */
+static bool is_thread_of(pid_t pid, pid_t tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)pid, (int)tid);
+	return access(path, F_OK) == 0;
+}
+
+/* Wait for a forked child's first stop (if not reaped yet) and let it go. */
+static void detach_child(pid_t child)
+{
+	int st;
+
+	while (waitpid(child, &st, __WALL) < 0 && errno == EINTR)
+		;
+	ptrace(PTRACE_DETACH, child, 0, 0);
+}
+
 int ph_ptrace_wait(struct ph_ptrace *pt, uint64_t deadline, bool interruptible, size_t *idx,
 		   int *status)
 {
@@ -123,6 +142,14 @@ int ph_ptrace_wait(struct ph_ptrace *pt, uint64_t deadline, bool interruptible, 
 			struct ph_tracee *t;
 
 			i = ph_ptrace_find(pt, r);
+			if (i < 0 && WIFSTOPPED(st) && !is_thread_of(pt->pid, r)) {
+				/* a forked child's first stop, before its parent's fork event */
+				if (pt->child_hook)
+					pt->child_hook(pt, r, true, pt->trap_ctx);
+				else
+					ptrace(PTRACE_DETACH, r, 0, 0);
+				continue;
+			}
 			if (i < 0) {
 				/* a new thread's first stop, reported before its parent's clone event */
 				if (!WIFSTOPPED(st) || add(pt, r, PH_TRACEE_RUNNING) != 0)
@@ -147,6 +174,18 @@ int ph_ptrace_wait(struct ph_ptrace *pt, uint64_t deadline, bool interruptible, 
 				}
 				if (t->stop_event == PTRACE_EVENT_STOP)
 					t->interrupted = false;
+				if (t->stop_event == PTRACE_EVENT_FORK ||
+				    t->stop_event == PTRACE_EVENT_VFORK) {
+					unsigned long msg = 0;
+
+					if (ptrace(PTRACE_GETEVENTMSG, r, 0, &msg) == 0 && msg) {
+						if (pt->child_hook)
+							pt->child_hook(pt, (pid_t)msg, false, pt->trap_ctx);
+						else
+							detach_child((pid_t)msg);
+					}
+					t = &pt->v[i];
+				}
 				if (t->stop_event == PTRACE_EVENT_CLONE) {
 					unsigned long msg = 0;
 

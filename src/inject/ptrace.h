@@ -62,6 +62,13 @@ struct ph_ptrace {
 	 */
 	bool (*trap_hook)(struct ph_ptrace *pt, size_t i, void *ctx);
 	void *trap_ctx;
+	/*
+	 * Called for a child process the target forked while pyheap traced
+	 * forks (PTRACE_O_TRACEFORK/TRACEVFORK): stopped tells whether its first
+	 * stop was already reaped. The hook must leave it detached. Without a
+	 * hook such a child is detached as is.
+	 */
+	void (*child_hook)(struct ph_ptrace *pt, pid_t child, bool stopped, void *ctx);
 };
 
 /* A monotonic clock in nanoseconds, and "now + ms" for deadlines. */

@@ -177,3 +177,23 @@ def test_twenty_dumps(pyheap, python, tmp_path):
         check_wait(t, time.monotonic())
     finally:
         t.kill()
+
+
+def test_forking_target(pyheap, python, tmp_path):
+    """A target that forks all the time, children running Python: a child forked while
+    breakpoints are in place must not inherit them (it would die of SIGTRAP)."""
+    t = Target(python.path, "forker")
+    try:
+        t.expect("children")
+        for i in range(20):
+            r = dump(pyheap, t.pid, tmp_path / ("f%d.pyheap" % i), "--timeout", "20")
+            assert r.returncode == 0, r.stderr
+        assert not agent_mapped(t.maps())
+        t.drain()
+        last = None
+        for _ in range(3):
+            last = t.expect(r"children (\d+) bad (\d+)")
+        assert last.group(2) == "0", [x for x in t.log if x.startswith("BAD")]
+        assert not [x for x in t.log if x.startswith("BAD")]
+    finally:
+        t.kill()

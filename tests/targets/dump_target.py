@@ -25,6 +25,8 @@ a wait interrupted by the dump still lasted as long as asked. Modes:
             then prints "gil released" and sleeps in Python; repeats
   gilexit   holds the GIL in a C call and is killed there by SIGALRM after SECONDS
   finalize  sleeps SECONDS in a __del__ run while the interpreter finalizes
+  forker    forks in a loop; each child runs Python (allocates) and exits 7; the parent
+            reaps them without blocking and prints "children N bad M" every 50 forks
   spin      `while True: pass` (no call, no allocation: no breakpoint is ever hit);
             SIGUSR1 makes it print "usr1" (Python code runs: it calls and allocates)
 """
@@ -173,6 +175,26 @@ def main():
         global keep
         keep = Slow()
         say("READY", os.getpid())
+    elif MODE == "forker":
+        say("READY", os.getpid())
+        forked = bad = 0
+        live = set()
+        while True:
+            pid = os.fork()
+            if pid == 0:
+                junk = [str(i) * 3 for i in range(200)]
+                os._exit(7 if len(junk) == 200 else 1)
+            live.add(pid)
+            forked += 1
+            for p in list(live):
+                r, st = os.waitpid(p, os.WNOHANG)
+                if r:
+                    live.discard(p)
+                    if not (os.WIFEXITED(st) and os.WEXITSTATUS(st) == 7):
+                        bad += 1
+                        say("BAD CHILD status %d" % st)
+            if forked % 50 == 0:
+                say("children %d bad %d" % (forked, bad))
     elif MODE == "spin":
         import signal
         signal.signal(signal.SIGUSR1, lambda *a: say("usr1"))
