@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "agent/walk.h"
@@ -128,6 +129,9 @@ static void *agent_main(void *p)
 	bool own = false;
 	int err;
 
+	/* first: the dumper must know this thread, to never unload the agent under it */
+	__atomic_store_n(&a->state.tid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+
 	if (a->args.out_fd >= 0) {
 		a->fd = a->args.out_fd;
 		err = 0;
@@ -216,6 +220,8 @@ int pyheap_agent_finish(struct ph_agent_state *state)
 
 	if (!a || a->state.magic != PH_AGENT_MAGIC)
 		return PH_EINVAL;
+	if (pthread_equal(pthread_self(), (pthread_t)a->state.thread))
+		return PH_EINVAL; /* called on the agent thread itself: joining and unmapping would crash */
 	pthread_join((pthread_t)a->state.thread, NULL);
 	munmap(a->stack, STACK_SIZE + GUARD_SIZE); /* glibc does not touch a user stack after join */
 	a->state.magic = 0;
