@@ -194,10 +194,39 @@ static int unload_fn(struct dump *d, struct ph_inject *in)
 	return err;
 }
 
+/*
+ * Wait until the agent thread has exited: after DONE it still runs libc's
+ * thread exit, possibly waiting for a malloc lock; unloading under it (or
+ * hijacking it) would crash the target.
+ */
+static int agent_thread_gone(struct dump *d, uint64_t timeout_ms)
+{
+	uint64_t until = ph_deadline_ms(timeout_ms);
+	char path[64];
+
+	if (d->st.tid <= 0)
+		return ph_error(PH_EAGENT, "the agent did not say which thread it runs on");
+	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)d->t.pid, (int)d->st.tid);
+	while (access(path, F_OK) == 0) {
+		if (ph_now_ns() > until)
+			return ph_error(PH_ETIMEOUT, "the agent's thread %d in process %d did not exit",
+					(int)d->st.tid, (int)d->t.pid);
+		if (process_gone(d))
+			return exited_error(d);
+		usleep(500);
+	}
+	return 0;
+}
+
 /* Unload the agent (a second session) and check its mapping is gone. */
 static int unload(struct dump *d)
 {
-	int err = with_session(d, d->o->timeout_ms, false, unload_fn);
+	int err = agent_thread_gone(d, d->o->timeout_ms);
+
+	if (err)
+		return err;
+	d->t.avoid_tid = d->st.tid;
+	err = with_session(d, d->o->timeout_ms, false, unload_fn);
 
 	if (err)
 		return err;

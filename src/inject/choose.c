@@ -28,6 +28,25 @@
 #define NR_EPOLL_PWAIT2 441
 #define NR_FUTEX_WAITV 449
 
+/* other blocking calls made without libc-internal locks held */
+#define NR_WRITE 1
+#define NR_PREAD64 17
+#define NR_WRITEV 20
+#define NR_CONNECT 42
+#define NR_SENDTO 44
+#define NR_RECVFROM 45
+#define NR_SENDMSG 46
+#define NR_RECVMSG 47
+#define NR_SEMOP 65
+#define NR_MSGSND 69
+#define NR_MSGRCV 70
+#define NR_FLOCK 73
+#define NR_IO_GETEVENTS 208
+#define NR_SEMTIMEDOP 220
+#define NR_PREADV 295
+#define NR_RECVMMSG 299
+#define NR_SENDMMSG 307
+
 #define FUTEX_CMD_MASK 0x7f /* without FUTEX_PRIVATE_FLAG (128) and FUTEX_CLOCK_REALTIME (256) */
 #define FUTEX_WAIT 0
 #define FUTEX_WAIT_BITSET 9
@@ -56,6 +75,34 @@ static bool sleep_call(int64_t nr)
 	case NR_EPOLL_PWAIT:
 	case NR_ACCEPT4:
 	case NR_EPOLL_PWAIT2:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static bool io_call(int64_t nr)
+{
+	switch (nr) {
+	case NR_READ:
+	case NR_WRITE:
+	case NR_PREAD64:
+	case NR_READV:
+	case NR_WRITEV:
+	case NR_CONNECT:
+	case NR_SENDTO:
+	case NR_RECVFROM:
+	case NR_SENDMSG:
+	case NR_RECVMSG:
+	case NR_SEMOP:
+	case NR_MSGSND:
+	case NR_MSGRCV:
+	case NR_FLOCK:
+	case NR_IO_GETEVENTS:
+	case NR_SEMTIMEDOP:
+	case NR_PREADV:
+	case NR_RECVMMSG:
+	case NR_SENDMMSG:
 		return true;
 	default:
 		return false;
@@ -99,7 +146,17 @@ enum ph_thread_class ph_thread_classify(const struct ph_thread_regs *t, const st
 		*why = "in futex_waitv";
 		return PH_THREAD_UNUSABLE;
 	}
-	return sleep_call(t->orig_rax) ? PH_THREAD_SLEEP : PH_THREAD_SYSCALL;
+	if (sleep_call(t->orig_rax))
+		return PH_THREAD_SLEEP;
+	if (io_call(t->orig_rax))
+		return PH_THREAD_SYSCALL;
+	/*
+	 * Anything else may be made with libc locks held: fork's clone() holds
+	 * every malloc arena lock and the stdio list lock, dlopen's open() the
+	 * loader lock.
+	 */
+	*why = "in a system call that may hold a C library lock (fork, open, ...)";
+	return PH_THREAD_UNUSABLE;
 }
 
 int ph_thread_choose(const struct ph_thread_regs *v, size_t n, const struct ph_maps *m)

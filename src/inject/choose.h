@@ -14,9 +14,11 @@
  * GIL inside _PyRuntime). A running thread, or one stopped outside a system
  * call, is not usable: the caller falls back to breakpoints.
  *
+ * Only listed calls count (a whitelist): a thread interrupted in fork's
+ * clone() holds every malloc lock, one in dlopen's open() the loader lock.
  * Classes, best first: a sleep or wait for I/O readiness (nanosleep, select,
- * poll, epoll, accept, wait4, sigtimedwait, ...); any other interrupted
- * blocking call (read, recv, connect, ...); a futex wait on application
+ * poll, epoll, accept, wait4, sigtimedwait, ...); blocking I/O (read, write,
+ * recv, send, connect, flock, SysV IPC); a futex wait on application
  * memory.
  */
 #ifndef PH_CHOOSE_H

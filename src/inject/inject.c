@@ -221,7 +221,7 @@ static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chos
 			break;
 		if (!WIFSTOPPED(st))
 			continue;
-		if (pt->v[i].trapped) {
+		if (pt->v[i].trapped && pt->v[i].tid != t->avoid_tid) {
 			found = (int)i;
 			break;
 		}
@@ -272,7 +272,7 @@ static int choose(struct ph_inject *in, int *chosen)
 	for (size_t i = 0; i < pt->n; i++) {
 		struct user_regs_struct r;
 
-		if (pt->v[i].state != PH_TRACEE_STOPPED)
+		if (pt->v[i].state != PH_TRACEE_STOPPED || pt->v[i].tid == in->t->avoid_tid)
 			continue;
 		err = ph_ptrace_getregs(pt, i, &r);
 		if (err == PH_EEXITED)

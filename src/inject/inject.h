@@ -17,7 +17,8 @@
  * queue). Every thread is traced while a breakpoint is in place, so a trap
  * can never reach the application.
  *
- * The chosen thread's errno is saved and restored around the calls.
+ * The chosen thread's errno is saved and restored around the calls. The
+ * target's avoid_tid (the agent's own thread) is never chosen.
  *
  * Ownership: the session borrows the target; it owns its ptrace set.
  * ph_inject_end() must follow a successful begin, whatever happened in

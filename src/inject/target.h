@@ -46,6 +46,7 @@ struct ph_target {
 	/* Python functions the injector itself calls or breaks on */
 	uint64_t is_finalizing; /* _Py_IsFinalizing (3.8-3.12) or Py_IsFinalizing (3.13) */
 	uint64_t api[PH_API_COUNT]; /* for the agent; 0 where missing */
+	pid_t avoid_tid;      /* a thread never to hijack (the agent's own), 0 none */
 };
 
 int ph_target_open(struct ph_target *t, pid_t pid);

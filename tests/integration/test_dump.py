@@ -195,5 +195,6 @@ def test_forking_target(pyheap, python, tmp_path):
             last = t.expect(r"children (\d+) bad (\d+)")
         assert last.group(2) == "0", [x for x in t.log if x.startswith("BAD")]
         assert not [x for x in t.log if x.startswith("BAD")]
+        assert t.alive()
     finally:
         t.kill()

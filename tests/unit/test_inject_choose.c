@@ -63,6 +63,18 @@ Test(inject_choose, running_threads_are_not_usable)
 	cr_assert_eq(cls(230, -38, 0, 0), PH_THREAD_UNUSABLE);     /* -ENOSYS: syscall entry */
 }
 
+Test(inject_choose, calls_that_may_hold_libc_locks_are_not_usable)
+{
+	/* fork's clone() runs with every malloc arena locked: interrupted, it restarts (-513) */
+	cr_assert_eq(cls(56, -513, 0, 0), PH_THREAD_UNUSABLE);     /* clone */
+	cr_assert_eq(cls(435, -513, 0, 0), PH_THREAD_UNUSABLE);    /* clone3 */
+	cr_assert_eq(cls(57, -513, 0, 0), PH_THREAD_UNUSABLE);     /* fork */
+	cr_assert_eq(cls(257, ERESTARTSYS, 0, 0), PH_THREAD_UNUSABLE); /* openat (dlopen) */
+	cr_assert_eq(cls(59, ERESTARTSYS, 0, 0), PH_THREAD_UNUSABLE);  /* execve */
+	cr_assert_eq(cls(1, ERESTARTSYS, 0, 0), PH_THREAD_SYSCALL);    /* write to a full pipe */
+	cr_assert_eq(cls(45, ERESTARTSYS, 0, 0), PH_THREAD_SYSCALL);   /* recvfrom */
+}
+
 Test(inject_choose, futexes_by_memory)
 {
 	/* FUTEX_WAIT_BITSET | FUTEX_PRIVATE_FLAG on the heap, an arena, the stack: application locks */
