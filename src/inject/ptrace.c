@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -293,8 +294,22 @@ int ph_ptrace_attach(struct ph_ptrace *pt, pid_t pid, uint64_t deadline,
 			if (ph_ptrace_find(pt, tids[k]) >= 0)
 				continue;
 			if (ptrace(PTRACE_SEIZE, tids[k], 0, PTRACE_O_TRACECLONE) < 0) {
+				struct ph_proc_status ts;
+
 				if (errno == ESRCH)
 					continue; /* the thread exited meanwhile */
+				if (errno == EPERM && ph_proc_status(pid, tids[k], &ts) == 0 &&
+				    ts.tracer_pid == (pid_t)syscall(SYS_gettid)) {
+					/*
+					 * ours already: created by a thread we trace (TRACECLONE)
+					 * before we saw the clone event; it starts with a stop
+					 */
+					err = add(pt, tids[k], PH_TRACEE_RUNNING);
+					if (!err)
+						pt->v[pt->n - 1].interrupted = true;
+					fresh++;
+					continue;
+				}
 				if (errno == EPERM || errno == EACCES)
 					err = eperm_error(pid, tids[k]);
 				else

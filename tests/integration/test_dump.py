@@ -198,3 +198,40 @@ def test_forking_target(pyheap, python, tmp_path):
         assert t.alive()
     finally:
         t.kill()
+
+
+def test_signal_flood(pyheap, python, tmp_path):
+    """SIGALRM every millisecond with a Python handler: signals arriving while threads are
+    held are delivered, the dumps succeed, the handler keeps counting."""
+    t = Target(python.path, "itimer", seconds=1)
+    try:
+        a = int(t.expect(r"alarms (\d+)").group(1))
+        for i in range(5):
+            r = dump(pyheap, t.pid, tmp_path / ("s%d.pyheap" % i), "--timeout", "20")
+            assert r.returncode == 0, r.stderr
+        assert not agent_mapped(t.maps())
+        t.drain()
+        b = int(t.expect(r"alarms (\d+)").group(1))
+        c = int(t.expect(r"alarms (\d+)").group(1))
+        assert a < b < c  # still running, still handling its signals
+        assert t.alive()
+    finally:
+        t.kill()
+
+
+def test_thread_churn(pyheap, python, tmp_path):
+    """Threads created and ending all the time while pyheap attaches and detaches."""
+    t = Target(python.path, "churn", seconds=1)
+    try:
+        time.sleep(0.3)
+        fds = t.fds()
+        for i in range(10):
+            r = dump(pyheap, t.pid, tmp_path / ("c%d.pyheap" % i), "--timeout", "20")
+            assert r.returncode == 0, r.stderr
+        assert not agent_mapped(t.maps())
+        assert t.fds() == fds
+        t.drain()
+        check_wait(t, time.monotonic())
+        assert len(t.threads()) >= 5 and t.alive()
+    finally:
+        t.kill()

@@ -27,6 +27,9 @@ a wait interrupted by the dump still lasted as long as asked. Modes:
   finalize  sleeps SECONDS in a __del__ run while the interpreter finalizes
   forker    forks in a loop; each child runs Python (allocates) and exits 7; the parent
             reaps them without blocking and prints "children N bad M" every 50 forks
+  itimer    SIGALRM every millisecond (setitimer) with a Python handler counting them;
+            main in sleep, printing "waited sleep" and "alarms N"
+  churn     four threads that keep starting and joining short-lived threads; main sleeps
   spin      `while True: pass` (no call, no allocation: no breakpoint is ever hit);
             SIGUSR1 makes it print "usr1" (Python code runs: it calls and allocates)
 """
@@ -195,6 +198,30 @@ def main():
                         say("BAD CHILD status %d" % st)
             if forked % 50 == 0:
                 say("children %d bad %d" % (forked, bad))
+    elif MODE == "itimer":
+        import signal
+        count = [0]
+
+        def on_alarm(*a):
+            count[0] += 1
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+        say("READY", os.getpid())
+        while True:
+            t = time.monotonic()
+            time.sleep(SECONDS)
+            say("waited sleep %.3f" % (time.monotonic() - t))
+            say("alarms %d" % count[0])
+    elif MODE == "churn":
+        def worker():
+            while True:
+                th = threading.Thread(target=lambda: sum(range(2000)))
+                th.start()
+                th.join()
+        for i in range(4):
+            threading.Thread(target=worker, name="churn-%d" % i, daemon=True).start()
+        say("READY", os.getpid())
+        timed("sleep", lambda: time.sleep(SECONDS))
     elif MODE == "spin":
         import signal
         signal.signal(signal.SIGUSR1, lambda *a: say("usr1"))
