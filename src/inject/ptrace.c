@@ -295,10 +295,15 @@ int ph_ptrace_attach(struct ph_ptrace *pt, pid_t pid, uint64_t deadline,
 				continue;
 			if (ptrace(PTRACE_SEIZE, tids[k], 0, PTRACE_O_TRACECLONE) < 0) {
 				struct ph_proc_status ts;
+				int e = errno, st_err;
 
-				if (errno == ESRCH)
+				if (e == ESRCH)
 					continue; /* the thread exited meanwhile */
-				if (errno == EPERM && ph_proc_status(pid, tids[k], &ts) == 0 &&
+				st_err = e == EPERM ? ph_proc_status(pid, tids[k], &ts) : 0;
+				if (e == EPERM && tids[k] != pid &&
+				    (st_err != 0 || ts.state == 'Z' || ts.state == 'X'))
+					continue; /* an exiting thread cannot be attached: it is gone */
+				if (e == EPERM && st_err == 0 &&
 				    ts.tracer_pid == (pid_t)syscall(SYS_gettid)) {
 					/*
 					 * ours already: created by a thread we trace (TRACECLONE)
@@ -310,10 +315,10 @@ int ph_ptrace_attach(struct ph_ptrace *pt, pid_t pid, uint64_t deadline,
 					fresh++;
 					continue;
 				}
-				if (errno == EPERM || errno == EACCES)
+				if (e == EPERM || e == EACCES)
 					err = eperm_error(pid, tids[k]);
 				else
-					err = ph_error_errno(PH_EIO, errno, "PTRACE_SEIZE of thread %d",
+					err = ph_error_errno(PH_EIO, e, "PTRACE_SEIZE of thread %d",
 							     (int)tids[k]);
 				break;
 			}
