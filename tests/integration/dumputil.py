@@ -108,6 +108,46 @@ def proc_state(pid):
     return "?"
 
 
+def mapping_ranges(maps_text):
+    """The process's mappings as reserved ranges: file mappings exactly (range, perms,
+    offset, file); contiguous anonymous mappings merged, whatever their protections. glibc's
+    malloc moves the rw/none boundary inside an arena's reservation as it grows and trims
+    it: that is not a new mapping; a new reservation or file mapping is."""
+    out = []
+    for line in maps_text.splitlines():
+        parts = line.split(None, 5)
+        lo, hi = (int(x, 16) for x in parts[0].split("-"))
+        path = parts[5] if len(parts) > 5 else ""
+        anon = parts[4] == "0" and path == ""
+        if anon and out and out[-1][0] == "anon" and out[-1][2] == lo:
+            out[-1] = ("anon", out[-1][1], hi)
+        elif anon:
+            out.append(("anon", lo, hi))
+        else:
+            out.append(("map", line))
+    return out
+
+
+ARENA_HEAP = 64 << 20  # glibc's HEAP_MAX_SIZE on 64-bit: a thread arena reserves this much
+
+
+def file_mappings(maps_text):
+    """The file mappings, exactly."""
+    return [line for line in maps_text.splitlines() if len(line.split(None, 5)) > 5
+            and line.split(None, 5)[5].startswith("/")]
+
+
+def anon_reserved(maps_text):
+    """Bytes of anonymous (unnamed) mappings, whatever their protection."""
+    total = 0
+    for line in maps_text.splitlines():
+        parts = line.split(None, 5)
+        if parts[4] == "0" and len(parts) == 5:
+            lo, hi = (int(x, 16) for x in parts[0].split("-"))
+            total += hi - lo
+    return total
+
+
 def agent_mapped(maps_text):
     return "pyheap" in maps_text or "memfd:" in maps_text
 
