@@ -21,6 +21,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "agent/walk.h"
@@ -31,10 +33,15 @@
 /* A write that makes no progress for this long fails (the dumper is gone or stuck). */
 #define STALL_MS 30000
 
+/* The agent thread's stack: our own mapping, so that glibc does not keep it in its stack cache. */
+#define STACK_SIZE ((size_t)8 << 20)
+#define GUARD_SIZE ((size_t)64 << 10)
+
 struct agent {
 	struct ph_agent_state state; /* first: its address is the agent's handle */
 	struct ph_agent_args args;
 	int fd;
+	void *stack; /* STACK_SIZE + GUARD_SIZE bytes, unmapped by finish() */
 };
 
 static uint64_t now_ms(void)
@@ -122,6 +129,9 @@ static void *agent_main(void *p)
 	bool own = false;
 	int err;
 
+	/* first: the dumper must know this thread, to never unload the agent under it */
+	__atomic_store_n(&a->state.tid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
+
 	if (a->args.out_fd >= 0) {
 		a->fd = a->args.out_fd;
 		err = 0;
@@ -155,6 +165,7 @@ EXPORT int pyheap_agent_finish(struct ph_agent_state *state);
 struct ph_agent_state *pyheap_agent_start(const struct ph_agent_args *args)
 {
 	sigset_t all, old;
+	pthread_attr_t attr;
 	pthread_t th;
 	struct agent *a;
 	int err;
@@ -171,12 +182,31 @@ struct ph_agent_state *pyheap_agent_start(const struct ph_agent_args *args)
 	a->state.abi = PH_AGENT_ABI;
 	a->state.phase = PH_AGENT_STARTING;
 	a->state.pipe_fd = -1;
+	/*
+	 * A stack of our own: a stack glibc allocates stays in its cache (a
+	 * mapping left in the target) after the thread is joined.
+	 */
+	a->stack = mmap(NULL, STACK_SIZE + GUARD_SIZE, PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (a->stack == MAP_FAILED) {
+		free(a);
+		return NULL;
+	}
+	mprotect(a->stack, GUARD_SIZE, PROT_NONE);
+	if (pthread_attr_init(&attr) != 0) {
+		munmap(a->stack, STACK_SIZE + GUARD_SIZE);
+		free(a);
+		return NULL;
+	}
+	pthread_attr_setstack(&attr, (char *)a->stack + GUARD_SIZE, STACK_SIZE);
 	/* the thread inherits this mask: process signals keep going to the application */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&th, NULL, agent_main, a);
+	err = pthread_create(&th, &attr, agent_main, a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	pthread_attr_destroy(&attr);
 	if (err) {
+		munmap(a->stack, STACK_SIZE + GUARD_SIZE);
 		free(a);
 		return NULL;
 	}
@@ -190,7 +220,10 @@ int pyheap_agent_finish(struct ph_agent_state *state)
 
 	if (!a || a->state.magic != PH_AGENT_MAGIC)
 		return PH_EINVAL;
+	if (pthread_equal(pthread_self(), (pthread_t)a->state.thread))
+		return PH_EINVAL; /* called on the agent thread itself: joining and unmapping would crash */
 	pthread_join((pthread_t)a->state.thread, NULL);
+	munmap(a->stack, STACK_SIZE + GUARD_SIZE); /* glibc does not touch a user stack after join */
 	a->state.magic = 0;
 	free(a);
 	return 0;

@@ -25,9 +25,13 @@
  *  5. The dumper reads state (process_vm_readv) to follow progress, and may
  *     set state.cancel (process_vm_writev): the agent stops at its next check
  *     and fails with PH_EINTR.
- *  6. When phase is DONE or FAILED, the dumper calls pyheap_agent_finish(state)
- *     on a hijacked thread: it joins the agent thread and frees the state;
- *     then dlclose() unloads the agent. Nothing of the agent remains.
+ *  6. When phase is DONE or FAILED, the dumper waits until the agent thread
+ *     (state.tid, published before anything else) has exited, then calls
+ *     pyheap_agent_finish(state) on a hijacked thread - never the agent
+ *     thread itself: it joins the agent thread and frees the state; then
+ *     dlclose() unloads the agent. Nothing of the agent remains. (After
+ *     setting DONE the agent thread still runs libc's thread exit, which may
+ *     wait for a malloc lock: unloading or joining from it would crash.)
  *
  * Everything in these structs is fixed-size and pointer-free except the
  * addresses, which are target addresses stored as uint64_t, so that the
@@ -147,7 +151,7 @@ struct ph_agent_state {
 	volatile int32_t pipe_fd; /* read end in the target (out_fd < 0), -1 before */
 	volatile uint32_t reader_attached; /* set to 1 by the dumper */
 	volatile uint32_t cancel;          /* set to 1 by the dumper */
-	uint32_t pad;
+	volatile int32_t tid;              /* the agent thread's kernel thread id, 0 before it runs */
 	volatile uint64_t objects;    /* progress: objects written */
 	volatile uint64_t bytes;      /* progress: bytes written */
 	volatile uint64_t gil_wait_ns; /* time spent in PyGILState_Ensure */

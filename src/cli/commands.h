@@ -4,6 +4,7 @@
  * them. Each X(name) names a `const struct ph_cmd ph_cmd_name` defined in
  * src/cli/cmd_name.c. Included twice by main.c (declarations, table).
  */
+X(dump)
 X(info)
 X(validate)
 X(summary)

@@ -1,0 +1,304 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cmd_dump.c - `pyheap dump`: options, docker container resolution, signal
+ * handling, progress and the final report around ph_dump_run().
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "common/error.h"
+#include "dump/dump.h"
+#include "inject/ptrace.h"
+
+extern char **environ;
+
+enum { OPT_TIMEOUT = 256, OPT_NO_VALUES, OPT_MAX_VALUE_LEN, OPT_DOCKER };
+
+#define DEFAULT_TIMEOUT_S 30
+#define DEFAULT_MAX_VALUE_LEN 1024
+
+static const struct ph_opt opts[] = {
+	{"pid", 'p', "PID", "The process to dump (its process id, as this host sees it)."},
+	{"docker-container", OPT_DOCKER, "NAME",
+	 "Dump the main process of this Docker container instead of --pid (its host pid is "
+	 "asked of `docker inspect`)."},
+	{"output", 'o', "FILE",
+	 "Where to write the dump (default: pyheap-PID-YYYYmmdd-HHMMSS.pyheap in the current "
+	 "directory). The file is created with mode 0600 and appears under this name only once "
+	 "it is complete; an existing file of that name is replaced."},
+	{"file", 'f', "FILE", "Same as --output."},
+	{"timeout", OPT_TIMEOUT, "SECONDS",
+	 "Give up after this long on any one wait: stopping the threads, a thread to borrow, "
+	 "the agent's start, the GIL (a thread stuck in a long C call holds it), a stall of the "
+	 "dump stream, the unload (default 30)."},
+	{"no-values", OPT_NO_VALUES, NULL,
+	 "Leave the contents of str and bytes objects out of the dump (their lengths are kept): "
+	 "dumps of production processes may otherwise contain secrets."},
+	{"max-value-len", OPT_MAX_VALUE_LEN, "N",
+	 "Keep at most N bytes of each str and bytes value (default 1024)."},
+	{"quiet", 'q', NULL, "Print nothing but errors and warnings."},
+	PH_OPT_HELP,
+	PH_OPT_END,
+};
+
+static volatile sig_atomic_t cancel_count;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	if (cancel_count < 100)
+		cancel_count++;
+}
+
+static void progress(void *ctx, bool done, bool waiting_gil, double wait_s, uint64_t objects,
+		     uint64_t bytes)
+{
+	char b[32];
+
+	(void)ctx;
+	fputs("\r\033[K", stderr);
+	if (!done) {
+		if (waiting_gil)
+			fprintf(stderr, "pyheap dump: waiting for the GIL (%.1f s)", wait_s);
+		else
+			fprintf(stderr, "pyheap dump: %" PRIu64 " objects, %s", objects,
+				ph_human_bytes(bytes, b));
+	}
+	fflush(stderr);
+}
+
+/* `docker inspect -f {{.State.Pid}} NAME`, bounded by timeout_ms. */
+static int docker_pid(const char *name, uint64_t timeout_ms, pid_t *out)
+{
+	static char a0[] = "docker", a1[] = "inspect", a2[] = "-f", a3[] = "{{.State.Pid}}";
+	char *argv[] = {a0, a1, a2, a3, (char *)name, NULL};
+	char obuf[256] = "", ebuf[1024] = "";
+	size_t on = 0, en = 0;
+	int opipe[2], epipe[2], status = 0, e;
+	posix_spawn_file_actions_t fa;
+	uint64_t until = ph_deadline_ms(timeout_ms);
+	pid_t child;
+	long v;
+	char *end;
+
+	if (pipe2(opipe, O_CLOEXEC) < 0 || pipe2(epipe, O_CLOEXEC) < 0)
+		return ph_error_errno(PH_EIO, errno, "pipe");
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, opipe[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, epipe[1], 2);
+	e = posix_spawnp(&child, "docker", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(opipe[1]);
+	close(epipe[1]);
+	if (e) {
+		close(opipe[0]);
+		close(epipe[0]);
+		return ph_error_errno(PH_ENOPROC, e, "cannot find container '%s': cannot run docker",
+				      name);
+	}
+	for (int open_fds = 2; open_fds > 0;) {
+		struct pollfd p[2] = {{.fd = opipe[0], .events = POLLIN}, {.fd = epipe[0], .events = POLLIN}};
+		uint64_t now = ph_now_ns();
+		int ms = now >= until ? 0 : (int)((until - now) / 1000000u) + 1;
+
+		if (poll(p, 2, ms) <= 0) {
+			kill(child, SIGKILL);
+			break;
+		}
+		for (int i = 0; i < 2; i++) {
+			char *buf = i ? ebuf : obuf;
+			size_t *n = i ? &en : &on, cap = i ? sizeof(ebuf) : sizeof(obuf);
+			ssize_t k;
+
+			if (!(p[i].revents & (POLLIN | POLLHUP)))
+				continue;
+			k = read(p[i].fd, buf + *n, cap - 1 - *n);
+			if (k <= 0) {
+				p[i].fd = -1;
+				if (i == 0)
+					opipe[0] = (close(opipe[0]), -1);
+				else
+					epipe[0] = (close(epipe[0]), -1);
+				open_fds--;
+				continue;
+			}
+			*n += (size_t)k;
+			buf[*n] = '\0';
+			if (*n == cap - 1) { /* full: stop reading this one */
+				if (i == 0)
+					opipe[0] = (close(opipe[0]), -1);
+				else
+					epipe[0] = (close(epipe[0]), -1);
+				open_fds--;
+			}
+		}
+		if (opipe[0] < 0 && epipe[0] < 0)
+			break;
+	}
+	if (opipe[0] >= 0)
+		close(opipe[0]);
+	if (epipe[0] >= 0)
+		close(epipe[0]);
+	while (waitpid(child, &status, 0) < 0 && errno == EINTR)
+		;
+	ebuf[strcspn(ebuf, "\n")] = '\0';
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return ph_error(PH_ENOPROC, "cannot find container '%s': docker inspect failed: %s", name,
+				ebuf[0] ? ebuf : WIFSIGNALED(status) ? "timed out" : "no message");
+	errno = 0;
+	v = strtol(obuf, &end, 10);
+	if (errno || end == obuf || (*end && *end != '\n'))
+		return ph_error(PH_ENOPROC, "cannot find container '%s': docker inspect printed '%s'",
+				name, obuf);
+	if (v <= 0)
+		return ph_error(PH_ENOPROC, "container '%s' is not running", name);
+	*out = (pid_t)v;
+	return 0;
+}
+
+static int cmd_dump(const struct ph_cmd *cmd, int argc, char **argv)
+{
+	struct ph_dump_opts o;
+	struct ph_dump_result res;
+	struct sigaction sa, old_int, old_term, old_hup;
+	const char *arg, *output = NULL, *docker = NULL;
+	char defname[128], b[32];
+	uint64_t timeout_s = DEFAULT_TIMEOUT_S, v;
+	bool quiet = false, have_pid = false;
+	pid_t pid = 0;
+	int c, err;
+
+	memset(&o, 0, sizeof(o));
+	o.max_value_len = DEFAULT_MAX_VALUE_LEN;
+	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
+		switch (c) {
+		case -2:
+			return 2;
+		case 'p':
+			if (ph_parse_u64(cmd, "--pid", arg, &v) < 0)
+				return 2;
+			if (v == 0 || v > INT32_MAX)
+				return ph_usage_error(cmd, "--pid needs a process id, not '%s'", arg);
+			pid = (pid_t)v;
+			have_pid = true;
+			break;
+		case 'o':
+		case 'f':
+			output = arg;
+			break;
+		case OPT_TIMEOUT:
+			if (ph_parse_u64(cmd, "--timeout", arg, &timeout_s) < 0)
+				return 2;
+			if (timeout_s == 0 || timeout_s > 86400)
+				return ph_usage_error(cmd, "--timeout needs 1 to 86400 seconds, not '%s'",
+						      arg);
+			break;
+		case OPT_NO_VALUES:
+			o.no_values = true;
+			break;
+		case OPT_MAX_VALUE_LEN:
+			if (ph_parse_u64(cmd, "--max-value-len", arg, &o.max_value_len) < 0)
+				return 2;
+			break;
+		case OPT_DOCKER:
+			docker = arg;
+			break;
+		case 'q':
+			quiet = true;
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (optind < argc)
+		return ph_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if (have_pid == !!docker)
+		return ph_usage_error(cmd, "give either --pid PID or --docker-container NAME");
+	if (docker) {
+		err = docker_pid(docker, timeout_s * 1000, &pid);
+		if (err)
+			return ph_fail(cmd, err);
+	}
+	if (!output) {
+		time_t now = time(NULL);
+		struct tm tm;
+
+		localtime_r(&now, &tm);
+		snprintf(defname, sizeof(defname), "pyheap-%d-%04d%02d%02d-%02d%02d%02d.pyheap",
+			 (int)pid, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+			 tm.tm_sec);
+		output = defname;
+	}
+	o.pid = pid;
+	o.output = output;
+	o.timeout_ms = timeout_s * 1000;
+	o.cancel = &cancel_count;
+	if (!quiet && ph_stderr_tty())
+		o.progress = progress;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
+	err = ph_dump_run(&o, &res);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
+
+	if (res.warning[0])
+		fprintf(stderr, "pyheap dump: warning: %s\n", res.warning);
+	if (err) {
+		if (err == PH_EINTR)
+			fprintf(stderr, "pyheap dump: interrupted; process %d was restored%s\n", (int)pid,
+				res.agent_left ? " (see the warning above)" : "");
+		else
+			ph_fail(cmd, err);
+		return ph_exit_status(err);
+	}
+	if (!quiet)
+		printf("pyheap dump: %" PRIu64 " objects, %s written to %s; the target's Python "
+		       "threads were paused for %.1f ms (and one thread for %.1f ms to load and "
+		       "unload the agent)\n",
+		       res.objects, ph_human_bytes(res.file_size, b), output,
+		       (double)res.pause_ns / 1e6, (double)res.hijack_ns / 1e6);
+	fflush(stdout);
+	return res.agent_left ? 1 : 0;
+}
+
+const struct ph_cmd ph_cmd_dump = {
+	.name = "dump",
+	.summary = "Take a heap dump of a running CPython 3.8-3.13 process",
+	.synopsis = "--pid PID | --docker-container NAME [-o FILE] [OPTIONS]",
+	.description =
+		"Attaches to the process with ptrace (no gdb), borrows one of its threads for a few "
+		"milliseconds to load pyheap's agent library from memory (nothing is written to the "
+		"target's filesystem), and detaches. The agent takes the GIL like any Python thread, "
+		"so the process's Python code is paused while it walks the heap (the final line says "
+		"for how long); no Python code of the application runs meanwhile. The stream is "
+		"compressed and written by pyheap, then the agent is unloaded and the process keeps "
+		"running as before.\n\n"
+		"Needs permission to ptrace the process: root, CAP_SYS_PTRACE, or the same user with "
+		"kernel.yama.ptrace_scope=0. A process that is stopped, already traced (gdb, strace), "
+		"finalizing, or not CPython 3.8-3.13 is refused. Ctrl-C or SIGTERM stops the dump: "
+		"the process is restored and the partial file removed (exit status 130).\n\n"
+		"Progress (objects and bytes) is shown on stderr when it is a terminal.",
+	.opts = opts,
+	.examples = "$ pyheap dump --pid 1234\n"
+		    "$ pyheap dump -p 1234 -o app.pyheap --no-values\n"
+		    "$ pyheap dump --docker-container web --timeout 60",
+	.run = cmd_dump,
+};

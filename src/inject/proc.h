@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * proc.h - what /proc says about a process: its status (name, state,
+ * tracer, user), its threads, command line and executable.
+ *
+ * The parsers (ph_proc_parse_status) work on text in memory so that they can
+ * be unit-tested; the readers open /proc/PID/... and translate errno at that
+ * boundary: ENOENT/ESRCH -> PH_ENOPROC, EACCES/EPERM -> PH_EPERM.
+ *
+ * Ownership: results are written into caller-provided structs; arrays and
+ * buffers returned through pointers (tids, cmdline) are malloc'ed and freed
+ * by the caller with free().
+ */
+#ifndef PH_PROC_H
+#define PH_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+struct ph_proc_status {
+	char name[64];    /* Name: (the comm, at most 15 bytes in practice) */
+	char state;       /* first letter of State: R S D T t Z X I */
+	pid_t tgid;
+	pid_t tracer_pid; /* TracerPid: 0 if not traced */
+	uid_t uid_real, uid_eff;
+	int threads;      /* Threads: */
+	pid_t nspid_inner; /* last NSpid field: the pid inside the innermost pid namespace */
+	uint64_t sig_pending; /* SigPnd: signals pending for this thread (bit n-1 = signal n) */
+};
+
+/* Parse the text of /proc/PID/status (len bytes, need not be NUL-terminated). */
+int ph_proc_parse_status(const char *text, size_t len, struct ph_proc_status *st);
+
+/* Read and parse /proc/pid/status (or /proc/pid/task/tid/status when tid > 0). */
+int ph_proc_status(pid_t pid, pid_t tid, struct ph_proc_status *st);
+
+/* The thread ids of pid, in /proc order: *tids (caller frees), *n. */
+int ph_proc_tasks(pid_t pid, pid_t **tids, size_t *n);
+
+/* Read a whole /proc/pid/<name> file: *data (caller frees, NUL-terminated), *len. */
+int ph_proc_read_file(pid_t pid, const char *name, char **data, size_t *len);
+
+/* readlink /proc/pid/exe into buf (cap bytes, NUL-terminated). */
+int ph_proc_exe(pid_t pid, char *buf, size_t cap);
+
+/*
+ * The host name as the process sees it (its UTS namespace): ours when it
+ * shares our namespace, else read by a short-lived thread that joins its
+ * namespace (needs CAP_SYS_ADMIN), else its /etc/hostname. 0 or error.
+ */
+int ph_proc_hostname(pid_t pid, char *buf, size_t cap);
+
+/*
+ * Open a regular file as the process sees it: path resolved under
+ * /proc/pid/root with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS), so
+ * that a symlink in a directory the process controls cannot lead outside
+ * its root (on kernels without openat2, the last component is opened with
+ * O_NOFOLLOW). It is first opened O_PATH and must be a regular file (a FIFO
+ * or device planted there is never opened for real); *st (may be NULL)
+ * receives its stat. Returns an O_RDONLY fd or an error.
+ */
+int ph_proc_open_in_root(pid_t pid, const char *path, struct stat *st);
+
+/*
+ * Open path (in our own root) O_PATH, accept it only when it is a regular
+ * file with device dev and inode ino, then open it O_RDONLY. fd or error.
+ */
+int ph_open_if_same(const char *path, uint64_t dev_major, uint64_t dev_minor, uint64_t ino);
+
+/* Split /proc/pid/cmdline into argv: *argv (caller frees the array and *blob), *argc. */
+int ph_proc_cmdline(pid_t pid, char ***argv, size_t *argc, char **blob);
+
+/* true if the process exists (kill(pid, 0) does not say ESRCH) and is not a zombie. */
+bool ph_proc_alive(pid_t pid);
+
+#endif

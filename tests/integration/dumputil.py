@@ -1,0 +1,185 @@
+# SPDX-License-Identifier: MIT
+"""Helpers for the `pyheap dump` integration tests: target processes from
+tests/targets/dump_target.py, their observable state, and running pyheap."""
+import json
+import os
+import queue
+import re
+import subprocess
+import threading
+import time
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+TARGET = os.path.join(ROOT, "tests", "targets", "dump_target.py")
+
+
+class Target:
+    """A dump_target.py process; lines of its stdout are collected in a queue."""
+
+    def __init__(self, python_path, mode, seconds=3, argv_prefix=(), **popen):
+        cmd = list(argv_prefix) + [python_path, TARGET, mode, str(seconds)]
+        self.mode = mode
+        self.seconds = seconds
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True, bufsize=1, **popen)
+        self.lines = queue.Queue()
+        self.log = []
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        ready = self.expect(r"READY (\d+)(?: (\d+))?", timeout=30)
+        self.pid = int(ready.group(1))
+        self.port = int(ready.group(2)) if ready.group(2) else None
+
+    def _read(self):
+        try:
+            for line in self.proc.stdout:
+                self.lines.put(line.rstrip("\n"))
+        except (ValueError, OSError):  # closed by kill()
+            pass
+        self.lines.put(None)
+
+    def expect(self, pattern, timeout=10):
+        """The next line matching pattern (a regex matched at the start), within timeout."""
+        end = time.monotonic() + timeout
+        while True:
+            left = end - time.monotonic()
+            if left <= 0:
+                raise AssertionError("no line matching %r within %.1f s; saw: %r"
+                                     % (pattern, timeout, self.log[-20:]))
+            try:
+                line = self.lines.get(timeout=left)
+            except queue.Empty:
+                continue
+            if line is None:
+                raise AssertionError("target exited (status %s) before a line matching %r; "
+                                     "saw: %r" % (self.proc.poll(), pattern, self.log[-20:]))
+            self.log.append(line)
+            m = re.match(pattern, line)
+            if m:
+                return m
+
+    def drain(self):
+        """Forget the lines printed so far."""
+        while True:
+            try:
+                line = self.lines.get_nowait()
+            except queue.Empty:
+                return
+            if line is None:
+                self.lines.put(None)
+                return
+            self.log.append(line)
+
+    def state(self):
+        return proc_state(self.pid)
+
+    def threads(self):
+        return sorted(os.listdir("/proc/%d/task" % self.pid))
+
+    def fds(self):
+        return sorted(os.listdir("/proc/%d/fd" % self.pid))
+
+    def maps(self):
+        with open("/proc/%d/maps" % self.pid) as f:
+            return f.read()
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except OSError:
+                pass
+
+
+def proc_state(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("State:"):
+                return line.split()[1]
+    return "?"
+
+
+def mapping_ranges(maps_text):
+    """The process's mappings as reserved ranges: file mappings exactly (range, perms,
+    offset, file); contiguous anonymous mappings merged, whatever their protections. glibc's
+    malloc moves the rw/none boundary inside an arena's reservation as it grows and trims
+    it: that is not a new mapping; a new reservation or file mapping is."""
+    out = []
+    for line in maps_text.splitlines():
+        parts = line.split(None, 5)
+        lo, hi = (int(x, 16) for x in parts[0].split("-"))
+        path = parts[5] if len(parts) > 5 else ""
+        anon = parts[4] == "0" and path == ""
+        if anon and out and out[-1][0] == "anon" and out[-1][2] == lo:
+            out[-1] = ("anon", out[-1][1], hi)
+        elif anon:
+            out.append(("anon", lo, hi))
+        else:
+            out.append(("map", line))
+    return out
+
+
+ARENA_HEAP = 64 << 20  # glibc's HEAP_MAX_SIZE on 64-bit: a thread arena reserves this much
+
+
+def file_mappings(maps_text):
+    """The file mappings, exactly."""
+    return [line for line in maps_text.splitlines() if len(line.split(None, 5)) > 5
+            and line.split(None, 5)[5].startswith("/")]
+
+
+def anon_reserved(maps_text):
+    """Bytes of anonymous (unnamed) mappings, whatever their protection."""
+    total = 0
+    for line in maps_text.splitlines():
+        parts = line.split(None, 5)
+        if parts[4] == "0" and len(parts) == 5:
+            lo, hi = (int(x, 16) for x in parts[0].split("-"))
+            total += hi - lo
+    return total
+
+
+def agent_mapped(maps_text):
+    return "pyheap" in maps_text or "memfd:" in maps_text
+
+
+def dump(pyheap, pid, out=None, *args, timeout=120, **kw):
+    cmd = [pyheap, "dump", "--pid", str(pid)]
+    if out is not None:
+        cmd += ["-o", str(out)]
+    cmd += list(args)
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
+
+
+def info(pyheap, path):
+    r = subprocess.run([pyheap, "info", "--json", str(path)], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def validate(pyheap, path):
+    return subprocess.run([pyheap, "validate", str(path)], capture_output=True, text=True,
+                          timeout=120)
+
+
+def check_wait(target, dumped_at, seconds=None):
+    """The first wait that ended after the dump lasted as long as asked."""
+    seconds = seconds or target.seconds
+    while True:
+        m = target.expect(r"waited \S+ ([\d.]+)", timeout=seconds + 10)
+        if time.monotonic() >= dumped_at:
+            break
+    took = float(m.group(1))
+    assert seconds - 0.01 <= took <= seconds + 0.75, (
+        "an interrupted %s wait of %.1f s took %.3f s" % (target.mode, seconds, took))
+    return took

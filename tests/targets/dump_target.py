@@ -1,0 +1,236 @@
+# SPDX-License-Identifier: MIT
+"""A process for `pyheap dump` to attach to, parked in one chosen state.
+
+    python dump_target.py MODE [SECONDS]
+
+Prints "READY <pid>" (plus, for `accept`, the port) on stdout once set up,
+then loops forever in MODE. Each wait lasts SECONDS (default 3) and is
+followed by a line "waited <mode> <elapsed>", so that a test can check that
+a wait interrupted by the dump still lasted as long as asked. Modes:
+
+  sleep     time.sleep                       (clock_nanosleep/select syscall)
+  lock      Lock.acquire(timeout=)           (futex on the heap)
+  event     Event.wait(timeout)              (futex)
+  queue     Queue.get(timeout=)              (futex)
+  select    select.select on a pipe          (select/pselect6)
+  poll      select.poll on a pipe            (poll)
+  epoll     select.epoll on a pipe           (epoll_wait)
+  accept    a blocking accept(); each connection gets "pong\\n" (accept4)
+  stdin     a blocking read of stdin; each line is echoed back (read)
+  asyncio   an idle asyncio event loop       (epoll_wait)
+  busy      `while True: x += 1` (prints a line every 2**22 turns)
+  threads   named threads in sleep, lock, event, queue and busy states, main in join()
+  busythreads  three threads and main all in busy loops
+  gil       holds the GIL in a C call (libc sleep(SECONDS) through ctypes.PyDLL),
+            then prints "gil released" and sleeps in Python; repeats
+  gilexit   holds the GIL in a C call and is killed there by SIGALRM after SECONDS
+  finalize  sleeps SECONDS in a __del__ run while the interpreter finalizes
+  forker    forks in a loop; each child runs Python (allocates) and exits 7; the parent
+            reaps them without blocking and prints "children N bad M" every 50 forks
+  itimer    SIGALRM every millisecond (setitimer) with a Python handler counting them;
+            main in sleep, printing "waited sleep" and "alarms N"
+  churn     four threads that keep starting and joining short-lived threads; main sleeps
+  spin      `while True: pass` (no call, no allocation: no breakpoint is ever hit);
+            SIGUSR1 makes it print "usr1" (Python code runs: it calls and allocates)
+"""
+import os
+import sys
+import threading
+import time
+
+MODE = sys.argv[1]
+SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 3.0
+
+
+def say(*a):
+    print(*a, flush=True)
+
+
+def timed(name, fn):
+    while True:
+        t = time.monotonic()
+        fn()
+        say("waited %s %.3f" % (name, time.monotonic() - t))
+
+
+def busy(tag, report=True):
+    x = 0
+    while True:
+        x += 1
+        if report and x & 0x3FFFFF == 0:
+            say("busy %s %d" % (tag, x))
+
+
+def main():
+    if MODE == "sleep":
+        say("READY", os.getpid())
+        timed("sleep", lambda: time.sleep(SECONDS))
+    elif MODE == "lock":
+        lk = threading.Lock()
+        lk.acquire()
+        say("READY", os.getpid())
+        timed("lock", lambda: lk.acquire(timeout=SECONDS))
+    elif MODE == "event":
+        ev = threading.Event()
+        say("READY", os.getpid())
+        timed("event", lambda: ev.wait(SECONDS))
+    elif MODE == "queue":
+        import queue
+        q = queue.Queue()
+
+        def get():
+            try:
+                q.get(timeout=SECONDS)
+            except queue.Empty:
+                pass
+        say("READY", os.getpid())
+        timed("queue", get)
+    elif MODE in ("select", "poll", "epoll"):
+        import select
+        r, w = os.pipe()
+        if MODE == "select":
+            fn = lambda: select.select([r], [], [], SECONDS)  # noqa: E731
+        elif MODE == "poll":
+            p = select.poll()
+            p.register(r, select.POLLIN)
+            fn = lambda: p.poll(SECONDS * 1000)  # noqa: E731
+        else:
+            ep = select.epoll()
+            ep.register(r, select.EPOLLIN)
+            fn = lambda: ep.poll(SECONDS)  # noqa: E731
+        say("READY", os.getpid())
+        timed(MODE, fn)
+    elif MODE == "accept":
+        import socket
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+        say("READY", os.getpid(), s.getsockname()[1])
+        while True:
+            c, _ = s.accept()
+            c.sendall(b"pong\n")
+            c.close()
+            say("accepted")
+    elif MODE == "stdin":
+        say("READY", os.getpid())
+        for line in sys.stdin:
+            say("echo", line.strip())
+    elif MODE == "asyncio":
+        import asyncio
+
+        async def run():
+            say("READY", os.getpid())
+            while True:
+                t = time.monotonic()
+                await asyncio.sleep(SECONDS)
+                say("waited asyncio %.3f" % (time.monotonic() - t))
+        asyncio.run(run())
+    elif MODE == "busy":
+        say("READY", os.getpid())
+        busy("main")
+    elif MODE == "threads":
+        import queue
+        lk = threading.Lock()
+        lk.acquire()
+        ev = threading.Event()
+        q = queue.Queue()
+
+        def qget():
+            try:
+                q.get(timeout=SECONDS)
+            except queue.Empty:
+                pass
+        jobs = {
+            "sleeper": lambda: timed("sleep", lambda: time.sleep(SECONDS)),
+            "locker": lambda: timed("lock", lambda: lk.acquire(timeout=SECONDS)),
+            "eventer": lambda: timed("event", lambda: ev.wait(SECONDS)),
+            "queuer": lambda: timed("queue", qget),
+            "spinner": lambda: busy("spinner", report=False),
+        }
+        ts = [threading.Thread(target=fn, name=name, daemon=True) for name, fn in jobs.items()]
+        for t in ts:
+            t.start()
+        say("READY", os.getpid())
+        ts[0].join()
+    elif MODE == "busythreads":
+        for i in range(3):
+            threading.Thread(target=busy, args=("t%d" % i, False), name="busy-%d" % i,
+                             daemon=True).start()
+        say("READY", os.getpid())
+        busy("main")
+    elif MODE in ("gil", "gilexit"):
+        import ctypes
+        libc = ctypes.PyDLL(None)  # PyDLL: the GIL is kept during the call
+        say("READY", os.getpid())
+        if MODE == "gilexit":
+            libc.alarm(int(SECONDS))  # no Python handler: the default action kills
+            libc.sleep(int(SECONDS) + 60)
+        while True:
+            libc.sleep(int(SECONDS))
+            say("gil released")
+            time.sleep(0.5)
+    elif MODE == "finalize":
+        class Slow:
+            def __del__(self, sleep=time.sleep, say=say):
+                say("FINALIZING")
+                sleep(SECONDS)
+                say("finalized")
+        global keep
+        keep = Slow()
+        say("READY", os.getpid())
+    elif MODE == "forker":
+        say("READY", os.getpid())
+        forked = bad = 0
+        live = set()
+        while True:
+            pid = os.fork()
+            if pid == 0:
+                junk = [str(i) * 3 for i in range(200)]
+                os._exit(7 if len(junk) == 200 else 1)
+            live.add(pid)
+            forked += 1
+            for p in list(live):
+                r, st = os.waitpid(p, os.WNOHANG)
+                if r:
+                    live.discard(p)
+                    if not (os.WIFEXITED(st) and os.WEXITSTATUS(st) == 7):
+                        bad += 1
+                        say("BAD CHILD status %d" % st)
+            if forked % 50 == 0:
+                say("children %d bad %d" % (forked, bad))
+    elif MODE == "itimer":
+        import signal
+        count = [0]
+
+        def on_alarm(*a):
+            count[0] += 1
+        signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, 0.001, 0.001)
+        say("READY", os.getpid())
+        while True:
+            t = time.monotonic()
+            time.sleep(SECONDS)
+            say("waited sleep %.3f" % (time.monotonic() - t))
+            say("alarms %d" % count[0])
+    elif MODE == "churn":
+        def worker():
+            while True:
+                th = threading.Thread(target=lambda: sum(range(2000)))
+                th.start()
+                th.join()
+        for i in range(4):
+            threading.Thread(target=worker, name="churn-%d" % i, daemon=True).start()
+        say("READY", os.getpid())
+        timed("sleep", lambda: time.sleep(SECONDS))
+    elif MODE == "spin":
+        import signal
+        signal.signal(signal.SIGUSR1, lambda *a: say("usr1"))
+        say("READY", os.getpid())
+        while True:
+            pass
+    else:
+        sys.exit("unknown mode " + MODE)
+
+
+if __name__ == "__main__":
+    main()
