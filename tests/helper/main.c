@@ -18,6 +18,7 @@ static const struct tool *const tools[] = {
 	&tool_synth,
 	&tool_corpus,
 	&tool_decode,
+	&tool_rawcopy,
 	&tool_fixture,
 	NULL,
 };

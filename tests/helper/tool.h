@@ -14,6 +14,7 @@ struct tool {
 extern const struct tool tool_synth;
 extern const struct tool tool_corpus;
 extern const struct tool tool_decode;
+extern const struct tool tool_rawcopy;
 extern const struct tool tool_fixture;
 
 #endif

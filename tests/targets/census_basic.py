@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """A known heap, a census of it from inside, then a dump by the agent.
 
-usage: census_basic.py OUTDIR [novalues]
+usage: census_basic.py OUTDIR [novalues] [external]
 
 Writes OUTDIR/census.json (agent_harness.census: counts, sizes, chosen
 objects, and "expect": the references the dump must show, by id) and
@@ -17,6 +17,7 @@ import gc
 import json
 import os
 import sys
+import time
 import weakref
 
 sys.path.insert(0, os.environ.get("PYHEAP_HARNESS_DIR",
@@ -24,7 +25,8 @@ sys.path.insert(0, os.environ.get("PYHEAP_HARNESS_DIR",
 import agent_harness  # noqa: E402
 
 OUT = sys.argv[1]
-NOVALUES = len(sys.argv) > 2 and sys.argv[2] == "novalues"
+NOVALUES = "novalues" in sys.argv[2:]
+EXTERNAL = "external" in sys.argv[2:]
 
 
 class Plain:
@@ -220,6 +222,17 @@ def main():
         "python_sizeof": [id(sized), id(like_sized)],
         "novalues": NOVALUES,
     }
+    if EXTERNAL:
+        # as agent_harness.dump does: no collection between the census and the dump
+        gc.collect()
+        gc.disable()
+        agent_harness.census(os.path.join(OUT, "census.json"), chosen, True, expect)
+        agent_harness.census(os.path.join(OUT, "census.json"), chosen, True, expect)
+        # no file object: it would stay referenced by this frame and be in the dump
+        fd = os.open(os.path.join(OUT, "ready"), os.O_WRONLY | os.O_CREAT, 0o644)
+        os.close(fd)
+        time.sleep(600)
+        return
     results = {}
     results["main"] = agent_harness.dump(
         os.path.join(OUT, "dump.pyheap"), os.path.join(OUT, "census.json"), chosen=chosen,
