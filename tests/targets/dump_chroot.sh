@@ -3,17 +3,19 @@
 # Run a command in a container-like place: call it under
 #   unshare --pid --fork --mount --uts --kill-child --propagation private
 # as  dump_chroot.sh ROOTDIR USER COMMAND [ARGS...]
-# ROOTDIR (empty, made by the caller) becomes the root: /usr /etc /work and the
-# library directories bind-mounted, its own /proc; the host name is
+# ROOTDIR (empty, made by the caller) becomes the root: /usr /etc, the library
+# directories and this source tree (at its own path, wherever it was cloned)
+# bind-mounted, its own /proc; the host name is
 # pyheap-ns-test; COMMAND runs as USER (root: unchanged).
 set -eu
 R=$1
 U=$2
 shift 2
 chmod 755 "$R"
-for d in usr etc work; do
-	mkdir -p "$R/$d"
-	mount --rbind "/$d" "$R/$d"
+TOP=$(cd "$(dirname "$0")/../.." && pwd -P)
+for d in /usr /etc "$TOP"; do
+	mkdir -p "$R$d"
+	mount --rbind "$d" "$R$d"
 done
 for l in bin lib lib64 sbin; do
 	if [ -L "/$l" ]; then
