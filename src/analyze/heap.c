@@ -190,20 +190,11 @@ struct loader {
 	uint64_t done, total;
 };
 
-static void where(const struct ph_cursor *c, char *buf, size_t n)
-{
-	char kb[24];
-
-	snprintf(buf, n, "chunk %zu (%s at offset %llu), record %llu", c->chunk_index,
-		 ph_chunk_kind_name(c->chunk.kind, kb), (unsigned long long)c->chunk.offset,
-		 (unsigned long long)c->record);
-}
-
 static void note_sref(struct loader *l, const struct ph_cursor *c, uint64_t sref)
 {
 	if (sref > l->max_sref) {
 		l->max_sref = sref;
-		where(c, l->max_sref_where, sizeof(l->max_sref_where));
+		ph_cursor_where(c, l->max_sref_where, sizeof(l->max_sref_where));
 	}
 }
 
@@ -211,7 +202,7 @@ static void note_type(struct loader *l, const struct ph_cursor *c, uint64_t id)
 {
 	if (id + 1 > l->max_type) {
 		l->max_type = id + 1;
-		where(c, l->max_type_where, sizeof(l->max_type_where));
+		ph_cursor_where(c, l->max_type_where, sizeof(l->max_type_where));
 	}
 }
 

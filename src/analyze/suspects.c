@@ -13,6 +13,7 @@
 #include "analyze/paths.h"
 #include "analyze/render.h"
 #include "common/error.h"
+#include "common/units.h"
 
 struct ctx {
 	struct ph_analysis *a;
@@ -23,24 +24,6 @@ struct ctx {
 	size_t n, cap;
 	uint64_t *kind_count; /* scratch, n_types + 1 */
 };
-
-static const char *human(char buf[32], uint64_t n)
-{
-	static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
-	double v = (double)n;
-	int u = 0;
-
-	if (n < 1024) {
-		snprintf(buf, 32, "%" PRIu64 " bytes", n);
-		return buf;
-	}
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, 32, v < 10 ? "%.2f %s" : v < 100 ? "%.1f %s" : "%.0f %s", v, units[u]);
-	return buf;
-}
 
 static double pct(uint64_t part, uint64_t total)
 {
@@ -186,11 +169,11 @@ static void accumulation_text(struct ph_buf *b, const struct ctx *c, const struc
 			ph_buf_printf(b, ", %s %s (%.0f%%), %s each on average",
 				      s->acc_child_kind_share > 0.5 ? "mostly" : "of many kinds, most often",
 				      s->acc_child_kind, 100.0 * s->acc_child_kind_share,
-				      human(hb, acc_ret / s->acc_children));
+				      ph_human_bytes(acc_ret / s->acc_children, hb));
 		if (big < a->g.n)
 			ph_buf_printf(b, "; the largest is the %s 0x%" PRIx64 " with %s (%.1f%%).",
 				      ph_heap_kind(a->h, big), a->h->addr[big],
-				      human(hb, a->r.size[big]), pct(a->r.size[big], acc_ret));
+				      ph_human_bytes(a->r.size[big], hb), pct(a->r.size[big], acc_ret));
 		else
 			ph_buf_printf(b, ".");
 	} else {
@@ -235,14 +218,14 @@ static int emit_object(struct ctx *c, uint32_t v, uint32_t acc)
 				  "that no root refers to any more, waiting for the cyclic garbage collector. If "
 				  "it does not go away, the collector may be disabled (gc.disable()) or its "
 				  "thresholds raised, or the objects are being finalized.",
-			      human(hb, s->retained), 100 * s->share, s->objects);
+			      ph_human_bytes(s->retained, hb), 100 * s->share, s->objects);
 	} else if (ph_graph_is_thread(&a->g, v) || ph_graph_is_frame(&a->g, v)) {
 		struct ph_buf nb = PH_BUF_INIT;
 
 		ph_render_node(&nb, &a->g, v);
 		ph_buf_printf(&b, "%s keeps %s (%.1f%% of the heap, %" PRIu64 " objects) alive through "
 				  "local variables.",
-			      ph_buf_cstr(&nb), human(hb, s->retained), 100 * s->share, s->objects);
+			      ph_buf_cstr(&nb), ph_human_bytes(s->retained, hb), 100 * s->share, s->objects);
 		ph_buf_release(&nb);
 	} else {
 		bool held = false;
@@ -252,7 +235,7 @@ static int emit_object(struct ctx *c, uint32_t v, uint32_t acc)
 		ph_buf_printf(&b, "The %s 0x%" PRIx64 " %s%s retains %s (%.1f%% of the heap, %" PRIu64
 				  " objects).",
 			      s->type, h->addr[v], held ? "" : "at ", held ? "(held from outside the dump: its reference count shows that C code, an extension or the C stack holds it)" : s->path ? s->path : "?",
-			      human(hb, s->retained), 100 * s->share, s->objects);
+			      ph_human_bytes(s->retained, hb), 100 * s->share, s->objects);
 	}
 	accumulation_text(&b, c, s);
 	s->explanation = strdup(ph_buf_cstr(&b));
@@ -411,8 +394,8 @@ static int emit_kind(struct ctx *c, uint32_t ty, const struct kind_stats *st, co
 		ph_buf_printf(&b, "%" PRIu64 " objects of type %s together retain %s (%.1f%% of the "
 				  "heap), but no single object holds them: each is kept alive on its own, "
 				  "from more than one place or from a root. The largest, at %s, retains %s.",
-			      s->objects, s->type, human(hb, s->retained), 100 * s->share,
-			      largest ? largest : "?", human(hb2, a->r.size[st->largest]));
+			      s->objects, s->type, ph_human_bytes(s->retained, hb), 100 * s->share,
+			      largest ? largest : "?", ph_human_bytes(a->r.size[st->largest], hb2));
 		free(largest);
 	}
 	referrer_text(&b, a, objs, n, c->kind_count);

@@ -4,6 +4,7 @@
  */
 #include "cli/analyze_cmd.h"
 
+#include <getopt.h>
 #include <inttypes.h>
 #include <string.h>
 
@@ -27,6 +28,27 @@ static void progress(void *ctx, const char *stage, uint64_t done, uint64_t total
 		p->stage = stage;
 		p->last = done;
 	}
+}
+
+int ph_cli_simple_opts(const struct ph_cmd *cmd, int argc, char **argv, uint64_t *limit,
+		       bool *json, int nargs, const char *operands)
+{
+	const char *arg;
+	int c;
+
+	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
+		if (c == 'n' && limit) {
+			if (ph_parse_u64(cmd, "--number", arg, limit))
+				return 2;
+		} else if (c == PH_OPT_JSON_ID) {
+			*json = true;
+		} else {
+			return 2;
+		}
+	}
+	if (optind + nargs != argc)
+		return ph_usage_error(cmd, "expected %s", operands);
+	return 0;
 }
 
 int ph_cli_analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out)

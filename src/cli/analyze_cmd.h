@@ -21,6 +21,15 @@
 #define PH_OPT_JSON_ID 256
 
 /*
+ * Parse the options of a command that has only -n/--number (limit may be
+ * NULL when it has none) and --json, then check that nargs operands follow.
+ * operands names them in the usage error ("one FILE"). Returns 0, or 2 after
+ * a usage error; optind is the first operand.
+ */
+int ph_cli_simple_opts(const struct ph_cmd *cmd, int argc, char **argv, uint64_t *limit,
+		       bool *json, int nargs, const char *operands);
+
+/*
  * Open and analyze a dump for cmd, with progress on stderr when it is a
  * terminal. Returns 0, or (after reporting the error) the exit status to
  * return, with *out NULL.

@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/units.h"
+
 struct ph_opt {
 	const char *name;  /* long name, without "--" */
 	int id;            /* returned by ph_getopt(): the short option letter, or >= 256 */
@@ -67,9 +69,6 @@ void ph_print_cmd_help(const struct ph_cmd *cmd, bool to_stderr);
 /* The command table (defined in main.c). */
 extern const struct ph_cmd *const ph_commands[];
 const struct ph_cmd *ph_find_cmd(const char *name);
-
-/* Human-readable byte count ("1.5 MiB"): writes into buf, returns buf. */
-const char *ph_human_bytes(uint64_t n, char buf[32]);
 
 /* Whether stderr is a terminal (for progress output). */
 bool ph_stderr_tty(void);

@@ -439,25 +439,11 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	struct ph_path *paths = NULL;
 	struct ph_buf pb = PH_BUF_INIT;
 	size_t np = 0;
-	const char *arg;
 	uint32_t v;
-	int c, err, status;
+	int err, status;
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'n':
-			if (ph_parse_u64(cmd, "--number", arg, &limit))
-				return 2;
-			break;
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (optind + 2 != argc)
-		return ph_usage_error(cmd, "expected FILE and ADDR");
+	if ((status = ph_cli_simple_opts(cmd, argc, argv, &limit, &json, 2, "FILE and ADDR")))
+		return status;
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
 		return status;
 	if ((status = ph_cli_object(cmd, a, argv[optind + 1], &v))) {

@@ -79,25 +79,11 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	struct ph_analysis *a;
 	struct ph_path *paths = NULL;
 	size_t n = 0;
-	const char *arg;
 	uint32_t v;
-	int c, err, status = 0;
+	int err, status = 0;
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'n':
-			if (ph_parse_u64(cmd, "--number", arg, &limit))
-				return 2;
-			break;
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (optind + 2 != argc)
-		return ph_usage_error(cmd, "expected FILE and ADDR");
+	if ((status = ph_cli_simple_opts(cmd, argc, argv, &limit, &json, 2, "FILE and ADDR")))
+		return status;
 	if (limit < 1 || limit > 100000)
 		return ph_usage_error(cmd, "--number takes 1 to 100000");
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))

@@ -250,24 +250,10 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	struct ph_histogram hist;
 	uint32_t *top = NULL;
 	size_t ntop = 0, nt;
-	const char *arg;
-	int c, err, status = 0;
+	int err, status = 0;
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'n':
-			if (ph_parse_u64(cmd, "--number", arg, &limit))
-				return 2;
-			break;
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (optind + 1 != argc)
-		return ph_usage_error(cmd, "expected one FILE");
+	if ((status = ph_cli_simple_opts(cmd, argc, argv, &limit, &json, 1, "one FILE")))
+		return status;
 	if (limit > 100000)
 		return ph_usage_error(cmd, "--number %" PRIu64 " is too large", limit);
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))

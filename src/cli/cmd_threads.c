@@ -172,20 +172,10 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 {
 	bool json = false;
 	struct ph_analysis *a;
-	const char *arg;
-	int c, status;
+	int status;
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (optind + 1 != argc)
-		return ph_usage_error(cmd, "expected one FILE");
+	if ((status = ph_cli_simple_opts(cmd, argc, argv, NULL, &json, 1, "one FILE")))
+		return status;
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
 		return status;
 	if (json) {

@@ -638,6 +638,15 @@ int ph_reader_next(struct ph_reader *r, struct ph_chunk_info *info, const uint8_
 
 /* ---- record decoding ---- */
 
+void ph_cursor_where(const struct ph_cursor *c, char *buf, size_t n)
+{
+	char kb[24];
+
+	snprintf(buf, n, "chunk %zu (%s at offset %llu), record %llu", c->chunk_index,
+		 ph_chunk_kind_name(c->chunk.kind, kb), (unsigned long long)c->chunk.offset,
+		 (unsigned long long)c->record);
+}
+
 void ph_cursor_init(struct ph_cursor *c, const struct ph_chunk_info *ci, size_t index,
 		    const uint8_t *data, size_t len)
 {

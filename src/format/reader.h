@@ -120,6 +120,9 @@ struct ph_cursor {
 void ph_cursor_init(struct ph_cursor *c, const struct ph_chunk_info *ci, size_t index,
 		    const uint8_t *data, size_t len);
 
+/* "chunk 3 (OBJECTS at offset 1234), record 56": where the cursor is, for messages. */
+void ph_cursor_where(const struct ph_cursor *c, char *buf, size_t n);
+
 /* True when all records of the chunk have been read. */
 static inline bool ph_cursor_more(const struct ph_cursor *c)
 {

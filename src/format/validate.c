@@ -91,20 +91,11 @@ struct vworker {
 	bool reporter; /* the calling thread: reports progress */
 };
 
-static void where(const struct ph_cursor *c, char *buf, size_t n)
-{
-	char kb[24];
-
-	snprintf(buf, n, "chunk %zu (%s at offset %llu), record %llu", c->chunk_index,
-		 ph_chunk_kind_name(c->chunk.kind, kb), (unsigned long long)c->chunk.offset,
-		 (unsigned long long)c->record);
-}
-
 static void note_sref(struct vworker *w, const struct ph_cursor *c, uint64_t sref)
 {
 	if (sref > w->max_sref) {
 		w->max_sref = sref;
-		where(c, w->max_sref_where, sizeof(w->max_sref_where));
+		ph_cursor_where(c, w->max_sref_where, sizeof(w->max_sref_where));
 	}
 }
 
@@ -112,7 +103,7 @@ static void note_type(struct vworker *w, const struct ph_cursor *c, uint64_t id)
 {
 	if (id + 1 > w->max_type) {
 		w->max_type = id + 1;
-		where(c, w->max_type_where, sizeof(w->max_type_where));
+		ph_cursor_where(c, w->max_type_where, sizeof(w->max_type_where));
 	}
 }
 
