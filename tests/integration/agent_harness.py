@@ -267,9 +267,9 @@ def dump(out_path, census_path=None, chosen=None, flags=0, max_value_len=256, si
     With a census, the cyclic GC is collected and then kept off from the census
     to the end of the dump (and turned back on if it was on): a collection in
     between would untrack tuples and dicts and free cycles, and the census and
-    the dump would see different heaps. The result's "gc_enabled_during"
-    says whether the GC was on when the agent started (the agent must leave it
-    so).
+    the dump would see different heaps. The result's "gc_enabled_after" says
+    whether the GC was on when the agent returned (it must restore what it
+    found).
     """
     agent = Agent(out_path, flags=flags, max_value_len=max_value_len)
     was = gc.isenabled()
@@ -281,10 +281,8 @@ def dump(out_path, census_path=None, chosen=None, flags=0, max_value_len=256, si
         # then in place for the real one
         census(census_path, chosen, sizes, expect)
         census(census_path, chosen, sizes, expect)
-    during = gc.isenabled()
     try:
         r = agent.run()
-        r["gc_enabled_during"] = during
         r["gc_enabled_after"] = gc.isenabled()
     finally:
         if was:

@@ -15,6 +15,7 @@ import pythons  # noqa: E402
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PYHEAP = os.environ.get("PYHEAP", os.path.join(ROOT, "pyheap"))
 BUILD = os.environ.get("PYHEAP_BUILD", os.path.join(ROOT, "build"))
+TEST_TOOL = os.environ.get("TEST_TOOL", os.path.join(BUILD, "test-tool"))
 TARGETS = os.path.join(ROOT, "tests", "targets")
 
 

@@ -5,6 +5,7 @@ import json
 import os
 import queue
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -14,26 +15,41 @@ TARGET = os.path.join(ROOT, "tests", "targets", "dump_target.py")
 
 
 class Target:
-    """A dump_target.py process; lines of its stdout are collected in a queue."""
+    """A dump_target.py process; lines of its stdout are collected in a queue, each with
+    the time it was read (the reader thread reads as soon as the target prints). Use it
+    as a context manager, or call kill() in a finally."""
 
     def __init__(self, python_path, mode, seconds=3, argv_prefix=(), **popen):
         cmd = list(argv_prefix) + [python_path, TARGET, mode, str(seconds)]
         self.mode = mode
         self.seconds = seconds
+        # its own process group, so that kill() also ends children it leaves behind
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, bufsize=1, **popen)
+                                     stderr=subprocess.STDOUT, text=True, bufsize=1,
+                                     start_new_session=True, **popen)
         self.lines = queue.Queue()
         self.log = []
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
-        ready = self.expect(r"READY (\d+)(?: (\d+))?", timeout=30)
+        self.last_at = None  # when the line expect() returned last was read
+        try:
+            ready = self.expect(r"READY (\d+)(?: (\d+))?", timeout=30)
+        except BaseException:
+            self.kill()
+            raise
         self.pid = int(ready.group(1))
         self.port = int(ready.group(2)) if ready.group(2) else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
 
     def _read(self):
         try:
             for line in self.proc.stdout:
-                self.lines.put(line.rstrip("\n"))
+                self.lines.put((time.monotonic(), line.rstrip("\n")))
         except (ValueError, OSError):  # closed by kill()
             pass
         self.lines.put(None)
@@ -47,12 +63,14 @@ class Target:
                 raise AssertionError("no line matching %r within %.1f s; saw: %r"
                                      % (pattern, timeout, self.log[-20:]))
             try:
-                line = self.lines.get(timeout=left)
+                item = self.lines.get(timeout=left)
             except queue.Empty:
                 continue
-            if line is None:
+            if item is None:
+                self.lines.put(None)
                 raise AssertionError("target exited (status %s) before a line matching %r; "
                                      "saw: %r" % (self.proc.poll(), pattern, self.log[-20:]))
+            self.last_at, line = item
             self.log.append(line)
             m = re.match(pattern, line)
             if m:
@@ -62,13 +80,13 @@ class Target:
         """Forget the lines printed so far."""
         while True:
             try:
-                line = self.lines.get_nowait()
+                item = self.lines.get_nowait()
             except queue.Empty:
                 return
-            if line is None:
+            if item is None:
                 self.lines.put(None)
                 return
-            self.log.append(line)
+            self.log.append(item[1])
 
     def state(self):
         return proc_state(self.pid)
@@ -87,6 +105,10 @@ class Target:
         return self.proc.poll() is None
 
     def kill(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)  # the target and any child of it
+        except OSError:
+            pass
         if self.proc.poll() is None:
             self.proc.kill()
         try:
@@ -160,6 +182,20 @@ def dump(pyheap, pid, out=None, *args, timeout=120, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
 
 
+def start_dump(pyheap, pid, out, *args):
+    """pyheap dump in the background (stop it with reap() in a finally)."""
+    return subprocess.Popen([pyheap, "dump", "--pid", str(pid), "-o", str(out)] + list(args),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def reap(p):
+    """Kill a background process if it still runs, and wait for it."""
+    if p is not None and p.poll() is None:
+        p.kill()
+    if p is not None:
+        p.communicate()
+
+
 def info(pyheap, path):
     r = subprocess.run([pyheap, "info", "--json", str(path)], capture_output=True, text=True,
                        timeout=60)
@@ -172,12 +208,13 @@ def validate(pyheap, path):
                           timeout=120)
 
 
-def check_wait(target, dumped_at, seconds=None):
-    """The first wait that ended after the dump lasted as long as asked."""
+def check_wait(target, since, seconds=None):
+    """The first wait that ended at or after since (time.monotonic()) lasted as long as
+    asked. Pass the time the dump started to check the wait the dump interrupted."""
     seconds = seconds or target.seconds
     while True:
         m = target.expect(r"waited \S+ ([\d.]+)", timeout=seconds + 10)
-        if time.monotonic() >= dumped_at:
+        if target.last_at >= since:
             break
     took = float(m.group(1))
     assert seconds - 0.01 <= took <= seconds + 0.75, (

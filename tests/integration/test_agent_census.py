@@ -13,7 +13,6 @@ import os
 import signal
 import struct
 import subprocess
-import sys
 import time
 
 import pytest
@@ -21,7 +20,7 @@ import pytest
 import agent_harness
 import agentrun
 import pyheapfile as P
-from conftest import BUILD, PYHEAP
+from conftest import PYHEAP, TEST_TOOL
 
 VIA_HARNESS = "harness"
 VIA_DUMP = "pyheap-dump"
@@ -61,7 +60,7 @@ def dump_from_outside(python, out, args):
         target.send_signal(signal.SIGKILL)
         target.communicate()
     # the tests' Python reader has no zstd: store the chunks raw
-    subprocess.run([os.path.join(BUILD, "test-tool"), "rawcopy", str(out / "zstd.pyheap"),
+    subprocess.run([TEST_TOOL, "rawcopy", str(out / "zstd.pyheap"),
                     str(out / "dump.pyheap")], check=True)
 
 
@@ -243,6 +242,7 @@ def test_weak_references_flagged(python, tmp_path_factory, basic_runs):
         assert [e.target for e in weak] == [target]
         assert not [e for e in d.out(int(addr)) if e.target == target and not e.weak]
     for addr in census["expect"]["dead_weak"]:
+        assert addr in d.objects
         assert not [e for e in d.out(addr) if e.weak]
 
 
@@ -304,7 +304,6 @@ def test_gc_state_restored(python, tmp_path_factory, basic_runs):
     for key in ("gc_on", "gc_off"):
         r = res[key]
         agentrun.assert_done(r)
-        assert r["gc_enabled_during"] == r["gc_enabled_before"]
         assert r["gc_enabled_after"] == r["gc_enabled_before"], key
         agentrun.validate(out / (key + ".pyheap"))
 

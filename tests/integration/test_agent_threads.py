@@ -1,6 +1,5 @@
 # SPDX-License-Identifier: MIT
 """Threads, frames and locals in the agent's dump (tests/targets/census_threads.py)."""
-import os
 
 import pytest
 
@@ -61,7 +60,7 @@ def test_frames_functions_files_lines(python, tmp_path_factory, runs):
         assert f.function == want, (name, f.function)
         assert f.line == i["line"], (name, f.line, i["line"])
         assert f.code in d.objects and d.type_name(f.code) == "code"
-        assert d.text(f.code) in (want, want)  # code objects carry their name
+        assert d.text(f.code) == want  # code objects carry their name
         if f.frame:
             assert d.type_name(f.frame) == "frame"
         if python.version < (3, 11):
@@ -100,8 +99,7 @@ def test_deep_recursion_all_frames(python, tmp_path_factory, runs):
 def test_thread_state_roots(python, tmp_path_factory, runs):
     d, t, census = threads_run(python, tmp_path_factory, runs)
     thread_roots = [r for r in d.roots if r[0] == P.ROOT_THREAD]
-    # every thread has a thread-state dict once it used threading.local or the like;
-    # at least the roots named exist and point at objects
+    assert thread_roots
     for kind, label, addr in thread_roots:
         assert label.startswith("tstate.") and addr in d.objects
     agentrun.compare_counts(d, census, agent_harness.OBJECTS_CREATED_BY_RUN)

@@ -24,19 +24,9 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, ROOT
+from agentrun import TARGETS, run_target
 
-HARNESS = os.path.join(ROOT, "tests", "integration", "agent_harness.py")
-TARGET = os.path.join(ROOT, "tests", "targets", "analyze_planted.py")
-AGENT_SO = os.path.join(BUILD, "pyheap-agent.so")
-
-
-def agent_ready():
-    if not os.path.exists(HARNESS):
-        return "the agent's in-process harness (tests/integration/agent_harness.py) is not on this branch yet"
-    if not os.path.exists(AGENT_SO) or b"pyheap_agent_finish" not in open(AGENT_SO, "rb").read():
-        return "build/pyheap-agent.so cannot dump yet"
-    return None
+TARGET = os.path.join(TARGETS, "analyze_planted.py")
 
 
 def jrun(pyheap, *args):
@@ -47,15 +37,7 @@ def jrun(pyheap, *args):
 
 @pytest.fixture
 def planted(python, tmp_path):
-    why = agent_ready()
-    if why:
-        pytest.skip(why)
-    env = dict(os.environ, PYHEAP_HARNESS_DIR=os.path.dirname(HARNESS), PYHEAP_BUILD=BUILD)
-    env.pop("PYTHONPATH", None)
-    env.pop("PYTHONHOME", None)
-    r = subprocess.run([python.path, TARGET, str(tmp_path)], capture_output=True, text=True,
-                       timeout=300, env=env)
-    assert r.returncode == 0, r.stdout + r.stderr
+    run_target(python, os.path.basename(TARGET), tmp_path)
     result = json.load(open(tmp_path / "result.json"))
     assert result["phase"] == 5 and result["error"] == 0, result
     return str(tmp_path / "dump.pyheap"), json.load(open(tmp_path / "expect.json"))
@@ -106,16 +88,7 @@ def test_commands_on_a_real_heap(pyheap, planted):
 
 
 def test_diff_of_two_real_dumps(pyheap, python, tmp_path):
-    why = agent_ready()
-    if why:
-        pytest.skip(why)
-    env = dict(os.environ, PYHEAP_HARNESS_DIR=os.path.dirname(HARNESS), PYHEAP_BUILD=BUILD)
-    env.pop("PYTHONPATH", None)
-    env.pop("PYTHONHOME", None)
-    target = os.path.join(ROOT, "tests", "targets", "analyze_growth.py")
-    r = subprocess.run([python.path, target, str(tmp_path)], capture_output=True, text=True,
-                       timeout=300, env=env)
-    assert r.returncode == 0, r.stdout + r.stderr
+    run_target(python, "analyze_growth.py", tmp_path)
     expect = json.load(open(tmp_path / "expect.json"))
     d = jrun(pyheap, "diff", "--json", str(tmp_path / "before.pyheap"), str(tmp_path / "after.pyheap"))
     top = d["paths"][0]

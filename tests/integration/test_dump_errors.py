@@ -10,7 +10,7 @@ import time
 import pytest
 
 import pythons
-from dumputil import Target, agent_mapped, dump, proc_state
+from dumputil import Target, agent_mapped, dump, proc_state, reap, start_dump
 
 PY = pythons.by_version(3, 12) or (pythons.SUPPORTED_PYTHONS or [None])[0]
 needs_py = pytest.mark.skipif(PY is None, reason="no supported CPython found")
@@ -99,9 +99,10 @@ def test_permission_denied(pyheap, tmp_path):
 @needs_py
 def test_already_traced(pyheap, tmp_path):
     t = Target(PY.path, "sleep")
-    st = subprocess.Popen(["strace", "-p", str(t.pid), "-o", "/dev/null"],
-                          stderr=subprocess.DEVNULL)
+    st = None
     try:
+        st = subprocess.Popen(["strace", "-p", str(t.pid), "-o", "/dev/null"],
+                              stderr=subprocess.DEVNULL)
         for _ in range(100):
             if tracer_pid(t.pid) == st.pid:
                 break
@@ -117,8 +118,7 @@ def test_already_traced(pyheap, tmp_path):
         r = dump(pyheap, t.pid, tmp_path / "y.pyheap")
         assert r.returncode == 0, r.stderr
     finally:
-        if st.poll() is None:
-            st.kill()
+        reap(st)
         t.kill()
 
 
@@ -256,12 +256,11 @@ def test_interrupted_while_waiting_for_a_thread(pyheap, sig, tmp_path):
     if PY is None:
         pytest.skip("no supported CPython found")
     t = Target(PY.path, "spin")
+    p = None
     try:
         time.sleep(0.2)
         maps = t.maps()
-        p = subprocess.Popen([pyheap, "dump", "--pid", str(t.pid), "-o",
-                              str(tmp_path / "x.pyheap"), "--timeout", "60"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = start_dump(pyheap, t.pid, tmp_path / "x.pyheap", "--timeout", "60")
         for _ in range(200):  # wait until pyheap has attached
             if tracer_pid(t.pid) == p.pid:
                 break
@@ -278,4 +277,5 @@ def test_interrupted_while_waiting_for_a_thread(pyheap, sig, tmp_path):
         os.kill(t.pid, signal.SIGUSR1)
         t.expect("usr1")
     finally:
+        reap(p)
         t.kill()

@@ -1,12 +1,7 @@
 # SPDX-License-Identifier: MIT
 """`pyheap dump` and the GIL: a target inside a long C call that keeps the GIL
 (libc sleep() through ctypes.PyDLL). The dump waits for it, bounded by
---timeout; the target may exit meanwhile; Ctrl-C may end the wait.
-
-These need an agent that takes the GIL (PyGILState_Ensure) and reports how
-long it held it (state.pause_ns, written to the dump as pause_ns); while
-src/agent/walk.c is the placeholder that only writes the version, they are
-skipped with that reason."""
+--timeout; the target may exit meanwhile; Ctrl-C may end the wait."""
 import signal
 import subprocess
 import time
@@ -14,30 +9,15 @@ import time
 import pytest
 
 import pythons
-from dumputil import Target, agent_mapped, dump, info
+from dumputil import Target, agent_mapped, dump, info, reap, start_dump
 
 PY = pythons.by_version(3, 12) or (pythons.SUPPORTED_PYTHONS or [None])[0]
 
 
-@pytest.fixture(scope="module")
-def gil_agent(tmp_path_factory):
-    """Skip unless the agent takes the GIL (pause_ns > 0 in a dump of an idle target)."""
-    import os
-    pyheap = os.environ.get("PYHEAP")
-    if PY is None or not pyheap:
-        pytest.skip("no supported CPython found")
-    t = Target(PY.path, "sleep")
-    try:
-        out = tmp_path_factory.mktemp("probe") / "probe.pyheap"
-        r = dump(pyheap, t.pid, out)
-        assert r.returncode == 0, r.stderr
-        if info(pyheap, out)["metadata"].get("pause_ns", 0) == 0:
-            pytest.skip("the agent does not take the GIL yet (src/agent/walk.c placeholder)")
-    finally:
-        t.kill()
+needs_py = pytest.mark.skipif(PY is None, reason="no supported CPython found")
 
 
-def test_waits_for_the_gil(pyheap, python, gil_agent, tmp_path):
+def test_waits_for_the_gil(pyheap, python, tmp_path):
     t = Target(python.path, "gil", seconds=2)
     try:
         start = time.monotonic()
@@ -53,7 +33,7 @@ def test_waits_for_the_gil(pyheap, python, gil_agent, tmp_path):
         t.kill()
 
 
-def test_gil_timeout(pyheap, python, gil_agent, tmp_path):
+def test_gil_timeout(pyheap, python, tmp_path):
     """The GIL never comes within --timeout: exit 5, no file; the target carries on."""
     t = Target(python.path, "gil", seconds=5)
     try:
@@ -76,7 +56,8 @@ def test_gil_timeout(pyheap, python, gil_agent, tmp_path):
         t.kill()
 
 
-def test_exit_during_dump(pyheap, gil_agent, tmp_path):
+@needs_py
+def test_exit_during_dump(pyheap, tmp_path):
     t = Target(PY.path, "gilexit", seconds=2)
     try:
         r = dump(pyheap, t.pid, tmp_path / "g.pyheap", "--timeout", "30")
@@ -88,16 +69,16 @@ def test_exit_during_dump(pyheap, gil_agent, tmp_path):
         t.kill()
 
 
+@needs_py
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
-def test_interrupted_waiting_for_the_gil(pyheap, sig, gil_agent, tmp_path):
+def test_interrupted_waiting_for_the_gil(pyheap, sig, tmp_path):
     """Ctrl-C while the agent waits for the GIL: the agent is cancelled and, once the
     GIL comes (within the grace period), unloaded; exit 130; no file."""
     t = Target(PY.path, "gil", seconds=3)
+    p = None
     try:
         threads, fds = t.threads(), t.fds()
-        p = subprocess.Popen([pyheap, "dump", "--pid", str(t.pid), "-o",
-                              str(tmp_path / "g.pyheap")],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        p = start_dump(pyheap, t.pid, tmp_path / "g.pyheap")
         time.sleep(1.0)
         assert p.poll() is None
         p.send_signal(sig)
@@ -109,10 +90,12 @@ def test_interrupted_waiting_for_the_gil(pyheap, sig, gil_agent, tmp_path):
         assert not agent_mapped(t.maps())
         assert (t.threads(), t.fds()) == (threads, fds)
     finally:
+        reap(p)
         t.kill()
 
 
-def test_progress_on_a_terminal(pyheap, gil_agent, tmp_path):
+@needs_py
+def test_progress_on_a_terminal(pyheap, tmp_path):
     """stderr a terminal: progress lines (here: the wait for the GIL), then the result."""
     import shlex
     t = Target(PY.path, "gil", seconds=2)
@@ -130,14 +113,14 @@ def test_progress_on_a_terminal(pyheap, gil_agent, tmp_path):
         t.kill()
 
 
-def test_sigkill_leaves_no_file(pyheap, gil_agent, tmp_path):
+@needs_py
+def test_sigkill_leaves_no_file(pyheap, tmp_path):
     """pyheap killed outright while the agent waits: no file, not even a temporary one,
     and the target runs on (the agent ends once it gets the GIL and finds no reader)."""
     t = Target(PY.path, "gil", seconds=3)
+    p = None
     try:
-        p = subprocess.Popen([pyheap, "dump", "--pid", str(t.pid), "-o",
-                              str(tmp_path / "k.pyheap")],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        p = start_dump(pyheap, t.pid, tmp_path / "k.pyheap")
         time.sleep(1.0)
         assert p.poll() is None
         p.kill()
@@ -147,4 +130,5 @@ def test_sigkill_leaves_no_file(pyheap, gil_agent, tmp_path):
         t.expect("gil released", timeout=15)
         assert t.alive()
     finally:
+        reap(p)
         t.kill()

@@ -3,7 +3,6 @@
 at every point with an LD_PRELOAD shim (build/inject-errors.so). pyheap must end
 with a clear error and a non-zero exit status - never a crash, never a hang."""
 import os
-import signal
 import subprocess
 
 import pytest

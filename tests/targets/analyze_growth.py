@@ -47,15 +47,20 @@ def measure():
     return {"retained": size, "objects": count}
 
 
+def done(result):
+    if result["phase"] != 5 or result["error"]:
+        sys.exit("the agent failed: %r" % (result,))
+
+
 def main():
     grow(0, 300)
     expect = {"before": measure()}
-    agent_harness.Agent(os.path.join(OUT, "before.pyheap")).run()
+    done(agent_harness.Agent(os.path.join(OUT, "before.pyheap")).run())
     grow(300, 1200)
     expect["after"] = measure()
     with open(os.path.join(OUT, "expect.json"), "w") as f:
         json.dump(expect, f)
-    agent_harness.Agent(os.path.join(OUT, "after.pyheap")).run()
+    done(agent_harness.Agent(os.path.join(OUT, "after.pyheap")).run())
 
 
 main()

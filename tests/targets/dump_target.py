@@ -26,7 +26,8 @@ a wait interrupted by the dump still lasted as long as asked. Modes:
   gilexit   holds the GIL in a C call and is killed there by SIGALRM after SECONDS
   finalize  sleeps SECONDS in a __del__ run while the interpreter finalizes
   forker    forks in a loop; each child runs Python (allocates) and exits 7; the parent
-            reaps them without blocking and prints "children N bad M" every 50 forks
+            reaps them without blocking and prints "children N bad M stuck K" every 50
+            forks (K: children still running 3 s after their fork - a deadlocked child)
   itimer    SIGALRM every millisecond (setitimer) with a Python handler counting them;
             main in sleep, printing "waited sleep" and "alarms N"
   churn     four threads that keep starting and joining short-lived threads; main sleeps
@@ -181,23 +182,25 @@ def main():
     elif MODE == "forker":
         say("READY", os.getpid())
         forked = bad = 0
-        live = set()
+        live = {}
         while True:
             pid = os.fork()
             if pid == 0:
                 junk = [str(i) * 3 for i in range(200)]
                 os._exit(7 if len(junk) == 200 else 1)
-            live.add(pid)
+            live[pid] = time.monotonic()
             forked += 1
             for p in list(live):
                 r, st = os.waitpid(p, os.WNOHANG)
                 if r:
-                    live.discard(p)
+                    del live[p]
                     if not (os.WIFEXITED(st) and os.WEXITSTATUS(st) == 7):
                         bad += 1
                         say("BAD CHILD status %d" % st)
             if forked % 50 == 0:
-                say("children %d bad %d" % (forked, bad))
+                now = time.monotonic()
+                stuck = sum(1 for t in live.values() if now - t > 3)
+                say("children %d bad %d stuck %d" % (forked, bad, stuck))
     elif MODE == "itimer":
         import signal
         count = [0]
