@@ -18,7 +18,7 @@
  *     pidfd_getfd(2), sets state.reader_attached; it then closes the read end
  *     in the target. If args.out_fd >= 0 it writes there (tests).
  *  4. The agent thread checks that the interpreter is not finalizing, takes
- *     the GIL with PyGILState_Ensure(), disables the cyclic GC, walks the
+ *     the GIL with a thread state of its own, disables the cyclic GC, walks the
  *     heap and streams a raw (uncompressed) .pyheap file, re-enables the GC
  *     as it was, releases the GIL, closes its end of the output, sets
  *     state.phase to PH_AGENT_DONE or PH_AGENT_FAILED and returns.
@@ -54,8 +54,10 @@
  */
 #define PH_AGENT_API_LIST(X)                                                                       \
 	X(Py_GetVersion)                                                                           \
-	X(PyGILState_Ensure)                                                                       \
-	X(PyGILState_Release)                                                                      \
+	X(PyThreadState_New)                                                                       \
+	X(PyEval_RestoreThread)                                                                    \
+	X(PyThreadState_Clear)                                                                     \
+	X(PyThreadState_DeleteCurrent)                                                             \
 	X(PyGILState_GetThisThreadState)                                                           \
 	X(PyThreadState_Get)                                                                       \
 	X(PyInterpreterState_Main)                                                                 \
@@ -137,7 +139,7 @@ struct ph_agent_args {
 enum ph_agent_phase {
 	PH_AGENT_STARTING = 1,
 	PH_AGENT_WAIT_READER = 2, /* pipe_fd published, waiting for reader_attached */
-	PH_AGENT_WAIT_GIL = 3,    /* in PyGILState_Ensure */
+	PH_AGENT_WAIT_GIL = 3,    /* in PyEval_RestoreThread */
 	PH_AGENT_WALKING = 4,     /* GIL held, walking and writing */
 	PH_AGENT_DONE = 5,
 	PH_AGENT_FAILED = 6,
@@ -154,7 +156,7 @@ struct ph_agent_state {
 	volatile int32_t tid;              /* the agent thread's kernel thread id, 0 before it runs */
 	volatile uint64_t objects;    /* progress: objects written */
 	volatile uint64_t bytes;      /* progress: bytes written */
-	volatile uint64_t gil_wait_ns; /* time spent in PyGILState_Ensure */
+	volatile uint64_t gil_wait_ns; /* time spent waiting for the GIL */
 	volatile uint64_t pause_ns;    /* time the GIL was held (target paused) */
 	uint64_t thread;               /* pthread_t of the agent thread */
 	char message[512];             /* NUL-terminated failure detail */

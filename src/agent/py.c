@@ -145,8 +145,10 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	if (API(args, _Py_NegativeRefcount))
 		return ph_error(PH_EPYVERSION, "agent: this is a debug build of Python (not supported)");
 
-	py->gil_ensure = FN(args, PyGILState_Ensure);
-	py->gil_release = FN(args, PyGILState_Release);
+	py->tstate_new = FN(args, PyThreadState_New);
+	py->restore_thread = FN(args, PyEval_RestoreThread);
+	py->tstate_clear = FN(args, PyThreadState_Clear);
+	py->tstate_delete_current = FN(args, PyThreadState_DeleteCurrent);
 	py->gil_this_tstate = FN(args, PyGILState_GetThisThreadState);
 	py->interp_main = FN(args, PyInterpreterState_Main);
 	py->interp_head = FN(args, PyInterpreterState_Head);
@@ -200,8 +202,9 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 #define REQUIRE(x, name)                                                                           \
 	if (!(x))                                                                                  \
 		return ph_error(PH_ENOTPYTHON, "agent: %s was not found in the target", name);
-	REQUIRE(py->gil_ensure, "PyGILState_Ensure")
-	REQUIRE(py->gil_release, "PyGILState_Release")
+	REQUIRE(py->tstate_new && py->restore_thread && py->tstate_clear &&
+			py->tstate_delete_current,
+		"PyThreadState_New")
 	REQUIRE(py->interp_main || py->interp_head, "PyInterpreterState_Main")
 	REQUIRE(py->dict_next, "PyDict_Next")
 	REQUIRE(py->runtime, "_PyRuntime")

@@ -39,8 +39,10 @@ struct ph_py {
 	const char *version;    /* sys.version (static string in the target) */
 
 	/* C API (NULL where the dumper found nothing) */
-	int (*gil_ensure)(void);
-	void (*gil_release)(int);
+	void *(*tstate_new)(void *interp);
+	void (*restore_thread)(void *tstate); /* takes the GIL */
+	void (*tstate_clear)(void *tstate);
+	void (*tstate_delete_current)(void);  /* drops the GIL */
 	void *(*gil_this_tstate)(void);
 	void *(*interp_main)(void);
 	void *(*interp_head)(void);

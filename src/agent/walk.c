@@ -6,7 +6,7 @@
  * Order of work:
  *  1. Before the GIL: pick the layout for the version, map the loaded ELF
  *     objects (py.c), open the writer, allocate the tables.
- *  2. Take the GIL (PyGILState_Ensure), refuse a finalizing interpreter,
+ *  2. Take the GIL (gil_take), refuse a finalizing interpreter,
  *     check the layout against it, disable the cyclic GC.
  *  3. Roots (sys.modules, the interpreter's own objects, GC lists of
  *     garbage and callbacks) and threads with their frames (threads.c).
@@ -48,6 +48,7 @@
  */
 #include "agent/walk.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1520,11 +1521,68 @@ static void walk_release(struct walk *W)
 	free(W->mset);
 }
 
+/*
+ * Taking the GIL from a thread Python did not start. PyGILState_Ensure()
+ * would do it in one call, but it makes the thread state under the runtime's
+ * HEAD_LOCK without holding the GIL, and CPython 3.8-3.12 fork without that
+ * lock (3.13's PyOS_BeforeFork takes it): a Python thread that forks at that
+ * moment leaves a child whose HEAD_LOCK belongs to a thread it does not
+ * have, and the child deadlocks in PyOS_AfterFork_Child (seen: a forking
+ * server's children hang). So the agent makes its thread state itself under
+ * tstate_mu, which a pthread_atfork handler holds across fork() on
+ * 3.8-3.12; then PyEval_RestoreThread() takes the GIL. On 3.13 the handler
+ * would deadlock against PyOS_BeforeFork's HEAD_LOCK and is not needed.
+ * dlclose() of the agent unregisters the handler.
+ */
+static pthread_mutex_t tstate_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool fork_guarded;
+
+static void fork_prepare(void)
+{
+	pthread_mutex_lock(&tstate_mu);
+}
+
+static void fork_done(void)
+{
+	pthread_mutex_unlock(&tstate_mu);
+}
+
+static int gil_take(struct walk *W, void **out)
+{
+	struct ph_py *py = &W->py;
+	void *interp, *ts;
+
+	if (py->minor <= 12 && !fork_guarded) {
+		if (pthread_atfork(fork_prepare, fork_done, fork_done) != 0)
+			return ph_error(PH_ENOMEM, "agent: cannot register a fork handler");
+		fork_guarded = true;
+	}
+	interp = py->interp_main ? py->interp_main() : py->interp_head();
+	if (!interp)
+		return ph_error(PH_ENOTPYTHON, "agent: the interpreter has no main interpreter state");
+	pthread_mutex_lock(&tstate_mu);
+	ts = py->tstate_new(interp);
+	pthread_mutex_unlock(&tstate_mu);
+	if (!ts)
+		return ph_error(PH_ENOMEM, "agent: PyThreadState_New failed");
+	py->restore_thread(ts);
+	*out = ts;
+	return 0;
+}
+
+/* Give the GIL back and free the thread state (the GIL is needed to free it). */
+static void gil_drop(struct walk *W, void *ts)
+{
+	W->py.tstate_clear(ts);
+	W->py.tstate_delete_current();
+}
+
 int ph_agent_dump(const struct ph_agent_args *args, struct ph_agent_state *state,
 		  const struct ph_sink *sink)
 {
 	struct walk *W = calloc(1, sizeof(*W));
-	int gil, gc_was, err;
+	void *ts = NULL;
+	int gc_was, err;
 	uint64_t t0, t1;
 
 	if (!W)
@@ -1538,7 +1596,9 @@ int ph_agent_dump(const struct ph_agent_args *args, struct ph_agent_state *state
 	}
 	__atomic_store_n(&state->phase, PH_AGENT_WAIT_GIL, __ATOMIC_RELEASE);
 	t0 = now_ns(CLOCK_MONOTONIC);
-	gil = W->py.gil_ensure();
+	err = gil_take(W, &ts);
+	if (err)
+		goto out;
 	t1 = now_ns(CLOCK_MONOTONIC);
 	W->t_gil = t1;
 	__atomic_store_n(&state->gil_wait_ns, t1 - t0, __ATOMIC_RELAXED);
@@ -1574,7 +1634,7 @@ int ph_agent_dump(const struct ph_agent_args *args, struct ph_agent_state *state
 	}
 	__atomic_store_n(&state->objects, W->objects, __ATOMIC_RELAXED);
 	__atomic_store_n(&state->pause_ns, now_ns(CLOCK_MONOTONIC) - W->t_gil, __ATOMIC_RELAXED);
-	W->py.gil_release(gil);
+	gil_drop(W, ts);
 
 	if (!err)
 		err = ph_writer_close(&W->w);
