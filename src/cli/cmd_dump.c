@@ -92,8 +92,14 @@ static int docker_pid(const char *name, uint64_t timeout_ms, pid_t *out)
 	long v;
 	char *end;
 
-	if (pipe2(opipe, O_CLOEXEC) < 0 || pipe2(epipe, O_CLOEXEC) < 0)
+	if (pipe2(opipe, O_CLOEXEC) < 0)
 		return ph_error_errno(PH_EIO, errno, "pipe");
+	if (pipe2(epipe, O_CLOEXEC) < 0) {
+		e = errno;
+		close(opipe[0]);
+		close(opipe[1]);
+		return ph_error_errno(PH_EIO, e, "pipe");
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, opipe[1], 1);
 	posix_spawn_file_actions_adddup2(&fa, epipe[1], 2);
@@ -107,7 +113,7 @@ static int docker_pid(const char *name, uint64_t timeout_ms, pid_t *out)
 		return ph_error_errno(PH_ENOPROC, e, "cannot find container '%s': cannot run docker",
 				      name);
 	}
-	for (int open_fds = 2; open_fds > 0;) {
+	while (opipe[0] >= 0 || epipe[0] >= 0) {
 		struct pollfd p[2] = {{.fd = opipe[0], .events = POLLIN}, {.fd = epipe[0], .events = POLLIN}};
 		uint64_t now = ph_now_ns();
 		int ms = now >= until ? 0 : (int)((until - now) / 1000000u) + 1;
@@ -117,34 +123,23 @@ static int docker_pid(const char *name, uint64_t timeout_ms, pid_t *out)
 			break;
 		}
 		for (int i = 0; i < 2; i++) {
+			int *fd = i ? &epipe[0] : &opipe[0];
 			char *buf = i ? ebuf : obuf;
 			size_t *n = i ? &en : &on, cap = i ? sizeof(ebuf) : sizeof(obuf);
 			ssize_t k;
 
 			if (!(p[i].revents & (POLLIN | POLLHUP)))
 				continue;
-			k = read(p[i].fd, buf + *n, cap - 1 - *n);
-			if (k <= 0) {
-				p[i].fd = -1;
-				if (i == 0)
-					opipe[0] = (close(opipe[0]), -1);
-				else
-					epipe[0] = (close(epipe[0]), -1);
-				open_fds--;
-				continue;
+			k = read(*fd, buf + *n, cap - 1 - *n);
+			if (k > 0) {
+				*n += (size_t)k;
+				buf[*n] = '\0';
 			}
-			*n += (size_t)k;
-			buf[*n] = '\0';
-			if (*n == cap - 1) { /* full: stop reading this one */
-				if (i == 0)
-					opipe[0] = (close(opipe[0]), -1);
-				else
-					epipe[0] = (close(epipe[0]), -1);
-				open_fds--;
+			if (k <= 0 || *n == cap - 1) { /* the end, or full: stop reading this one */
+				close(*fd);
+				*fd = -1;
 			}
 		}
-		if (opipe[0] < 0 && epipe[0] < 0)
-			break;
 	}
 	if (opipe[0] >= 0)
 		close(opipe[0]);

@@ -8,9 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DETAIL_MAX 1024
-
-static _Thread_local char detail[DETAIL_MAX];
+static _Thread_local char detail[PH_ERROR_DETAIL_MAX];
 static _Thread_local int last_code;
 
 static const struct {
@@ -102,7 +100,7 @@ int ph_error_errno(int code, int errnum, const char *fmt, ...)
 
 void ph_error_context(const char *fmt, ...)
 {
-	char old[DETAIL_MAX];
+	char old[PH_ERROR_DETAIL_MAX];
 	va_list ap;
 	size_t n;
 
@@ -129,4 +127,16 @@ void ph_error_clear(void)
 {
 	detail[0] = '\0';
 	last_code = PH_OK;
+}
+
+void ph_error_save(struct ph_error_saved *s)
+{
+	s->code = last_code;
+	memcpy(s->detail, detail, sizeof(s->detail));
+}
+
+void ph_error_restore(const struct ph_error_saved *s)
+{
+	memcpy(detail, s->detail, sizeof(detail));
+	last_code = s->code;
 }

@@ -17,6 +17,9 @@
 
 #include <stdarg.h>
 
+/* The longest detail kept, including the NUL (longer ones are cut). */
+#define PH_ERROR_DETAIL_MAX 1024
+
 enum ph_err {
 	PH_OK = 0,
 	PH_ENOMEM = -1,        /* out of memory */
@@ -75,5 +78,23 @@ const char *ph_error_detail(void);
 int ph_error_code(void);
 
 void ph_error_clear(void);
+
+/*
+ * The current error (code and detail) put aside while cleanup code that may
+ * record errors of its own runs:
+ *
+ *	struct ph_error_saved saved;
+ *
+ *	ph_error_save(&saved);
+ *	release(...);
+ *	ph_error_restore(&saved);
+ */
+struct ph_error_saved {
+	int code;
+	char detail[PH_ERROR_DETAIL_MAX];
+};
+
+void ph_error_save(struct ph_error_saved *s);
+void ph_error_restore(const struct ph_error_saved *s);
 
 #endif

@@ -78,8 +78,6 @@ static void *reader_main(void *p)
 			c->head = it;
 		c->tail = it;
 		c->queued += len;
-		c->chunks++;
-		c->raw_bytes += len;
 		if ((ci.kind & ~PH_FMT_KIND_MUST_UNDERSTAND) == PH_FMT_KIND_OBJECTS)
 			c->objects += ci.count;
 		pthread_cond_broadcast(&c->cv);
@@ -121,7 +119,6 @@ static void *writer_main(void *p)
 			fail_locked(c, err);
 			break;
 		}
-		c->written_chunks++;
 		pthread_cond_broadcast(&c->cv);
 	}
 	/* drop what is left */
@@ -133,7 +130,6 @@ static void *writer_main(void *p)
 		free(it);
 	}
 	c->tail = NULL;
-	c->writer_done = true;
 	pthread_cond_broadcast(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
@@ -178,16 +174,6 @@ int ph_copy_error(struct ph_copy *c)
 	e = c->err;
 	pthread_mutex_unlock(&c->mu);
 	return e;
-}
-
-bool ph_copy_done(struct ph_copy *c)
-{
-	bool d;
-
-	pthread_mutex_lock(&c->mu);
-	d = c->reader_done && c->writer_done;
-	pthread_mutex_unlock(&c->mu);
-	return d;
 }
 
 int ph_copy_join(struct ph_copy *c)

@@ -41,11 +41,10 @@ struct ph_copy {
 	pthread_cond_t cv;
 	struct ph_copy_item *head, *tail;
 	size_t queued;
-	bool reader_done, writer_done, abort;
+	bool reader_done, abort;
 	int err;
 	char msg[1024];
-	/* totals, read under mu */
-	uint64_t objects, chunks, raw_bytes, written_chunks;
+	uint64_t objects; /* in the OBJECTS chunks queued; read under mu or after join */
 	bool saw_end; /* the stream's TOC and trailer were read and checked */
 };
 
@@ -56,9 +55,6 @@ void ph_copy_abort(struct ph_copy *c);
 
 /* Nonzero once either thread has failed. */
 int ph_copy_error(struct ph_copy *c);
-
-/* Whether both threads have finished. */
-bool ph_copy_done(struct ph_copy *c);
 
 /* Wait for both threads; 0 or the first error (its detail recorded on this thread). */
 int ph_copy_join(struct ph_copy *c);

@@ -13,7 +13,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
@@ -25,17 +24,12 @@
 #include "format/writer.h"
 #include "inject/inject.h"
 #include "inject/mem.h"
+#include "inject/proc.h"
 #include "inject/target.h"
 
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-
-extern const unsigned char ph_agent_blob[];
-extern const unsigned char ph_agent_blob_end[];
 
 #define PIPE_SIZE (1 << 20)
 #define MAX_QUEUE ((size_t)256 << 20)
@@ -60,24 +54,14 @@ struct dump {
 	struct ph_agent_handle h;
 	bool loaded;
 	struct ph_agent_state st; /* last read */
-	uint64_t start_ns, start_wall_ns, snapshot_wall_ns;
+	uint64_t start_ns;
 	/* metadata gathered before injecting */
 	char **argv;
 	size_t argc;
 	char *argv_blob;
 	char exe[4096];
-	char host[256];
-	bool have_host;
 	bool progress_shown;
 };
-
-static uint64_t wall_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 static bool cancelled(const struct dump *d)
 {
@@ -149,6 +133,7 @@ static int with_session(struct dump *d, uint64_t timeout_ms, bool interruptible,
 			int (*fn)(struct dump *d, struct ph_inject *in))
 {
 	struct ph_inject in;
+	struct ph_error_saved saved;
 	uint64_t t0 = ph_now_ns();
 	int err, e;
 
@@ -156,12 +141,14 @@ static int with_session(struct dump *d, uint64_t timeout_ms, bool interruptible,
 			      interruptible ? d->o->cancel : NULL);
 	if (err)
 		return err;
-	if (in.via_breakpoint)
-		d->res->via_breakpoint = true;
 	err = fn(d, &in);
+	if (err)
+		ph_error_save(&saved);
 	e = ph_inject_end(&in);
 	d->res->hijack_ns += ph_now_ns() - t0 - in.others_ns;
-	if (e && !err) {
+	if (err) {
+		ph_error_restore(&saved);
+	} else if (e) {
 		err = e;
 		ph_error_context("cannot restore the hijacked thread");
 	}
@@ -245,7 +232,8 @@ static int unload(struct dump *d)
 
 /*
  * Stop the agent (cancel) and unload it if it finishes within grace_ms; a
- * second Ctrl-C ends the wait. Records in res what was left behind.
+ * second Ctrl-C ends the wait. Records in res what was left behind. May
+ * record errors of its own: the caller keeps the one it reports.
  */
 static void stop_agent(struct dump *d, uint64_t grace_ms)
 {
@@ -272,17 +260,12 @@ static void stop_agent(struct dump *d, uint64_t grace_ms)
 		usleep(POLL_MS * 1000);
 	}
 	if (d->st.phase == PH_AGENT_DONE || d->st.phase == PH_AGENT_FAILED) {
-		char detail[1024];
-		int code = ph_error_code();
-
-		snprintf(detail, sizeof(detail), "%s", ph_error_detail());
 		if (unload(d) != 0) {
 			snprintf(d->res->warning, sizeof(d->res->warning),
 				 "the agent could not be unloaded from process %d: %s", (int)d->t.pid,
 				 ph_error_detail());
 			d->res->agent_left = true;
 		}
-		ph_error(code, "%s", detail);
 		return;
 	}
 	if (!process_gone(d)) {
@@ -302,7 +285,7 @@ static void stop_agent(struct dump *d, uint64_t grace_ms)
 static int take_pipe(struct dump *d)
 {
 	uint64_t until = ph_deadline_ms(d->o->timeout_ms);
-	int fd = -1, err;
+	int fd, err;
 
 	for (;;) {
 		err = read_state(d);
@@ -320,14 +303,7 @@ static int take_pipe(struct dump *d)
 			return exited_error(d);
 		usleep(1000);
 	}
-	if (d->pidfd >= 0)
-		fd = (int)syscall(SYS_pidfd_getfd, d->pidfd, d->st.pipe_fd, 0);
-	if (fd < 0) {
-		char path[64];
-
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)d->t.pid, (int)d->st.pipe_fd);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	}
+	fd = ph_proc_take_fd(d->t.pid, d->pidfd, (int)d->st.pipe_fd, O_RDONLY);
 	if (fd < 0)
 		return ph_error_errno(PH_EIO, errno, "cannot take the agent's pipe from process %d",
 				      (int)d->t.pid);
@@ -395,8 +371,6 @@ static int pump(struct dump *d)
 		if (d->st.phase != phase) {
 			phase = d->st.phase;
 			phase_since = now;
-			if (phase == PH_AGENT_WALKING)
-				d->snapshot_wall_ns = wall_ns();
 		}
 		if (d->st.bytes != last_bytes || out_full) {
 			/* progress, or the agent waits for us (compression behind): not a stall */
@@ -450,52 +424,29 @@ static int agent_outcome(struct dump *d)
 	}
 }
 
+/*
+ * The dumper's metadata, after the agent's (the reader keeps the last record
+ * of a key): what it knows better than the agent (the pid as this host sees
+ * it, argv and executable from /proc) or alone (pause_ns with the complete
+ * GIL hold, duration_ns). The agent writes the rest: hostname (its own UTS
+ * namespace), time_ns (the snapshot), writer, values, max_value_len (as
+ * capped).
+ */
 static int write_meta(struct dump *d)
 {
 	struct ph_writer *w = &d->w;
-	char ver[64];
-	int err = 0;
+	int err;
 
-	snprintf(ver, sizeof(ver), "pyheap %s", PYHEAP_VERSION);
 	err = ph_writer_meta_uint(w, "pid", (uint64_t)d->t.pid);
-	if (!err && d->have_host)
-		err = ph_writer_meta_str(w, "hostname", d->host);
 	if (!err && d->argv)
 		err = ph_writer_meta_strlist(w, "argv", (const char *const *)d->argv, d->argc);
 	if (!err && d->exe[0])
 		err = ph_writer_meta_str(w, "executable", d->exe);
 	if (!err)
-		err = ph_writer_meta_uint(w, "time_ns",
-					  d->snapshot_wall_ns ? d->snapshot_wall_ns : d->start_wall_ns);
-	if (!err)
 		err = ph_writer_meta_uint(w, "pause_ns", d->st.pause_ns);
 	if (!err)
 		err = ph_writer_meta_uint(w, "duration_ns", d->res->duration_ns);
-	if (!err)
-		err = ph_writer_meta_str(w, "writer", ver);
-	if (!err)
-		err = ph_writer_meta_str(w, "values", d->o->no_values ? "none" : "all");
-	if (!err)
-		err = ph_writer_meta_uint(w, "max_value_len", d->o->max_value_len);
 	return err;
-}
-
-static int fd_sink_write(void *ctx, const void *p, size_t n)
-{
-	int fd = *(int *)ctx;
-	const uint8_t *q = p;
-
-	while (n) {
-		ssize_t k = write(fd, q, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k < 0)
-			return ph_error_errno(PH_EIO, errno, "cannot write the dump file");
-		q += k;
-		n -= (size_t)k;
-	}
-	return 0;
 }
 
 int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
@@ -511,8 +462,8 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	d.o = o;
 	d.res = res;
 	d.pidfd = d.agent_fd = d.local[0] = d.local[1] = -1;
+	d.out.fd = d.out.dirfd = -1; /* nothing to close before ph_outfile_create */
 	d.start_ns = ph_now_ns();
-	d.start_wall_ns = wall_ns();
 	/* ptrace stops arrive as SIGCHLD: keep it blocked in every thread we create */
 	sigemptyset(&chld);
 	sigaddset(&chld, SIGCHLD);
@@ -526,7 +477,6 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 		d.argv = NULL;
 	if (ph_proc_exe(o->pid, d.exe, sizeof(d.exe)) != 0)
 		d.exe[0] = '\0';
-	d.have_host = ph_proc_hostname(o->pid, d.host, sizeof(d.host)) == 0;
 	ph_error_clear();
 
 	err = ph_outfile_create(&d.out, o->output);
@@ -539,8 +489,7 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	}
 	memset(&wo, 0, sizeof(wo));
 	wo.codec = d.codec;
-	sink.write = fd_sink_write;
-	sink.ctx = &d.out.fd;
+	ph_sink_fd(&sink, &d.out.fd);
 	err = ph_writer_open(&d.w, &sink, &wo);
 	if (err)
 		goto out;
@@ -577,9 +526,7 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	if (err)
 		goto out;
 	res->pause_ns = d.st.pause_ns;
-	res->gil_wait_ns = d.st.gil_wait_ns;
 	res->objects = d.copy.objects;
-	clear_progress(&d);
 
 	/* unload, then finish the file */
 	close(d.agent_fd);
@@ -609,26 +556,23 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 out:
 	clear_progress(&d);
 	if (err) {
-		int code = err;
-		char detail[1024];
+		struct ph_error_saved saved;
 
-		snprintf(detail, sizeof(detail), "%s",
-			 *ph_error_detail() ? ph_error_detail() : ph_strerror(err));
-		if (d.copying) {
+		ph_error_save(&saved);
+		if (d.copying)
 			ph_copy_abort(&d.copy);
-			if (d.loaded && code != PH_EEXITED)
-				stop_agent(&d, code == PH_EINTR ? CANCEL_GRACE_MS : FAIL_GRACE_MS);
+		if (d.loaded && err != PH_EEXITED)
+			stop_agent(&d, err == PH_EINTR ? CANCEL_GRACE_MS : FAIL_GRACE_MS);
+		if (d.copying) {
 			if (d.local[1] >= 0) {
 				close(d.local[1]);
 				d.local[1] = -1;
 			}
 			ph_copy_join(&d.copy);
 			d.copying = false;
-		} else if (d.loaded && code != PH_EEXITED) {
-			stop_agent(&d, code == PH_EINTR ? CANCEL_GRACE_MS : FAIL_GRACE_MS);
 		}
 		ph_outfile_abort(&d.out);
-		ph_error(code, "%s", detail);
+		ph_error_restore(&saved);
 	}
 	if (d.writer_open)
 		ph_writer_release(&d.w);
@@ -646,8 +590,6 @@ out:
 	free(d.argv_blob);
 	if (d.target_open)
 		ph_target_release(&d.t);
-	if (!err)
-		ph_outfile_abort(&d.out); /* closes; the file was committed */
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return err;
 }

@@ -52,10 +52,8 @@ struct ph_dump_result {
 	uint64_t objects;      /* OBJECTS records in the file */
 	uint64_t file_size;
 	uint64_t pause_ns;     /* the agent held the GIL this long */
-	uint64_t gil_wait_ns;  /* the agent waited this long for the GIL */
 	uint64_t hijack_ns;    /* the hijacked thread was stopped this long (load + unload) */
 	uint64_t duration_ns;  /* attach to final detach */
-	bool via_breakpoint;   /* a thread was taken at a breakpoint */
 	bool agent_left;       /* the agent could not be unloaded (see warning) */
 	char warning[512];     /* non-fatal problem to show, "" if none */
 };

@@ -15,6 +15,7 @@
 
 #include "common/error.h"
 #include "inject/mem.h"
+#include "inject/proc.h"
 
 #ifndef MFD_CLOEXEC
 #define MFD_CLOEXEC 0x0001u
@@ -22,31 +23,6 @@
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010u
 #endif
-#ifndef SYS_pidfd_getfd
-#define SYS_pidfd_getfd 438
-#endif
-
-extern const unsigned char ph_agent_blob[];
-extern const unsigned char ph_agent_blob_end[];
-
-/* Our own copy of the target's fd tfd (write access). */
-static int grab_fd(pid_t pid, int pidfd, int tfd)
-{
-	char path[64];
-	int fd = -1;
-
-	if (pidfd >= 0)
-		fd = (int)syscall(SYS_pidfd_getfd, pidfd, tfd, 0);
-	if (fd < 0) {
-		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, tfd);
-		fd = open(path, O_WRONLY | O_CLOEXEC);
-	}
-	if (fd < 0)
-		return ph_error_errno(PH_EIO, errno, "cannot open the agent's memfd in process %d",
-				      (int)pid);
-	return fd;
-}
-
 static int write_blob(int fd)
 {
 	const unsigned char *p = ph_agent_blob;
@@ -129,9 +105,10 @@ int ph_loader_load(struct ph_inject *in, int pidfd, struct ph_agent_args *args,
 		return err;
 	if (tfd < 0)
 		return ph_error_errno(PH_EIO, (int)-tfd, "memfd_create in process %d failed", (int)t->pid);
-	fd = grab_fd(t->pid, pidfd, (int)tfd);
+	fd = ph_proc_take_fd(t->pid, pidfd, (int)tfd, O_WRONLY);
 	if (fd < 0) {
-		err = fd;
+		err = ph_error_errno(PH_EIO, errno, "cannot open the agent's memfd in process %d",
+				     (int)t->pid);
 		goto out_close;
 	}
 	err = write_blob(fd);
@@ -206,22 +183,20 @@ int ph_loader_load(struct ph_inject *in, int pidfd, struct ph_agent_args *args,
 
 out_dlclose:
 	{
-		int code = err;
-		char detail[1024];
+		struct ph_error_saved saved;
 
-		snprintf(detail, sizeof(detail), "%s", ph_error_detail());
+		ph_error_save(&saved);
 		a[0] = handle;
 		ph_inject_call(in, t->dlclose, a, 1, &ret);
-		ph_error(code, "%s", detail);
+		ph_error_restore(&saved);
 	}
 out_close:
 	if (tfd >= 0) {
-		int code = err;
-		char detail[1024];
+		struct ph_error_saved saved;
 
-		snprintf(detail, sizeof(detail), "%s", ph_error_detail());
+		ph_error_save(&saved);
 		close_remote(in, tfd);
-		ph_error(code, "%s", detail);
+		ph_error_restore(&saved);
 	}
 	return err;
 }

@@ -33,6 +33,10 @@ struct ph_agent_handle {
 	uint64_t inode;  /* of the memfd: its mappings are the agent's */
 };
 
+/* The agent library's bytes, carried inside pyheap (agent_blob.S). */
+extern const unsigned char ph_agent_blob[];
+extern const unsigned char ph_agent_blob_end[];
+
 /* The memfd's name, as /proc/PID/maps shows it ("/memfd:NAME (deleted)"). */
 #define PH_AGENT_MEMFD_NAME "pyheap-agent"
 

@@ -8,7 +8,6 @@
  *        4    1  EI_CLASS (2 = 64-bit)
  *        5    1  EI_DATA (1 = little-endian)
  *       16    2  e_type
- *       18    2  e_machine
  *       32    8  e_phoff
  *       40    8  e_shoff
  *       54    2  e_phentsize (56)
@@ -59,8 +58,8 @@ static int src_read(const struct src *s, uint64_t off, uint64_t len, void *out)
 	return 0;
 }
 
-/* malloc + read; len may be 0. */
-static int src_dup(const struct src *s, uint64_t off, uint64_t len, size_t extra, void **out)
+/* malloc + read, NUL-terminated; len may be 0. */
+static int src_dup(const struct src *s, uint64_t off, uint64_t len, void **out)
 {
 	uint8_t *p;
 	int err;
@@ -68,7 +67,7 @@ static int src_dup(const struct src *s, uint64_t off, uint64_t len, size_t extra
 	if (len > MAX_TABLE)
 		return ph_error(PH_EIO, "%s: ELF table of %llu bytes is too large", s->name,
 				(unsigned long long)len);
-	p = malloc(len + extra + 1);
+	p = malloc(len + 1);
 	if (!p)
 		return ph_error(PH_ENOMEM, "out of memory reading %s", s->name);
 	err = src_read(s, off, len, p);
@@ -76,7 +75,7 @@ static int src_dup(const struct src *s, uint64_t off, uint64_t len, size_t extra
 		free(p);
 		return err;
 	}
-	memset(p + len, 0, extra + 1);
+	p[len] = 0;
 	*out = p;
 	return 0;
 }
@@ -95,9 +94,9 @@ static int load_symtab(const struct src *s, const Elf64_Shdr *sh, size_t shnum, 
 				idx);
 	if (ss->sh_type == SHT_NOBITS || str->sh_type == SHT_NOBITS)
 		return 0;
-	err = src_dup(s, ss->sh_offset, ss->sh_size, 0, (void **)&t->syms);
+	err = src_dup(s, ss->sh_offset, ss->sh_size, (void **)&t->syms);
 	if (!err)
-		err = src_dup(s, str->sh_offset, str->sh_size, 0, (void **)&t->strs);
+		err = src_dup(s, str->sh_offset, str->sh_size, (void **)&t->strs);
 	if (err)
 		return err;
 	t->nsyms = ss->sh_size / sizeof(Elf64_Sym);
@@ -123,7 +122,6 @@ static int parse(struct ph_elf *e, const struct src *s)
 	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB)
 		return ph_error(PH_EUNSUPPORTED, "%s: not a 64-bit little-endian ELF file", s->name);
 	e->type = eh.e_type;
-	e->machine = eh.e_machine;
 
 	/* the first PT_LOAD */
 	if (eh.e_phnum && eh.e_phentsize == sizeof(Elf64_Phdr)) {
@@ -148,7 +146,7 @@ static int parse(struct ph_elf *e, const struct src *s)
 		return 0; /* no sections: no symbols (sstrip'ed); lookups find nothing */
 	if (shnum > 65535)
 		return ph_error(PH_EIO, "%s: too many sections", s->name);
-	err = src_dup(s, eh.e_shoff, (uint64_t)shnum * sizeof(Elf64_Shdr), 0, (void **)&sh);
+	err = src_dup(s, eh.e_shoff, (uint64_t)shnum * sizeof(Elf64_Shdr), (void **)&sh);
 	if (err)
 		return err;
 	for (size_t i = 0; i < shnum && !err; i++) {
@@ -160,7 +158,7 @@ static int parse(struct ph_elf *e, const struct src *s)
 	for (size_t i = 0; i < shnum && !err; i++) {
 		if (sh[i].sh_type == SHT_GNU_versym && e->dynsym.syms &&
 		    sh[i].sh_size == e->dynsym.nsyms * sizeof(uint16_t) && sh[i].sh_entsize == 2)
-			err = src_dup(s, sh[i].sh_offset, sh[i].sh_size, 0, (void **)&e->dynsym.versym);
+			err = src_dup(s, sh[i].sh_offset, sh[i].sh_size, (void **)&e->dynsym.versym);
 	}
 	free(sh);
 	if (err)

@@ -35,7 +35,6 @@ struct ph_elf_symtab {
 
 struct ph_elf {
 	uint16_t type;     /* ET_EXEC, ET_DYN */
-	uint16_t machine;  /* EM_X86_64, ... */
 	bool have_load;
 	uint64_t load_vaddr;  /* first PT_LOAD: p_vaddr rounded down to the page */
 	uint64_t load_offset; /* first PT_LOAD: p_offset rounded down to the page */

@@ -176,8 +176,9 @@ static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chos
 	int via, err = 0, e, found = -1;
 
 	memset(&b, 0, sizeof(b));
-	if (ph_symbols_lookup(&t->syms, (size_t)t->py_module, bp_functions, nf, addrs) < 0)
-		return ph_error_code();
+	e = ph_symbols_lookup(&t->syms, (size_t)t->py_module, bp_functions, nf, addrs);
+	if (e < 0)
+		return e;
 	for (size_t k = 0; k < nf && b.n < MAX_BPS; k++) {
 		bool dup = false;
 
@@ -303,7 +304,6 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 
 	memset(in, 0, sizeof(*in));
 	in->t = t;
-	in->attach_ns = ph_now_ns();
 	err = ph_ptrace_attach(pt, t->pid, deadline, cancel);
 	if (err)
 		return err;
@@ -313,7 +313,6 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 		err = choose(in, &chosen);
 	if (!err && chosen < 0) {
 		err = take_by_breakpoint(in, deadline, &chosen);
-		in->via_breakpoint = true;
 		stopped_at = ph_now_ns();
 	}
 	if (!err && chosen < 0)
@@ -321,7 +320,6 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 	if (err)
 		goto fail;
 	in->idx = (size_t)chosen;
-	in->tid = pt->v[chosen].tid;
 	/* let every other thread go before making calls: one of them may hold a lock a call needs */
 	for (size_t i = 0; i < pt->n; i++) {
 		if (i == in->idx || pt->v[i].state != PH_TRACEE_STOPPED)
@@ -348,23 +346,22 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 		}
 	}
 	if (err) {
-		int code = err;
-		char detail[1024];
+		struct ph_error_saved saved;
 
-		snprintf(detail, sizeof(detail), "%s", ph_error_detail());
+		ph_error_save(&saved);
 		ph_inject_end(in);
-		return ph_error(code, "%s", detail);
+		ph_error_restore(&saved);
 	}
-	return 0;
+	return err;
 fail:
 	{
-		int code = err;
-		char detail[1024];
+		struct ph_error_saved saved;
 
-		snprintf(detail, sizeof(detail), "%s", ph_error_detail());
+		ph_error_save(&saved);
 		ph_ptrace_release(pt);
-		return ph_error(code, "%s", detail);
+		ph_error_restore(&saved);
 	}
+	return err;
 }
 
 int ph_inject_call(struct ph_inject *in, uint64_t fn, const uint64_t *args, size_t n, uint64_t *ret)

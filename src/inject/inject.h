@@ -40,12 +40,9 @@ struct ph_inject {
 	struct ph_ptrace pt;
 	struct ph_remote rc;
 	size_t idx;            /* the hijacked tracee */
-	pid_t tid;
-	bool via_breakpoint;   /* chosen by a breakpoint rather than a wait */
 	bool errno_saved;
 	uint64_t errno_addr;
 	int32_t saved_errno;
-	uint64_t attach_ns;    /* when the attach started */
 	uint64_t others_ns;    /* how long the other threads were held stopped */
 	bool begun;
 };

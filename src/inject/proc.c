@@ -7,11 +7,8 @@
 #include <dirent.h>
 #include <linux/openat2.h>
 #include <sys/syscall.h>
-#include <pthread.h>
-#include <sched.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/utsname.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -21,6 +18,10 @@
 #include <unistd.h>
 
 #include "common/error.h"
+
+#ifndef SYS_pidfd_getfd
+#define SYS_pidfd_getfd 438
+#endif
 
 static int open_errno(pid_t pid, const char *what, int errnum)
 {
@@ -261,71 +262,18 @@ bool ph_proc_alive(pid_t pid)
 	return st.state != 'Z' && st.state != 'X';
 }
 
-struct uts_job {
-	int nsfd;
-	char name[256];
-	int ok;
-};
-
-static void *uts_thread(void *p)
-{
-	struct uts_job *j = p;
-	struct utsname u;
-
-	/* setns(CLONE_NEWUTS) changes only this thread, which then ends */
-	if (setns(j->nsfd, CLONE_NEWUTS) == 0 && uname(&u) == 0) {
-		snprintf(j->name, sizeof(j->name), "%s", u.nodename);
-		j->ok = 1;
-	}
-	return NULL;
-}
-
-int ph_proc_hostname(pid_t pid, char *buf, size_t cap)
+int ph_proc_take_fd(pid_t pid, int pidfd, int tfd, int oflags)
 {
 	char path[64];
-	struct stat a, b;
-	struct uts_job j;
-	pthread_t th;
-	FILE *f;
+	int fd = -1;
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/uts", (int)pid);
-	if (stat("/proc/self/ns/uts", &a) == 0 && stat(path, &b) == 0 && a.st_ino == b.st_ino &&
-	    a.st_dev == b.st_dev) {
-		if (gethostname(buf, cap) == 0) {
-			buf[cap - 1] = '\0';
-			return 0;
-		}
+	if (pidfd >= 0)
+		fd = (int)syscall(SYS_pidfd_getfd, pidfd, tfd, 0);
+	if (fd < 0) {
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, tfd);
+		fd = open(path, oflags | O_CLOEXEC);
 	}
-	memset(&j, 0, sizeof(j));
-	j.nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (j.nsfd >= 0) {
-		if (pthread_create(&th, NULL, uts_thread, &j) == 0)
-			pthread_join(th, NULL);
-		close(j.nsfd);
-		if (j.ok) {
-			snprintf(buf, cap, "%s", j.name);
-			return 0;
-		}
-	}
-	j.nsfd = ph_proc_open_in_root(pid, "/etc/hostname", NULL);
-	f = j.nsfd >= 0 ? fdopen(j.nsfd, "r") : NULL;
-	if (!f && j.nsfd >= 0)
-		close(j.nsfd);
-	if (f) {
-		char line[256];
-
-		if (fgets(line, sizeof(line), f)) {
-			line[strcspn(line, "\r\n")] = '\0';
-			fclose(f);
-			if (line[0]) {
-				snprintf(buf, cap, "%s", line);
-				return 0;
-			}
-		} else {
-			fclose(f);
-		}
-	}
-	return ph_error(PH_ENOTFOUND, "the host name of process %d is unknown", (int)pid);
+	return fd;
 }
 
 int ph_proc_cmdline(pid_t pid, char ***argv, size_t *argc, char **blob)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * proc.h - what /proc says about a process: its status (name, state,
- * tracer, user), its threads, command line and executable.
+ * tracer, user), its threads, command line and executable; copies of its
+ * fds.
  *
  * The parsers (ph_proc_parse_status) work on text in memory so that they can
  * be unit-tested; the readers open /proc/PID/... and translate errno at that
@@ -47,11 +48,12 @@ int ph_proc_read_file(pid_t pid, const char *name, char **data, size_t *len);
 int ph_proc_exe(pid_t pid, char *buf, size_t cap);
 
 /*
- * The host name as the process sees it (its UTS namespace): ours when it
- * shares our namespace, else read by a short-lived thread that joins its
- * namespace (needs CAP_SYS_ADMIN), else its /etc/hostname. 0 or error.
+ * Our own copy of the process's fd tfd: pidfd_getfd(2) when pidfd (the
+ * process's pidfd, or -1) allows, else open("/proc/pid/fd/tfd", oflags |
+ * O_CLOEXEC). Returns the new fd, or -1 with errno set, like open(2): the
+ * caller says what the fd was for.
  */
-int ph_proc_hostname(pid_t pid, char *buf, size_t cap);
+int ph_proc_take_fd(pid_t pid, int pidfd, int tfd, int oflags);
 
 /*
  * Open a regular file as the process sees it: path resolved under

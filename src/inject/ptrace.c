@@ -340,12 +340,11 @@ int ph_ptrace_attach(struct ph_ptrace *pt, pid_t pid, uint64_t deadline,
 	if (!err && (pt->exited || ph_ptrace_live(pt) == 0))
 		err = ph_error(PH_EEXITED, "process %d exited", (int)pid);
 	if (err) {
-		int code = err;
-		char detail[1024];
+		struct ph_error_saved saved;
 
-		snprintf(detail, sizeof(detail), "%s", ph_error_detail());
+		ph_error_save(&saved);
 		ph_ptrace_release(pt);
-		ph_error(code, "%s", detail);
+		ph_error_restore(&saved);
 	}
 	return err;
 }

@@ -176,19 +176,18 @@ int ph_remote_syscall(struct ph_remote *r, long nr, const uint64_t *args, size_t
 
 int ph_remote_scratch(struct ph_remote *r, size_t len)
 {
-	uint64_t a[6] = {0, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0};
+	size_t n = (len + 4095) & ~(size_t)4095;
+	uint64_t a[6] = {0, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, (uint64_t)-1, 0};
 	int64_t ret;
 	int err;
 
-	len = (len + 4095) & ~(size_t)4095;
-	a[1] = len;
 	err = ph_remote_syscall(r, SYS_mmap, a, 6, &ret);
 	if (err)
 		return err;
 	if (ret < 0 && ret > -4096)
 		return ph_error_errno(PH_EIO, (int)-ret, "mmap in the target failed");
 	r->scratch = (uint64_t)ret;
-	r->scratch_len = len;
+	r->scratch_len = n;
 	r->scratch_used = 0;
 	return 0;
 }

@@ -89,7 +89,6 @@ static int detect_version(struct ph_target *t)
 
 		if (err)
 			return err;
-		t->hexversion = v;
 		t->major = (int)(v >> 24);
 		t->minor = (int)((v >> 16) & 0xff);
 		return 0;
@@ -163,7 +162,7 @@ static int find_libc(struct ph_target *t)
 	const char *names[] = {"dlopen", "dlsym", "dlclose", "dlerror", "__errno_location", "syscall"};
 	uint64_t a[6] = {0};
 	int libc = ph_symbols_module(s, "libc.so"), dl = ph_symbols_module(s, "libdl.so"),
-	    musl = ph_symbols_module(s, "ld-musl-");
+	    musl = ph_symbols_module(s, "ld-musl-"), err;
 
 	if (musl >= 0) {
 		t->musl = true;
@@ -176,8 +175,9 @@ static int find_libc(struct ph_target *t)
 				"process %d has no shared C library mapped (a static executable?): "
 				"pyheap cannot load its agent into it",
 				(int)t->pid);
-	if (ph_symbols_lookup(s, (size_t)libc, names, 6, a) < 0)
-		return ph_error_code() ? ph_error_code() : PH_EIO;
+	err = ph_symbols_lookup(s, (size_t)libc, names, 6, a);
+	if (err < 0)
+		return err;
 	if (!a[0] && dl >= 0) {
 		uint64_t b[4] = {0};
 
@@ -262,12 +262,11 @@ int ph_target_open(struct ph_target *t, pid_t pid)
 	err = find_libc(t);
 	if (err)
 		goto fail;
-	if (ph_symbols_lookup(&t->syms, (size_t)t->py_module, api_names, PH_API_COUNT, t->api) < 0) {
-		err = ph_error_code();
+	err = ph_symbols_lookup(&t->syms, (size_t)t->py_module, api_names, PH_API_COUNT, t->api);
+	if (err < 0)
 		goto fail;
-	}
-	if (!t->api[PH_API_PyGILState_Ensure] || !t->api[PH_API_PyGILState_Release]) {
-		err = ph_error(PH_ENOTPYTHON, "process %d: the Python runtime lacks PyGILState_Ensure",
+	if (!t->api[PH_API_PyThreadState_New] || !t->api[PH_API_PyEval_RestoreThread]) {
+		err = ph_error(PH_ENOTPYTHON, "process %d: the Python runtime lacks PyThreadState_New",
 			       (int)pid);
 		goto fail;
 	}
@@ -276,11 +275,11 @@ int ph_target_open(struct ph_target *t, pid_t pid)
 	return 0;
 fail:
 	{
-		char detail[1024];
+		struct ph_error_saved saved;
 
-		snprintf(detail, sizeof(detail), "%s", ph_error_detail());
+		ph_error_save(&saved);
 		ph_target_release(t);
-		ph_error(err, "%s", detail);
+		ph_error_restore(&saved);
 	}
 	return err;
 }

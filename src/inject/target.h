@@ -38,7 +38,6 @@ struct ph_target {
 	struct ph_symbols syms;
 	int py_module;        /* module defining the Python runtime */
 	int major, minor;     /* Python version */
-	uint64_t hexversion;  /* sys.hexversion when known (3.11+), else 0 */
 	bool musl;            /* the process runs on musl libc (ld-musl-*.so.1) */
 	/* libc / loader entry points */
 	uint64_t dlopen, dlsym, dlclose, dlerror, errno_location;
