@@ -47,7 +47,8 @@ CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
 
 # ---- the agent: a shared library loaded into the target (libc only) ----
 # It is carried inside ./pyheap (src/dump/agent_blob.S includes it with
-# .incbin) and written out for the target at dump time.
+# .incbin) without its debug sections, and written out for the target at
+# dump time (a smaller memfd in the target; the symbol table stays).
 AGENT_SRC := $(sort $(wildcard src/agent/*.c)) src/common/error.c src/common/buf.c \
 	src/common/addrmap.c src/format/writer.c
 AGENT_OBJ := $(AGENT_SRC:%.c=$(BUILD)/agent/%.o)
@@ -61,13 +62,15 @@ $(BUILD)/agent/%.o: %.c
 
 $(AGENT_SO): $(AGENT_OBJ)
 	$(CC) -shared -o $@ $^ -pthread -Wl,-z,defs -Wl,--as-needed
+$(BUILD)/pyheap-agent-embed.so: $(AGENT_SO)
+	objcopy --strip-debug $< $@
 
 # ---- library, binary ----
 $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
-$(BUILD)/%.o: %.S $(AGENT_SO)
+$(BUILD)/%.o: %.S $(BUILD)/pyheap-agent-embed.so
 	@mkdir -p $(@D)
 	$(CC) -c -Wa,-I$(BUILD) -o $@ $<
 
@@ -94,9 +97,11 @@ all: deps-build pyheap
 
 deps-build:
 	@scripts/install-deps --build
+deps-demo:
+	@scripts/install-deps --demo
 deps:
 	@scripts/install-deps
-.PHONY: deps deps-build
+.PHONY: deps deps-build deps-demo
 
 # ---- tests ----
 # tests/unit/*.c: one Criterion binary each. tests/helper/*.c: build/test-tool,
@@ -155,8 +160,9 @@ build/asan-agent/%.o: %.c
 		-fno-sanitize-recover=all -c -o $@ $<
 build/asan-agent/pyheap-agent.so: $(ASAN_AGENT_OBJ)
 	$(CC) -shared -fsanitize=address,undefined -o $@ $^ -pthread
-asan-agent: deps build/asan-agent/pyheap-agent.so pyheap
+asan-agent: deps build/asan-agent/pyheap-agent.so pyheap build/test-tool
 	@PYHEAP_BUILD=$(CURDIR)/build/asan-agent PYHEAP=$(CURDIR)/pyheap \
+		TEST_TOOL=$(CURDIR)/build/test-tool \
 		PYHEAP_TARGET_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" \
 		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration/test_agent_census.py \
@@ -182,7 +188,7 @@ bench: pyheap $(BUILD)/test-tool
 	bench/run
 .PHONY: bench
 
-demo: all
+demo: deps-demo pyheap
 	@scripts/demo
 .PHONY: demo
 

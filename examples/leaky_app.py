@@ -2,8 +2,9 @@
 """A small web-app-like process with a leak, for `make demo`.
 
 It keeps a request log and a per-user session cache that never evicts, runs a
-worker thread, then waits (as a server would). Run it, then dump it with
-`pyheap dump --pid PID`.
+worker thread, and goes on serving about 200 logins a second, so the cache
+grows. Run it, then dump it with `pyheap dump --pid PID`; two dumps a moment
+apart show the growth with `pyheap diff`.
 """
 import threading
 import time
@@ -49,7 +50,12 @@ def main():
         handle(i)
     threading.Thread(target=worker, args=(1000,), name="background-worker", daemon=True).start()
     print("ready", flush=True)
-    time.sleep(3600)
+    i = 20000
+    while True:
+        time.sleep(0.1)
+        for _ in range(20):
+            handle(i)
+            i += 1
 
 
 if __name__ == "__main__":
