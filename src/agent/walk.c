@@ -1524,7 +1524,7 @@ int ph_agent_dump(const struct ph_agent_args *args, struct ph_agent_state *state
 		  const struct ph_sink *sink)
 {
 	struct walk *W = calloc(1, sizeof(*W));
-	int gil, gc_was, err;
+	int gil, gc_was = 0, err;
 	uint64_t t0, t1;
 
 	if (!W)
@@ -1554,12 +1554,15 @@ int ph_agent_dump(const struct ph_agent_args *args, struct ph_agent_state *state
 
 		if (W->py.gc_disable) {
 			gc_was = W->py.gc_disable();
-		} else {
-			(void)ph_py_attach(&W->py); /* to find the GC state (3.8/3.9) */
+		} else if (ph_py_attach(&W->py) == 0) {
+			/*
+			 * 3.8/3.9: write the GC state's enabled flag ourselves, but
+			 * only where the layout was checked (walk_locked() attaches
+			 * again and reports the mismatch)
+			 */
 			gc = W->py.gc;
-			gc_was = gc ? ph_rd_i32(gc, W->py.L->gc_enabled) : 0;
-			if (gc)
-				*(int *)(gc + (uintptr_t)W->py.L->gc_enabled) = 0;
+			gc_was = ph_rd_i32(gc, W->py.L->gc_enabled);
+			*(int *)(gc + (uintptr_t)W->py.L->gc_enabled) = 0;
 		}
 		err = walk_locked(W);
 		if (!err)
