@@ -17,7 +17,7 @@
 #define FN(args, name) ((void *)(uintptr_t)(args)->api[PH_API_##name])
 
 /* "3.12.1 (main, ...)", "3.13.0rc2+ ..." -> PY_VERSION_HEX; 0 if unparsable. */
-static uint64_t parse_version(const char *s, int *minor)
+static uint64_t parse_version(const char *s)
 {
 	unsigned long major, min, micro = 0, level = 0xf, serial = 0;
 	char *end;
@@ -35,7 +35,6 @@ static uint64_t parse_version(const char *s, int *minor)
 	}
 	if (major > 255 || min > 255 || micro > 255 || serial > 15)
 		return 0;
-	*minor = (int)min;
 	return major << 24 | min << 16 | micro << 8 | level << 4 | serial;
 }
 
@@ -136,9 +135,10 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	if (!get_version)
 		return ph_error(PH_ENOTPYTHON, "agent: Py_GetVersion was not found in the target");
 	py->version = get_version();
-	py->hexversion = parse_version(py->version, &py->minor);
+	py->hexversion = parse_version(py->version);
 	if (API(args, Py_Version))
 		py->hexversion = *(const unsigned long *)API(args, Py_Version);
+	py->minor = (int)((py->hexversion >> 16) & 0xff);
 	if ((py->hexversion >> 24) != 3 || !(py->L = ph_layout_find(py->minor)))
 		return ph_error(PH_EPYVERSION, "agent: Python %.*s is not supported (3.8 to 3.13 are)",
 				(int)strcspn(py->version, " "), py->version);
