@@ -321,8 +321,9 @@ int ph_py_attach(struct ph_py *py)
 		return err;
 	if (L->dbg_version >= 0 && (ph_rd(py->runtime, L->dbg_version) >> 16) != (py->hexversion >> 16))
 		return ph_error(PH_EPYVERSION, "agent: _Py_DebugOffsets names another Python version");
-	/* generation0 points at generations[0].head */
-	if (ph_rd(py->gc, 96) != py->gc + (uintptr_t)L->gc_generations)
+	/* generation0 (right after the three generations) points at generations[0].head */
+	if (ph_rd(py->gc, L->gc_generations + 3 * L->gc_generation_size) !=
+	    py->gc + (uintptr_t)L->gc_generations)
 		return ph_error(PH_EPYVERSION,
 				"agent: the GC state is not where the 3.%d layout says (unsupported build)",
 				py->minor);
