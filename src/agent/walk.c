@@ -866,12 +866,18 @@ static bool call_sizeof(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, 
 	return true;
 }
 
-static uint64_t object_size(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, bool is_gc)
+/*
+ * sys.getsizeof(o). Of an object that may not be read (see emit) only what
+ * its type and header say, basicsize + itemsize * ob_size: no other field is
+ * read and no __sizeof__ is called.
+ */
+static uint64_t object_size(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, bool is_gc,
+			    bool readable)
 {
 	const struct ph_py *py = &W->py;
 	uint64_t size = 0;
 
-	switch (ti->sizer) {
+	switch (readable ? ti->sizer : PH_SZ_OBJECT) {
 	case PH_SZ_STR:
 		size = ph_str_sizeof(py, o);
 		break;
@@ -1161,17 +1167,6 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 
 	is_gc = ti->gc && (!ti->is_gc_fn || ((int (*)(void *))ti->is_gc_fn)((void *)o));
 	tracked = is_gc && ph_gc_next(o) != 0;
-	memset(&rec, 0, sizeof(rec));
-	rec.address = o;
-	rec.type = ti->id;
-	rec.refcount = ph_rd(o, PH_OFF_REFCNT);
-	rec.size = object_size(W, ti, o, is_gc);
-	if (tracked)
-		rec.flags |= PH_FMT_OBJ_GC;
-	if (py->minor >= 12 && (int32_t)(uint32_t)rec.refcount < 0)
-		rec.flags |= PH_FMT_OBJ_IMMORTAL;
-	if (ph_py_is_static(py, o))
-		rec.flags |= PH_FMT_OBJ_STATIC;
 	/*
 	 * An untracked GC object may be half made or half destroyed (3.8-3.10
 	 * code objects keep a dead "zombie" frame whose f_back and f_globals
@@ -1180,6 +1175,17 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 	 */
 	readable = !is_gc || tracked ||
 		   (ti->exact && (ti->kind == PH_K_TUPLE || ti->kind == PH_K_DICT));
+	memset(&rec, 0, sizeof(rec));
+	rec.address = o;
+	rec.type = ti->id;
+	rec.refcount = ph_rd(o, PH_OFF_REFCNT);
+	rec.size = object_size(W, ti, o, is_gc, readable);
+	if (tracked)
+		rec.flags |= PH_FMT_OBJ_GC;
+	if (py->minor >= 12 && (int32_t)(uint32_t)rec.refcount < 0)
+		rec.flags |= PH_FMT_OBJ_IMMORTAL;
+	if (ph_py_is_static(py, o))
+		rec.flags |= PH_FMT_OBJ_STATIC;
 	traverse = readable && is_gc && ti->traverse_fn &&
 		   !(ti->exact && (ti->kind == PH_K_LIST || ti->kind == PH_K_TUPLE ||
 				   ti->kind == PH_K_DICT || (ti->kind == PH_K_SET && py->set_dummy)));
