@@ -49,21 +49,14 @@ struct tstate_work {
 /* sref of the text of str o (0 if o is not a readable str). */
 static int str_sref(struct tstate_work *tw, uintptr_t o, uint64_t *sref)
 {
-	const struct ph_py *py = tw->th->py;
-	struct ph_str s;
 	const uint8_t *data;
 	size_t len;
 	bool trunc;
 	int err;
 
 	*sref = 0;
-	if (!o || !(ph_tp_flags(ph_type(o)) & PH_TPF_UNICODE_SUBCLASS))
-		return 0;
-	ph_str_read(py, o, &s);
-	if (!s.data)
-		return 0;
-	err = ph_str_utf8(&s, NAME_MAX_BYTES, &tw->tmp, &data, &len, &trunc);
-	if (!err)
+	err = ph_str_text(tw->th->py, o, NAME_MAX_BYTES, &tw->tmp, &data, &len, &trunc);
+	if (err > 0)
 		err = ph_writer_string(tw->th->w, data, len, sref);
 	return err;
 }

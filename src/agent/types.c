@@ -77,16 +77,12 @@ static size_t cstr_len(const char *s, size_t max)
 static bool str_text(const struct ph_py *py, uintptr_t o, size_t max, struct ph_buf *b,
 		     struct ph_buf *tmp)
 {
-	struct ph_str s;
 	const uint8_t *data;
 	size_t len;
 	bool trunc;
 
 	b->len = 0;
-	if (!o || !(ph_tp_flags(ph_type(o)) & PH_TPF_UNICODE_SUBCLASS))
-		return false;
-	ph_str_read(py, o, &s);
-	if (!s.data || ph_str_utf8(&s, max, tmp, &data, &len, &trunc))
+	if (ph_str_text(py, o, max, tmp, &data, &len, &trunc) <= 0)
 		return false;
 	return ph_buf_put(b, data, len) == 0;
 }

@@ -128,6 +128,24 @@ int ph_str_utf8(const struct ph_str *s, size_t cap, struct ph_buf *out, const ui
 	return 0;
 }
 
+int ph_str_text(const struct ph_py *py, uintptr_t o, size_t cap, struct ph_buf *out,
+		const uint8_t **data, size_t *len, bool *truncated)
+{
+	struct ph_str s;
+	int err;
+
+	*data = NULL;
+	*len = 0;
+	*truncated = false;
+	if (!o || !(ph_tp_flags(ph_type(o)) & PH_TPF_UNICODE_SUBCLASS))
+		return 0;
+	ph_str_read(py, o, &s);
+	if (!s.data)
+		return 0;
+	err = ph_str_utf8(&s, cap, out, data, len, truncated);
+	return err ? err : 1;
+}
+
 bool ph_str_eq(const struct ph_py *py, uintptr_t o, const char *key)
 {
 	struct ph_str s;

@@ -911,19 +911,13 @@ static uint64_t object_size(struct walk *W, const struct ph_tinfo *ti, uintptr_t
 /* UTF-8 text of str o into the value (TEXT), at most TEXT_MAX bytes. */
 static int text_of_str(struct walk *W, uintptr_t s, struct ph_value *v)
 {
-	struct ph_str st;
 	const uint8_t *data;
 	size_t len;
 	bool trunc;
 	int err;
 
-	if (!s || !(ph_tp_flags(ph_type(s)) & PH_TPF_UNICODE_SUBCLASS))
-		return 0;
-	ph_str_read(&W->py, s, &st);
-	if (!st.data)
-		return 0;
-	err = ph_str_utf8(&st, TEXT_MAX, &W->vbuf, &data, &len, &trunc);
-	if (err)
+	err = ph_str_text(&W->py, s, TEXT_MAX, &W->vbuf, &data, &len, &trunc);
+	if (err <= 0)
 		return err;
 	v->kind = PH_FMT_VAL_TEXT;
 	v->data = data;
@@ -1355,19 +1349,17 @@ static int meta_sys(struct walk *W)
 		uintptr_t items = ph_rd(argv, PH_OFF_ITEMS);
 
 		for (int64_t i = 0; i < len && items && !err && i < 4096; i++) {
-			uintptr_t s = ph_rd(items, (long)(8 * i));
-			struct ph_str st;
 			const uint8_t *data;
 			size_t dlen;
 			bool trunc;
 
-			if (!s || !(ph_tp_flags(ph_type(s)) & PH_TPF_UNICODE_SUBCLASS))
-				continue;
-			ph_str_read(py, s, &st);
-			if (!st.data)
-				continue;
-			if ((err = ph_str_utf8(&st, 65536, &tmp, &data, &dlen, &trunc)) ||
-			    (err = PH_ARRAY_RESERVE(offs, cap, n + 1)))
+			err = ph_str_text(py, ph_rd(items, (long)(8 * i)), 65536, &tmp, &data, &dlen,
+					  &trunc);
+			if (err < 0)
+				break;
+			if (!err)
+				continue; /* not a readable str */
+			if ((err = PH_ARRAY_RESERVE(offs, cap, n + 1)))
 				break;
 			offs[n++] = text.len;
 			if ((err = ph_buf_put(&text, data, dlen)) || (err = ph_buf_put_u8(&text, 0)))
@@ -1380,16 +1372,15 @@ static int meta_sys(struct walk *W)
 		if (!err)
 			err = ph_writer_meta_strlist(&W->w, "argv", list, n);
 	}
-	if (!err && exe && (ph_tp_flags(ph_type(exe)) & PH_TPF_UNICODE_SUBCLASS)) {
-		struct ph_str st;
+	if (!err) {
 		const uint8_t *data;
 		size_t dlen;
 		bool trunc;
 
-		ph_str_read(py, exe, &st);
 		text.len = 0;
-		if (st.data && !(err = ph_str_utf8(&st, 65536, &tmp, &data, &dlen, &trunc)) &&
-		    !(err = ph_buf_put(&text, data, dlen)) && !(err = ph_buf_put_u8(&text, 0)))
+		err = ph_str_text(py, exe, 65536, &tmp, &data, &dlen, &trunc);
+		if (err > 0 && !(err = ph_buf_put(&text, data, dlen)) &&
+		    !(err = ph_buf_put_u8(&text, 0)))
 			err = ph_writer_meta_str(&W->w, "executable", (const char *)text.data);
 	}
 	free(list);
