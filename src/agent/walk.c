@@ -1295,38 +1295,45 @@ static int root(struct walk *W, uint8_t kind, const char *label, uintptr_t o)
 	return err;
 }
 
+/* The root in the field at off of base (an interpreter, thread or GC state), if there is one. */
+static int root_at(struct walk *W, uint8_t kind, const char *label, uintptr_t base, int32_t off)
+{
+	return off >= 0 ? root(W, kind, label, ph_rd(base, off)) : 0;
+}
+
+static int root_cb(void *ctx, uint8_t kind, const char *label, uintptr_t base, int32_t off)
+{
+	return root_at(ctx, kind, label, base, off);
+}
+
 static int roots(struct walk *W)
 {
 	const struct ph_py *py = &W->py;
 	const struct ph_layout *L = py->L;
+	const uint8_t k = PH_FMT_ROOT_INTERP;
 	uintptr_t is = py->interp;
-	int err = 0;
+	int err;
 
-	err = root(W, PH_FMT_ROOT_MODULES, "sys.modules", ph_rd(is, L->is_modules));
-#define IS_ROOT(field, label)                                                                      \
-	if (!err && L->field >= 0)                                                                 \
-		err = root(W, PH_FMT_ROOT_INTERP, label, ph_rd(is, L->field));
-	IS_ROOT(is_sysdict, "interp.sysdict")
-	IS_ROOT(is_builtins, "interp.builtins")
-	IS_ROOT(is_modules_by_index, "interp.modules_by_index")
-	IS_ROOT(is_importlib, "interp.importlib")
-	IS_ROOT(is_import_func, "interp.import_func")
-	IS_ROOT(is_codec_search_path, "interp.codec_search_path")
-	IS_ROOT(is_codec_search_cache, "interp.codec_search_cache")
-	IS_ROOT(is_codec_error_registry, "interp.codec_error_registry")
-	IS_ROOT(is_dict, "interp.dict")
-	IS_ROOT(is_builtins_copy, "interp.builtins_copy")
-	IS_ROOT(is_sysdict_copy, "interp.sysdict_copy")
-	IS_ROOT(is_before_forkers, "interp.before_forkers")
-	IS_ROOT(is_after_forkers_parent, "interp.after_forkers_parent")
-	IS_ROOT(is_after_forkers_child, "interp.after_forkers_child")
-	IS_ROOT(is_audit_hooks, "interp.audit_hooks")
-#undef IS_ROOT
-	if (!err)
-		err = root(W, PH_FMT_ROOT_INTERP, "gc.garbage", ph_rd(py->gc, L->gc_garbage));
-	if (!err)
-		err = root(W, PH_FMT_ROOT_INTERP, "gc.callbacks", ph_rd(py->gc, L->gc_callbacks));
-	return err;
+	if ((err = root_at(W, PH_FMT_ROOT_MODULES, "sys.modules", is, L->is_modules)) ||
+	    (err = root_at(W, k, "interp.sysdict", is, L->is_sysdict)) ||
+	    (err = root_at(W, k, "interp.builtins", is, L->is_builtins)) ||
+	    (err = root_at(W, k, "interp.modules_by_index", is, L->is_modules_by_index)) ||
+	    (err = root_at(W, k, "interp.importlib", is, L->is_importlib)) ||
+	    (err = root_at(W, k, "interp.import_func", is, L->is_import_func)) ||
+	    (err = root_at(W, k, "interp.codec_search_path", is, L->is_codec_search_path)) ||
+	    (err = root_at(W, k, "interp.codec_search_cache", is, L->is_codec_search_cache)) ||
+	    (err = root_at(W, k, "interp.codec_error_registry", is, L->is_codec_error_registry)) ||
+	    (err = root_at(W, k, "interp.dict", is, L->is_dict)) ||
+	    (err = root_at(W, k, "interp.builtins_copy", is, L->is_builtins_copy)) ||
+	    (err = root_at(W, k, "interp.sysdict_copy", is, L->is_sysdict_copy)) ||
+	    (err = root_at(W, k, "interp.before_forkers", is, L->is_before_forkers)) ||
+	    (err = root_at(W, k, "interp.after_forkers_parent", is, L->is_after_forkers_parent)) ||
+	    (err = root_at(W, k, "interp.after_forkers_child", is, L->is_after_forkers_child)) ||
+	    (err = root_at(W, k, "interp.audit_hooks", is, L->is_audit_hooks)) ||
+	    (err = root_at(W, k, "gc.garbage", py->gc, L->gc_garbage)) ||
+	    (err = root_at(W, k, "gc.callbacks", py->gc, L->gc_callbacks)))
+		return err;
+	return 0;
 }
 
 /* ---- metadata ---- */
@@ -1353,8 +1360,8 @@ static int meta_sys(struct walk *W)
 			size_t dlen;
 			bool trunc;
 
-			err = ph_str_text(py, ph_rd(items, (long)(8 * i)), 65536, &tmp, &data, &dlen,
-					  &trunc);
+			err = ph_str_text(py, ph_rd(items, (long)(8 * i)), 65536, &tmp, &data,
+					  &dlen, &trunc);
 			if (err < 0)
 				break;
 			if (!err)
@@ -1458,6 +1465,7 @@ static int walk_locked(struct walk *W)
 	th.py = py;
 	th.w = &W->w;
 	th.reach = reach_cb;
+	th.root = root_cb;
 	th.ctx = W;
 	th.self = py->gil_this_tstate ? (uintptr_t)py->gil_this_tstate() : 0;
 	if ((err = ph_threads_dump(&th)) || (err = reach_new_types(W)) || (err = drain(W)))
