@@ -156,7 +156,6 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	py->frame_lineno = FN(args, PyFrame_GetLineNumber);
 	py->gc_disable = FN(args, PyGC_Disable);
 	py->gc_enable = FN(args, PyGC_Enable);
-	py->gc_is_enabled = FN(args, PyGC_IsEnabled);
 	py->is_finalizing = FN(args, Py_IsFinalizing);
 	if (!py->is_finalizing)
 		py->is_finalizing = FN(args, _Py_IsFinalizing);
@@ -179,7 +178,6 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	py->t_bool = API(args, PyBool_Type);
 	py->t_float = API(args, PyFloat_Type);
 	py->t_bytes = API(args, PyBytes_Type);
-	py->t_bytearray = API(args, PyByteArray_Type);
 	py->t_list = API(args, PyList_Type);
 	py->t_tuple = API(args, PyTuple_Type);
 	py->t_dict = API(args, PyDict_Type);
@@ -191,7 +189,6 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	py->t_cell = API(args, PyCell_Type);
 	py->t_frame = API(args, PyFrame_Type);
 	py->t_methoddescr = API(args, PyMethodDescr_Type);
-	py->t_complex = API(args, PyComplex_Type);
 	py->t_ref = API(args, _PyWeakref_RefType);
 	py->t_proxy = API(args, _PyWeakref_ProxyType);
 	py->t_cproxy = API(args, _PyWeakref_CallableProxyType);

@@ -35,7 +35,7 @@ struct pythread {
 
 struct tstate_work {
 	struct ph_threads *th;
-	struct ph_buf text, tmp;
+	struct ph_buf tmp;
 	struct pythread *known;
 	size_t n_known, cap_known;
 	struct ph_frame_rec *frames;
@@ -386,7 +386,6 @@ int ph_threads_dump(struct ph_threads *th)
 			continue;
 		err = one_thread(&tw, ts, main_ident);
 	}
-	ph_buf_release(&tw.text);
 	ph_buf_release(&tw.tmp);
 	free(tw.known);
 	free(tw.frames);

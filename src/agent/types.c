@@ -210,7 +210,7 @@ static void type_kind(const struct ph_py *py, uintptr_t tp, struct ph_tinfo *ti)
 		}
 		tp = ti->addr;
 	}
-	ti->exact = exact == tp || (ti->kind == PH_K_SET && tp == py->t_frozenset);
+	ti->exact = exact == tp;
 }
 
 /* A PyMethodDef *def of builtin type owner implements __sizeof__ for ti. */

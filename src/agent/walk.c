@@ -475,14 +475,13 @@ static int keys_names(struct walk *W, uintptr_t keys)
 	return err;
 }
 
-static int type_edges(struct walk *W, const struct ph_tinfo *ti, uintptr_t o)
+static int type_edges(struct walk *W, uintptr_t o)
 {
 	const struct ph_py *py = &W->py;
 	const struct ph_layout *L = py->L;
 	unsigned long flags = ph_tp_flags(o);
 	int err;
 
-	(void)ti;
 	/* __dict__ comes from type's tp_dictoffset, except for 3.12+ static builtins */
 	if (py->minor >= 12 && (flags & PH_TPF_STATIC_BUILTIN) && !ph_rd(o, PH_OFF_TP_DICT) &&
 	    py->type_get_dict) {
@@ -606,7 +605,7 @@ static int kind_edges(struct walk *W, const struct ph_tinfo *ti, uintptr_t o)
 	case PH_K_SET:
 		return py->set_dummy ? set_edges(W, o) : 0;
 	case PH_K_TYPE:
-		return type_edges(W, ti, o);
+		return type_edges(W, o);
 	case PH_K_MODULE:
 		return add_field_at(W, N_NAME, o, py->L->md_name);
 	case PH_K_FUNCTION:
