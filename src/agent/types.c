@@ -23,11 +23,6 @@
 #include "agent/values.h"
 #include "common/error.h"
 
-#define METH_KEYWORDS 0x0002
-#define METH_NOARGS   0x0004
-#define METH_COEXIST  0x0040
-#define METH_FASTCALL 0x0080
-#define METH_METHOD   0x0200
 #define T_OBJECT     6
 #define T_OBJECT_EX  16
 #define MAX_CHAIN    256
@@ -246,12 +241,12 @@ static void sizer_from(const struct ph_py *py, struct ph_tinfo *ti, uintptr_t ow
 	ti->sizer = PH_SZ_OBJECT;
 	if (!def)
 		return;
-	flags = ph_rd_i32(def, PH_OFF_ML_FLAGS) & ~METH_COEXIST;
+	flags = ph_rd_i32(def, PH_OFF_ML_FLAGS) & ~PH_METH_COEXIST;
 	meth = ph_rd(def, PH_OFF_ML_METH);
 	/* calling conventions that take no argument we would have to make */
-	if (flags != METH_NOARGS && flags != METH_FASTCALL &&
-	    flags != (METH_FASTCALL | METH_KEYWORDS) &&
-	    flags != (METH_METHOD | METH_FASTCALL | METH_KEYWORDS))
+	if (flags != PH_METH_NOARGS && flags != PH_METH_FASTCALL &&
+	    flags != (PH_METH_FASTCALL | PH_METH_KEYWORDS) &&
+	    flags != (PH_METH_METHOD | PH_METH_FASTCALL | PH_METH_KEYWORDS))
 		return;
 	if (meth && ph_py_is_trusted_code(py, meth)) {
 		ti->sizer = PH_SZ_CALL;

@@ -829,17 +829,17 @@ static bool call_sizeof(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, 
 		return false;
 	W->sizeof_calls++;
 	switch (ti->sizeof_flags) {
-	case 0x0004: /* METH_NOARGS */
+	case PH_METH_NOARGS:
 		r = ((void *(*)(void *, void *))ti->sizeof_fn)(self, NULL);
 		break;
-	case 0x0080: /* METH_FASTCALL */
+	case PH_METH_FASTCALL:
 		r = ((void *(*)(void *, void *const *, intptr_t))ti->sizeof_fn)(self, NULL, 0);
 		break;
-	case 0x0082: /* METH_FASTCALL | METH_KEYWORDS */
+	case PH_METH_FASTCALL | PH_METH_KEYWORDS:
 		r = ((void *(*)(void *, void *const *, intptr_t, void *))ti->sizeof_fn)(self, NULL, 0,
 										   NULL);
 		break;
-	case 0x0282: /* METH_METHOD | METH_FASTCALL | METH_KEYWORDS */
+	case PH_METH_METHOD | PH_METH_FASTCALL | PH_METH_KEYWORDS:
 		r = ((void *(*)(void *, void *, void *const *, size_t, void *))ti->sizeof_fn)(
 			self, (void *)ti->sizeof_cls, NULL, 0, NULL);
 		break;
