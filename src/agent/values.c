@@ -108,6 +108,10 @@ int ph_str_utf8(const struct ph_str *s, size_t cap, struct ph_buf *out, const ui
 		*truncated = n < s->length;
 		return 0;
 	}
+	/*
+	 * Room for every write below: the text never passes cap, and no code
+	 * point takes more than 4 bytes.
+	 */
 	out->len = 0;
 	err = ph_buf_reserve(out, cap < s->length * 4 ? cap : (size_t)s->length * 4);
 	if (err)
@@ -118,8 +122,6 @@ int ph_str_utf8(const struct ph_str *s, size_t cap, struct ph_buf *out, const ui
 
 		if (out->len + n > cap)
 			break;
-		if ((err = ph_buf_reserve(out, 4)))
-			return err;
 		out->len += ph_utf8_encode(out->data + out->len, c);
 	}
 	*data = out->data;
