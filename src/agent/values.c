@@ -214,22 +214,28 @@ static uint32_t digit(const struct ph_py *py, uintptr_t digits, uint64_t i)
 	return (uint32_t)(*(const uint16_t *)(digits + i * 2));
 }
 
+/* The number of digits of int o and its sign, from ob_size (3.12+: lv_tag); no digit is read. */
+static uint64_t int_ndigits(const struct ph_py *py, uintptr_t o, bool *negative)
+{
+	int64_t size;
+
+	if (py->minor >= 12) {
+		uint64_t tag = ph_rd(o, PH_OFF_SIZE);
+
+		*negative = (tag & 3) == 2;
+		return tag >> 3;
+	}
+	size = ph_rd_i64(o, PH_OFF_SIZE);
+	*negative = size < 0;
+	return size < 0 ? (uint64_t)-size : (uint64_t)size;
+}
+
 void ph_int_read(const struct ph_py *py, uintptr_t o, struct ph_int *v)
 {
 	uint64_t n;
 
 	memset(v, 0, sizeof(*v));
-	if (py->minor >= 12) {
-		uint64_t tag = ph_rd(o, PH_OFF_SIZE);
-
-		n = tag >> 3;
-		v->negative = (tag & 3) == 2;
-	} else {
-		int64_t size = ph_rd_i64(o, PH_OFF_SIZE);
-
-		n = size < 0 ? (uint64_t)-size : (uint64_t)size;
-		v->negative = size < 0;
-	}
+	n = int_ndigits(py, o, &v->negative);
 	v->ndigits = n;
 	v->digits = o + PH_OFF_LONG_DIGITS;
 	if (n) {
@@ -290,11 +296,9 @@ int ph_int_magnitude(const struct ph_py *py, const struct ph_int *v, size_t cap,
 
 uint64_t ph_int_sizeof(const struct ph_py *py, uintptr_t o)
 {
-	struct ph_int v;
-	uint64_t n;
+	bool negative;
+	uint64_t n = int_ndigits(py, o, &negative);
 
-	ph_int_read(py, o, &v);
-	n = v.ndigits;
 	if (py->minor >= 11 && n < 1)
 		n = 1;
 	return PH_OFF_LONG_DIGITS + n * (uint64_t)py->digit_size;
