@@ -60,9 +60,7 @@ int main(void)
 #endif
 	F("rt_interp_head", offsetof(_PyRuntimeState, interpreters.head));
 	F("rt_main_thread", offsetof(_PyRuntimeState, main_thread));
-	F("rt_size", sizeof(_PyRuntimeState));
 	/* interpreter */
-	F("is_next", offsetof(PyInterpreterState, next));
 #if PY_VERSION_HEX < 0x030b0000
 	F("is_threads_head", offsetof(PyInterpreterState, tstate_head));
 #else
@@ -116,7 +114,6 @@ int main(void)
 	F("gc_callbacks", offsetof(struct _gc_runtime_state, callbacks));
 	/* thread state */
 	F("ts_next", offsetof(PyThreadState, next));
-	F("ts_interp", offsetof(PyThreadState, interp));
 #if PY_VERSION_HEX < 0x030b0000
 	F("ts_frame", offsetof(PyThreadState, frame));
 #else
@@ -148,9 +145,9 @@ int main(void)
 	F("ts_curexc_value", offsetof(PyThreadState, curexc_value));
 	F("ts_curexc_traceback", offsetof(PyThreadState, curexc_traceback));
 #else
-	F("ts_curexc_type", -1);
+	NONE("ts_curexc_type");
 	F("ts_curexc_value", offsetof(PyThreadState, current_exception));
-	F("ts_curexc_traceback", -1);
+	NONE("ts_curexc_traceback");
 #endif
 	F("ts_exc_state", offsetof(PyThreadState, exc_state));
 #if PY_VERSION_HEX < 0x030b0000
@@ -174,7 +171,6 @@ int main(void)
 	F("fo_locals", offsetof(PyFrameObject, f_locals));
 	F("fo_trace", offsetof(PyFrameObject, f_trace));
 	F("fo_localsplus", offsetof(PyFrameObject, f_localsplus));
-	NONE("fo_frame");
 	NONE("if_code");
 	NONE("if_previous");
 	NONE("if_func");
@@ -183,7 +179,6 @@ int main(void)
 	NONE("if_locals");
 	NONE("if_frame_obj");
 	NONE("if_instr");
-	NONE("if_stacktop");
 	NONE("if_owner");
 	NONE("if_localsplus");
 #else
@@ -194,7 +189,6 @@ int main(void)
 	NONE("fo_locals");
 	F("fo_trace", offsetof(PyFrameObject, f_trace));
 	NONE("fo_localsplus");
-	F("fo_frame", offsetof(PyFrameObject, f_frame));
 #if PY_VERSION_HEX >= 0x030d0000
 	F("if_code", offsetof(_PyInterpreterFrame, f_executable));
 #else
@@ -215,18 +209,15 @@ int main(void)
 #else
 	F("if_instr", offsetof(_PyInterpreterFrame, prev_instr));
 #endif
-	F("if_stacktop", offsetof(_PyInterpreterFrame, stacktop));
 	F("if_owner", offsetof(_PyInterpreterFrame, owner));
 	F("if_localsplus", offsetof(_PyInterpreterFrame, localsplus));
 #endif
 	/* code */
 	F("co_nlocals", offsetof(PyCodeObject, co_nlocals));
-	F("co_firstlineno", offsetof(PyCodeObject, co_firstlineno));
 	F("co_consts", offsetof(PyCodeObject, co_consts));
 	F("co_names", offsetof(PyCodeObject, co_names));
 	F("co_filename", offsetof(PyCodeObject, co_filename));
 	F("co_name", offsetof(PyCodeObject, co_name));
-	F("co_weakreflist", offsetof(PyCodeObject, co_weakreflist));
 #if PY_VERSION_HEX < 0x030b0000
 	F("co_code", offsetof(PyCodeObject, co_code));
 	F("co_varnames", offsetof(PyCodeObject, co_varnames));
@@ -280,7 +271,6 @@ int main(void)
 	F("fn_kwdefaults", offsetof(PyFunctionObject, func_kwdefaults));
 	F("fn_closure", offsetof(PyFunctionObject, func_closure));
 	F("fn_doc", offsetof(PyFunctionObject, func_doc));
-	F("fn_dict", offsetof(PyFunctionObject, func_dict));
 	F("fn_module", offsetof(PyFunctionObject, func_module));
 	F("fn_annotations", offsetof(PyFunctionObject, func_annotations));
 #if PY_VERSION_HEX >= 0x030c0000
@@ -289,13 +279,6 @@ int main(void)
 	NONE("fn_typeparams");
 #endif
 	/* types */
-	F("tp_basicsize", offsetof(PyTypeObject, tp_basicsize));
-	F("tp_flags", offsetof(PyTypeObject, tp_flags));
-	F("tp_bases", offsetof(PyTypeObject, tp_bases));
-	F("tp_cache", offsetof(PyTypeObject, tp_cache));
-	F("tp_subclasses", offsetof(PyTypeObject, tp_subclasses));
-	F("tp_weaklist", offsetof(PyTypeObject, tp_weaklist));
-	F("type_size", sizeof(PyTypeObject));
 	F("ht_name", offsetof(PyHeapTypeObject, ht_name));
 	F("ht_slots", offsetof(PyHeapTypeObject, ht_slots));
 	F("ht_qualname", offsetof(PyHeapTypeObject, ht_qualname));
@@ -308,13 +291,11 @@ int main(void)
 	F("heaptype_size", sizeof(PyHeapTypeObject));
 	/* dict keys (3.11+: in the headers; before: dict-common.h, from the notes) */
 #if PY_VERSION_HEX >= 0x030b0000
-	F("dk_log2_size", offsetof(PyDictKeysObject, dk_log2_size));
 	F("dk_log2_index_bytes", offsetof(PyDictKeysObject, dk_log2_index_bytes));
 	F("dk_kind", offsetof(PyDictKeysObject, dk_kind));
 	F("dk_nentries", offsetof(PyDictKeysObject, dk_nentries));
 	F("dk_indices", offsetof(PyDictKeysObject, dk_indices));
 #else
-	NONE("dk_log2_size");
 	NONE("dk_log2_index_bytes");
 	NONE("dk_kind");
 	F("dk_nentries", 32);

@@ -16,9 +16,7 @@
 
 #include "agent/py.h"
 
-/* Offsets in PyDictObject (every version). */
-#define PH_OFF_DICT_USED   16
-#define PH_OFF_DICT_KEYS   32
+/* Offset in PyDictObject (every version). */
 #define PH_OFF_DICT_VALUES 40
 
 /*

@@ -17,8 +17,8 @@
  *
  * Prefixes: rt_ _PyRuntimeState, is_ PyInterpreterState, gc_ the GC state,
  * ts_ PyThreadState, ei_ _PyErr_StackItem, fo_ PyFrameObject, if_
- * _PyInterpreterFrame (3.11+), co_ PyCodeObject, fn_ PyFunctionObject, tp_
- * PyTypeObject, ht_ PyHeapTypeObject, dk_ PyDictKeysObject, dv_
+ * _PyInterpreterFrame (3.11+), co_ PyCodeObject, fn_ PyFunctionObject, ht_
+ * PyHeapTypeObject, dk_ PyDictKeysObject, dv_
  * PyDictValues, u_ str, md_ module, set_ set, descr_ method descriptor,
  * dbg_ _Py_DebugOffsets (3.13).
  */
@@ -63,7 +63,6 @@
 #define PH_OFF_MB_NAME       0  /* PyMemberDef */
 #define PH_OFF_MB_TYPE       8
 #define PH_OFF_MB_OFFSET     16
-#define PH_OFF_MB_FLAGS      24
 #define PH_SIZE_MEMBERDEF    40
 #define PH_SIZE_GC_HEAD      16
 
@@ -90,8 +89,6 @@ struct ph_layout {
 	int32_t rt_gc;
 	int32_t rt_interp_head;
 	int32_t rt_main_thread;
-	int32_t rt_size;
-	int32_t is_next;
 	int32_t is_threads_head;
 	int32_t is_gc;
 	int32_t is_modules;
@@ -118,7 +115,6 @@ struct ph_layout {
 	int32_t gc_garbage;
 	int32_t gc_callbacks;
 	int32_t ts_next;
-	int32_t ts_interp;
 	int32_t ts_frame;
 	int32_t ts_cframe;
 	int32_t cf_current_frame;
@@ -146,7 +142,6 @@ struct ph_layout {
 	int32_t fo_locals;
 	int32_t fo_trace;
 	int32_t fo_localsplus;
-	int32_t fo_frame;
 	int32_t if_code;
 	int32_t if_previous;
 	int32_t if_func;
@@ -155,16 +150,13 @@ struct ph_layout {
 	int32_t if_locals;
 	int32_t if_frame_obj;
 	int32_t if_instr;
-	int32_t if_stacktop;
 	int32_t if_owner;
 	int32_t if_localsplus;
 	int32_t co_nlocals;
-	int32_t co_firstlineno;
 	int32_t co_consts;
 	int32_t co_names;
 	int32_t co_filename;
 	int32_t co_name;
-	int32_t co_weakreflist;
 	int32_t co_code;
 	int32_t co_varnames;
 	int32_t co_freevars;
@@ -188,24 +180,15 @@ struct ph_layout {
 	int32_t fn_kwdefaults;
 	int32_t fn_closure;
 	int32_t fn_doc;
-	int32_t fn_dict;
 	int32_t fn_module;
 	int32_t fn_annotations;
 	int32_t fn_typeparams;
-	int32_t tp_basicsize;
-	int32_t tp_flags;
-	int32_t tp_bases;
-	int32_t tp_cache;
-	int32_t tp_subclasses;
-	int32_t tp_weaklist;
-	int32_t type_size;
 	int32_t ht_name;
 	int32_t ht_slots;
 	int32_t ht_qualname;
 	int32_t ht_cached_keys;
 	int32_t ht_module;
 	int32_t heaptype_size;
-	int32_t dk_log2_size;
 	int32_t dk_log2_index_bytes;
 	int32_t dk_kind;
 	int32_t dk_nentries;

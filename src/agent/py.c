@@ -17,7 +17,7 @@
 #define FN(args, name) ((void *)(uintptr_t)(args)->api[PH_API_##name])
 
 /* "3.12.1 (main, ...)", "3.13.0rc2+ ..." -> PY_VERSION_HEX; 0 if unparsable. */
-static uint64_t parse_version(const char *s, int *minor)
+static uint64_t parse_version(const char *s)
 {
 	unsigned long major, min, micro = 0, level = 0xf, serial = 0;
 	char *end;
@@ -35,7 +35,6 @@ static uint64_t parse_version(const char *s, int *minor)
 	}
 	if (major > 255 || min > 255 || micro > 255 || serial > 15)
 		return 0;
-	*minor = (int)min;
 	return major << 24 | min << 16 | micro << 8 | level << 4 | serial;
 }
 
@@ -136,9 +135,10 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	if (!get_version)
 		return ph_error(PH_ENOTPYTHON, "agent: Py_GetVersion was not found in the target");
 	py->version = get_version();
-	py->hexversion = parse_version(py->version, &py->minor);
+	py->hexversion = parse_version(py->version);
 	if (API(args, Py_Version))
 		py->hexversion = *(const unsigned long *)API(args, Py_Version);
+	py->minor = (int)((py->hexversion >> 16) & 0xff);
 	if ((py->hexversion >> 24) != 3 || !(py->L = ph_layout_find(py->minor)))
 		return ph_error(PH_EPYVERSION, "agent: Python %.*s is not supported (3.8 to 3.13 are)",
 				(int)strcspn(py->version, " "), py->version);
@@ -158,7 +158,6 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	py->frame_lineno = FN(args, PyFrame_GetLineNumber);
 	py->gc_disable = FN(args, PyGC_Disable);
 	py->gc_enable = FN(args, PyGC_Enable);
-	py->gc_is_enabled = FN(args, PyGC_IsEnabled);
 	py->is_finalizing = FN(args, Py_IsFinalizing);
 	if (!py->is_finalizing)
 		py->is_finalizing = FN(args, _Py_IsFinalizing);
@@ -181,7 +180,6 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	py->t_bool = API(args, PyBool_Type);
 	py->t_float = API(args, PyFloat_Type);
 	py->t_bytes = API(args, PyBytes_Type);
-	py->t_bytearray = API(args, PyByteArray_Type);
 	py->t_list = API(args, PyList_Type);
 	py->t_tuple = API(args, PyTuple_Type);
 	py->t_dict = API(args, PyDict_Type);
@@ -193,7 +191,6 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	py->t_cell = API(args, PyCell_Type);
 	py->t_frame = API(args, PyFrame_Type);
 	py->t_methoddescr = API(args, PyMethodDescr_Type);
-	py->t_complex = API(args, PyComplex_Type);
 	py->t_ref = API(args, _PyWeakref_RefType);
 	py->t_proxy = API(args, _PyWeakref_ProxyType);
 	py->t_cproxy = API(args, _PyWeakref_CallableProxyType);
@@ -324,8 +321,9 @@ int ph_py_attach(struct ph_py *py)
 		return err;
 	if (L->dbg_version >= 0 && (ph_rd(py->runtime, L->dbg_version) >> 16) != (py->hexversion >> 16))
 		return ph_error(PH_EPYVERSION, "agent: _Py_DebugOffsets names another Python version");
-	/* generation0 points at generations[0].head */
-	if (ph_rd(py->gc, 96) != py->gc + (uintptr_t)L->gc_generations)
+	/* generation0 (right after the three generations) points at generations[0].head */
+	if (ph_rd(py->gc, L->gc_generations + 3 * L->gc_generation_size) !=
+	    py->gc + (uintptr_t)L->gc_generations)
 		return ph_error(PH_EPYVERSION,
 				"agent: the GC state is not where the 3.%d layout says (unsupported build)",
 				py->minor);

@@ -52,7 +52,6 @@ struct ph_py {
 	int (*frame_lineno)(void *frame);
 	int (*gc_disable)(void);
 	int (*gc_enable)(void);
-	int (*gc_is_enabled)(void);
 	int (*is_finalizing)(void);
 	void *(*type_get_dict)(void *type); /* 3.12+: new reference */
 	intptr_t (*dict_sizeof)(void *d);
@@ -63,9 +62,9 @@ struct ph_py {
 
 	/* well-known objects */
 	uintptr_t none, true_, false_, set_dummy;
-	uintptr_t t_type, t_object, t_str, t_int, t_bool, t_float, t_bytes, t_bytearray, t_list,
-		t_tuple, t_dict, t_set, t_frozenset, t_module, t_function, t_code, t_cell, t_frame,
-		t_methoddescr, t_complex, t_ref, t_proxy, t_cproxy, t_none;
+	uintptr_t t_type, t_object, t_str, t_int, t_bool, t_float, t_bytes, t_list, t_tuple, t_dict,
+		t_set, t_frozenset, t_module, t_function, t_code, t_cell, t_frame, t_methoddescr, t_ref,
+		t_proxy, t_cproxy, t_none;
 
 	/* interpreter state */
 	int digit_size, digit_bits; /* int digits: 4 and 30, or 2 and 15 */

@@ -35,7 +35,7 @@ struct pythread {
 
 struct tstate_work {
 	struct ph_threads *th;
-	struct ph_buf text, tmp;
+	struct ph_buf tmp;
 	struct pythread *known;
 	size_t n_known, cap_known;
 	struct ph_frame_rec *frames;
@@ -49,21 +49,14 @@ struct tstate_work {
 /* sref of the text of str o (0 if o is not a readable str). */
 static int str_sref(struct tstate_work *tw, uintptr_t o, uint64_t *sref)
 {
-	const struct ph_py *py = tw->th->py;
-	struct ph_str s;
 	const uint8_t *data;
 	size_t len;
 	bool trunc;
 	int err;
 
 	*sref = 0;
-	if (!o || !(ph_tp_flags(ph_type(o)) & PH_TPF_UNICODE_SUBCLASS))
-		return 0;
-	ph_str_read(py, o, &s);
-	if (!s.data)
-		return 0;
-	err = ph_str_utf8(&s, NAME_MAX_BYTES, &tw->tmp, &data, &len, &trunc);
-	if (!err)
+	err = ph_str_text(tw->th->py, o, NAME_MAX_BYTES, &tw->tmp, &data, &len, &trunc);
+	if (err > 0)
 		err = ph_writer_string(tw->th->w, data, len, sref);
 	return err;
 }
@@ -304,54 +297,34 @@ static int frames_new(struct tstate_work *tw, uintptr_t ts)
 	return err;
 }
 
-static int root(struct tstate_work *tw, uint8_t kind, const char *label, uintptr_t o)
+static int ts_root(struct tstate_work *tw, const char *label, uintptr_t base, int32_t off)
 {
-	struct ph_root_rec r;
-	bool ok;
-	int err;
-
-	if (!o)
-		return 0;
-	err = reach(tw, o, &ok);
-	if (err || !ok)
-		return err;
-	r.kind = kind;
-	r.address = o;
-	err = ph_writer_string(tw->th->w, label, strlen(label), &r.label);
-	if (!err)
-		err = ph_writer_root(tw->th->w, &r);
-	return err;
+	return tw->th->root(tw->th->ctx, PH_FMT_ROOT_THREAD, label, base, off);
 }
 
 static int tstate_roots(struct tstate_work *tw, uintptr_t ts)
 {
 	const struct ph_layout *L = tw->th->py->L;
 	uintptr_t exc = ts + (uintptr_t)L->ts_exc_state;
-	int err = 0;
+	const char *value = L->ts_curexc_type >= 0 ? "tstate.curexc_value"
+						   : "tstate.current_exception";
+	int err;
 
-#define TS_ROOT(off, label)                                                                        \
-	if (!err && (off) >= 0)                                                                    \
-		err = root(tw, PH_FMT_ROOT_THREAD, label, ph_rd(ts, off));
-	TS_ROOT(L->ts_dict, "tstate.dict")
-	TS_ROOT(L->ts_curexc_type, "tstate.curexc_type")
-	TS_ROOT(L->ts_curexc_value, L->ts_curexc_type >= 0 ? "tstate.curexc_value"
-							    : "tstate.current_exception")
-	TS_ROOT(L->ts_curexc_traceback, "tstate.curexc_traceback")
-	TS_ROOT(L->ts_async_exc, "tstate.async_exc")
-	TS_ROOT(L->ts_context, "tstate.context")
-	TS_ROOT(L->ts_c_profileobj, "tstate.c_profileobj")
-	TS_ROOT(L->ts_c_traceobj, "tstate.c_traceobj")
-	TS_ROOT(L->ts_async_gen_firstiter, "tstate.async_gen_firstiter")
-	TS_ROOT(L->ts_async_gen_finalizer, "tstate.async_gen_finalizer")
-#undef TS_ROOT
-	if (!err && L->ei_exc_type >= 0)
-		err = root(tw, PH_FMT_ROOT_THREAD, "tstate.exc_state.exc_type", ph_rd(exc, L->ei_exc_type));
-	if (!err)
-		err = root(tw, PH_FMT_ROOT_THREAD, "tstate.exc_state.exc_value", ph_rd(exc, L->ei_exc_value));
-	if (!err && L->ei_exc_traceback >= 0)
-		err = root(tw, PH_FMT_ROOT_THREAD, "tstate.exc_state.exc_traceback",
-			   ph_rd(exc, L->ei_exc_traceback));
-	return err;
+	if ((err = ts_root(tw, "tstate.dict", ts, L->ts_dict)) ||
+	    (err = ts_root(tw, "tstate.curexc_type", ts, L->ts_curexc_type)) ||
+	    (err = ts_root(tw, value, ts, L->ts_curexc_value)) ||
+	    (err = ts_root(tw, "tstate.curexc_traceback", ts, L->ts_curexc_traceback)) ||
+	    (err = ts_root(tw, "tstate.async_exc", ts, L->ts_async_exc)) ||
+	    (err = ts_root(tw, "tstate.context", ts, L->ts_context)) ||
+	    (err = ts_root(tw, "tstate.c_profileobj", ts, L->ts_c_profileobj)) ||
+	    (err = ts_root(tw, "tstate.c_traceobj", ts, L->ts_c_traceobj)) ||
+	    (err = ts_root(tw, "tstate.async_gen_firstiter", ts, L->ts_async_gen_firstiter)) ||
+	    (err = ts_root(tw, "tstate.async_gen_finalizer", ts, L->ts_async_gen_finalizer)) ||
+	    (err = ts_root(tw, "tstate.exc_state.exc_type", exc, L->ei_exc_type)) ||
+	    (err = ts_root(tw, "tstate.exc_state.exc_value", exc, L->ei_exc_value)) ||
+	    (err = ts_root(tw, "tstate.exc_state.exc_traceback", exc, L->ei_exc_traceback)))
+		return err;
+	return 0;
 }
 
 static int one_thread(struct tstate_work *tw, uintptr_t ts, uint64_t main_ident)
@@ -413,7 +386,6 @@ int ph_threads_dump(struct ph_threads *th)
 			continue;
 		err = one_thread(&tw, ts, main_ident);
 	}
-	ph_buf_release(&tw.text);
 	ph_buf_release(&tw.tmp);
 	free(tw.known);
 	free(tw.frames);

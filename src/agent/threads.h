@@ -9,7 +9,8 @@
  *
  * Every object a record names is passed to the reach() callback first, so
  * that the walk dumps it; an object reach() refuses is left out of the
- * record. The callback's context and the writer are borrowed.
+ * record. The roots are written by the root() callback. The callbacks'
+ * context and the writer are borrowed.
  */
 #ifndef PH_AGENT_THREADS_H
 #define PH_AGENT_THREADS_H
@@ -25,6 +26,12 @@ struct ph_threads {
 	struct ph_writer *w;
 	/* Make sure o is dumped; *ok = false if o is not an object. 0 or an error. */
 	int (*reach)(void *ctx, uintptr_t o, bool *ok);
+	/*
+	 * Write a ROOTS record of this kind and label for the object in the
+	 * field at off of base, through reach(); nothing if off < 0 or the
+	 * field is NULL or not an object. 0 or an error.
+	 */
+	int (*root)(void *ctx, uint8_t kind, const char *label, uintptr_t base, int32_t off);
 	void *ctx;
 	uintptr_t self; /* the agent's own thread state, left out */
 	uint64_t threads, frames;

@@ -23,11 +23,6 @@
 #include "agent/values.h"
 #include "common/error.h"
 
-#define METH_KEYWORDS 0x0002
-#define METH_NOARGS   0x0004
-#define METH_COEXIST  0x0040
-#define METH_FASTCALL 0x0080
-#define METH_METHOD   0x0200
 #define T_OBJECT     6
 #define T_OBJECT_EX  16
 #define MAX_CHAIN    256
@@ -77,16 +72,12 @@ static size_t cstr_len(const char *s, size_t max)
 static bool str_text(const struct ph_py *py, uintptr_t o, size_t max, struct ph_buf *b,
 		     struct ph_buf *tmp)
 {
-	struct ph_str s;
 	const uint8_t *data;
 	size_t len;
 	bool trunc;
 
 	b->len = 0;
-	if (!o || !(ph_tp_flags(ph_type(o)) & PH_TPF_UNICODE_SUBCLASS))
-		return false;
-	ph_str_read(py, o, &s);
-	if (!s.data || ph_str_utf8(&s, max, tmp, &data, &len, &trunc))
+	if (ph_str_text(py, o, max, tmp, &data, &len, &trunc) <= 0)
 		return false;
 	return ph_buf_put(b, data, len) == 0;
 }
@@ -214,7 +205,7 @@ static void type_kind(const struct ph_py *py, uintptr_t tp, struct ph_tinfo *ti)
 		}
 		tp = ti->addr;
 	}
-	ti->exact = exact == tp || (ti->kind == PH_K_SET && tp == py->t_frozenset);
+	ti->exact = exact == tp;
 }
 
 /* A PyMethodDef *def of builtin type owner implements __sizeof__ for ti. */
@@ -250,12 +241,12 @@ static void sizer_from(const struct ph_py *py, struct ph_tinfo *ti, uintptr_t ow
 	ti->sizer = PH_SZ_OBJECT;
 	if (!def)
 		return;
-	flags = ph_rd_i32(def, PH_OFF_ML_FLAGS) & ~METH_COEXIST;
+	flags = ph_rd_i32(def, PH_OFF_ML_FLAGS) & ~PH_METH_COEXIST;
 	meth = ph_rd(def, PH_OFF_ML_METH);
 	/* calling conventions that take no argument we would have to make */
-	if (flags != METH_NOARGS && flags != METH_FASTCALL &&
-	    flags != (METH_FASTCALL | METH_KEYWORDS) &&
-	    flags != (METH_METHOD | METH_FASTCALL | METH_KEYWORDS))
+	if (flags != PH_METH_NOARGS && flags != PH_METH_FASTCALL &&
+	    flags != (PH_METH_FASTCALL | PH_METH_KEYWORDS) &&
+	    flags != (PH_METH_METHOD | PH_METH_FASTCALL | PH_METH_KEYWORDS))
 		return;
 	if (meth && ph_py_is_trusted_code(py, meth)) {
 		ti->sizer = PH_SZ_CALL;

@@ -58,6 +58,13 @@ enum ph_sizer {
 	PH_SZ_CALL, /* call the type's C __sizeof__ (libpython or lib-dynload code only) */
 };
 
+/* Bits of PyMethodDef.ml_flags: how a C __sizeof__ is called (PH_SZ_CALL). */
+#define PH_METH_KEYWORDS 0x0002
+#define PH_METH_NOARGS   0x0004
+#define PH_METH_COEXIST  0x0040
+#define PH_METH_FASTCALL 0x0080
+#define PH_METH_METHOD   0x0200
+
 /* An object-valued C member (PyMemberDef T_OBJECT / T_OBJECT_EX). */
 struct ph_member {
 	int64_t offset;
@@ -81,7 +88,7 @@ struct ph_tinfo {
 	uintptr_t traverse_fn; /* tp_traverse */
 	uintptr_t sizeof_fn;  /* PH_SZ_CALL: the C function */
 	uintptr_t sizeof_cls; /* PH_SZ_CALL: the class that defines it (METH_METHOD) */
-	int sizeof_flags;     /* PH_SZ_CALL: its METH_* calling convention */
+	int sizeof_flags;     /* PH_SZ_CALL: its PH_METH_* calling convention */
 	uintptr_t cached_keys; /* classes: ht_cached_keys */
 	uint32_t members, n_members; /* range of struct ph_types.members */
 	char *name; /* "module.qualname" (or the bare name for builtins), owned */

@@ -108,6 +108,10 @@ int ph_str_utf8(const struct ph_str *s, size_t cap, struct ph_buf *out, const ui
 		*truncated = n < s->length;
 		return 0;
 	}
+	/*
+	 * Room for every write below: the text never passes cap, and no code
+	 * point takes more than 4 bytes.
+	 */
 	out->len = 0;
 	err = ph_buf_reserve(out, cap < s->length * 4 ? cap : (size_t)s->length * 4);
 	if (err)
@@ -118,14 +122,30 @@ int ph_str_utf8(const struct ph_str *s, size_t cap, struct ph_buf *out, const ui
 
 		if (out->len + n > cap)
 			break;
-		if ((err = ph_buf_reserve(out, 4)))
-			return err;
 		out->len += ph_utf8_encode(out->data + out->len, c);
 	}
 	*data = out->data;
 	*len = out->len;
 	*truncated = i < s->length;
 	return 0;
+}
+
+int ph_str_text(const struct ph_py *py, uintptr_t o, size_t cap, struct ph_buf *out,
+		const uint8_t **data, size_t *len, bool *truncated)
+{
+	struct ph_str s;
+	int err;
+
+	*data = NULL;
+	*len = 0;
+	*truncated = false;
+	if (!o || !(ph_tp_flags(ph_type(o)) & PH_TPF_UNICODE_SUBCLASS))
+		return 0;
+	ph_str_read(py, o, &s);
+	if (!s.data)
+		return 0;
+	err = ph_str_utf8(&s, cap, out, data, len, truncated);
+	return err ? err : 1;
 }
 
 bool ph_str_eq(const struct ph_py *py, uintptr_t o, const char *key)
@@ -194,22 +214,28 @@ static uint32_t digit(const struct ph_py *py, uintptr_t digits, uint64_t i)
 	return (uint32_t)(*(const uint16_t *)(digits + i * 2));
 }
 
+/* The number of digits of int o and its sign, from ob_size (3.12+: lv_tag); no digit is read. */
+static uint64_t int_ndigits(const struct ph_py *py, uintptr_t o, bool *negative)
+{
+	int64_t size;
+
+	if (py->minor >= 12) {
+		uint64_t tag = ph_rd(o, PH_OFF_SIZE);
+
+		*negative = (tag & 3) == 2;
+		return tag >> 3;
+	}
+	size = ph_rd_i64(o, PH_OFF_SIZE);
+	*negative = size < 0;
+	return size < 0 ? (uint64_t)-size : (uint64_t)size;
+}
+
 void ph_int_read(const struct ph_py *py, uintptr_t o, struct ph_int *v)
 {
 	uint64_t n;
 
 	memset(v, 0, sizeof(*v));
-	if (py->minor >= 12) {
-		uint64_t tag = ph_rd(o, PH_OFF_SIZE);
-
-		n = tag >> 3;
-		v->negative = (tag & 3) == 2;
-	} else {
-		int64_t size = ph_rd_i64(o, PH_OFF_SIZE);
-
-		n = size < 0 ? (uint64_t)-size : (uint64_t)size;
-		v->negative = size < 0;
-	}
+	n = int_ndigits(py, o, &v->negative);
 	v->ndigits = n;
 	v->digits = o + PH_OFF_LONG_DIGITS;
 	if (n) {
@@ -270,11 +296,9 @@ int ph_int_magnitude(const struct ph_py *py, const struct ph_int *v, size_t cap,
 
 uint64_t ph_int_sizeof(const struct ph_py *py, uintptr_t o)
 {
-	struct ph_int v;
-	uint64_t n;
+	bool negative;
+	uint64_t n = int_ndigits(py, o, &negative);
 
-	ph_int_read(py, o, &v);
-	n = v.ndigits;
 	if (py->minor >= 11 && n < 1)
 		n = 1;
 	return PH_OFF_LONG_DIGITS + n * (uint64_t)py->digit_size;

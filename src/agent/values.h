@@ -40,6 +40,14 @@ void ph_str_read(const struct ph_py *py, uintptr_t o, struct ph_str *s);
 int ph_str_utf8(const struct ph_str *s, size_t cap, struct ph_buf *out, const uint8_t **data,
 		size_t *len, bool *truncated);
 
+/*
+ * ph_str_utf8() of o if o is a str (or a subclass) whose text can be read:
+ * then 1, with *data, *len and *truncated as ph_str_utf8() sets them. 0 if
+ * o is NULL, not a str or unreadable (*len is then 0), or PH_ENOMEM.
+ */
+int ph_str_text(const struct ph_py *py, uintptr_t o, size_t cap, struct ph_buf *out,
+		const uint8_t **data, size_t *len, bool *truncated);
+
 /* True if o is a readable str whose text is the NUL-terminated ASCII key. */
 bool ph_str_eq(const struct ph_py *py, uintptr_t o, const char *key);
 

@@ -476,14 +476,13 @@ static int keys_names(struct walk *W, uintptr_t keys)
 	return err;
 }
 
-static int type_edges(struct walk *W, const struct ph_tinfo *ti, uintptr_t o)
+static int type_edges(struct walk *W, uintptr_t o)
 {
 	const struct ph_py *py = &W->py;
 	const struct ph_layout *L = py->L;
 	unsigned long flags = ph_tp_flags(o);
 	int err;
 
-	(void)ti;
 	/* __dict__ comes from type's tp_dictoffset, except for 3.12+ static builtins */
 	if (py->minor >= 12 && (flags & PH_TPF_STATIC_BUILTIN) && !ph_rd(o, PH_OFF_TP_DICT) &&
 	    py->type_get_dict) {
@@ -607,7 +606,7 @@ static int kind_edges(struct walk *W, const struct ph_tinfo *ti, uintptr_t o)
 	case PH_K_SET:
 		return py->set_dummy ? set_edges(W, o) : 0;
 	case PH_K_TYPE:
-		return type_edges(W, ti, o);
+		return type_edges(W, o);
 	case PH_K_MODULE:
 		return add_field_at(W, N_NAME, o, py->L->md_name);
 	case PH_K_FUNCTION:
@@ -831,17 +830,17 @@ static bool call_sizeof(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, 
 		return false;
 	W->sizeof_calls++;
 	switch (ti->sizeof_flags) {
-	case 0x0004: /* METH_NOARGS */
+	case PH_METH_NOARGS:
 		r = ((void *(*)(void *, void *))ti->sizeof_fn)(self, NULL);
 		break;
-	case 0x0080: /* METH_FASTCALL */
+	case PH_METH_FASTCALL:
 		r = ((void *(*)(void *, void *const *, intptr_t))ti->sizeof_fn)(self, NULL, 0);
 		break;
-	case 0x0082: /* METH_FASTCALL | METH_KEYWORDS */
+	case PH_METH_FASTCALL | PH_METH_KEYWORDS:
 		r = ((void *(*)(void *, void *const *, intptr_t, void *))ti->sizeof_fn)(self, NULL, 0,
 										   NULL);
 		break;
-	case 0x0282: /* METH_METHOD | METH_FASTCALL | METH_KEYWORDS */
+	case PH_METH_METHOD | PH_METH_FASTCALL | PH_METH_KEYWORDS:
 		r = ((void *(*)(void *, void *, void *const *, size_t, void *))ti->sizeof_fn)(
 			self, (void *)ti->sizeof_cls, NULL, 0, NULL);
 		break;
@@ -867,12 +866,18 @@ static bool call_sizeof(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, 
 	return true;
 }
 
-static uint64_t object_size(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, bool is_gc)
+/*
+ * sys.getsizeof(o). Of an object that may not be read (see emit) only what
+ * its type and header say, basicsize + itemsize * ob_size: no other field is
+ * read and no __sizeof__ is called.
+ */
+static uint64_t object_size(struct walk *W, const struct ph_tinfo *ti, uintptr_t o, bool is_gc,
+			    bool readable)
 {
 	const struct ph_py *py = &W->py;
 	uint64_t size = 0;
 
-	switch (ti->sizer) {
+	switch (readable ? ti->sizer : PH_SZ_OBJECT) {
 	case PH_SZ_STR:
 		size = ph_str_sizeof(py, o);
 		break;
@@ -906,19 +911,13 @@ static uint64_t object_size(struct walk *W, const struct ph_tinfo *ti, uintptr_t
 /* UTF-8 text of str o into the value (TEXT), at most TEXT_MAX bytes. */
 static int text_of_str(struct walk *W, uintptr_t s, struct ph_value *v)
 {
-	struct ph_str st;
 	const uint8_t *data;
 	size_t len;
 	bool trunc;
 	int err;
 
-	if (!s || !(ph_tp_flags(ph_type(s)) & PH_TPF_UNICODE_SUBCLASS))
-		return 0;
-	ph_str_read(&W->py, s, &st);
-	if (!st.data)
-		return 0;
-	err = ph_str_utf8(&st, TEXT_MAX, &W->vbuf, &data, &len, &trunc);
-	if (err)
+	err = ph_str_text(&W->py, s, TEXT_MAX, &W->vbuf, &data, &len, &trunc);
+	if (err <= 0)
 		return err;
 	v->kind = PH_FMT_VAL_TEXT;
 	v->data = data;
@@ -1162,17 +1161,6 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 
 	is_gc = ti->gc && (!ti->is_gc_fn || ((int (*)(void *))ti->is_gc_fn)((void *)o));
 	tracked = is_gc && ph_gc_next(o) != 0;
-	memset(&rec, 0, sizeof(rec));
-	rec.address = o;
-	rec.type = ti->id;
-	rec.refcount = ph_rd(o, PH_OFF_REFCNT);
-	rec.size = object_size(W, ti, o, is_gc);
-	if (tracked)
-		rec.flags |= PH_FMT_OBJ_GC;
-	if (py->minor >= 12 && (int32_t)(uint32_t)rec.refcount < 0)
-		rec.flags |= PH_FMT_OBJ_IMMORTAL;
-	if (ph_py_is_static(py, o))
-		rec.flags |= PH_FMT_OBJ_STATIC;
 	/*
 	 * An untracked GC object may be half made or half destroyed (3.8-3.10
 	 * code objects keep a dead "zombie" frame whose f_back and f_globals
@@ -1181,6 +1169,17 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 	 */
 	readable = !is_gc || tracked ||
 		   (ti->exact && (ti->kind == PH_K_TUPLE || ti->kind == PH_K_DICT));
+	memset(&rec, 0, sizeof(rec));
+	rec.address = o;
+	rec.type = ti->id;
+	rec.refcount = ph_rd(o, PH_OFF_REFCNT);
+	rec.size = object_size(W, ti, o, is_gc, readable);
+	if (tracked)
+		rec.flags |= PH_FMT_OBJ_GC;
+	if (py->minor >= 12 && (int32_t)(uint32_t)rec.refcount < 0)
+		rec.flags |= PH_FMT_OBJ_IMMORTAL;
+	if (ph_py_is_static(py, o))
+		rec.flags |= PH_FMT_OBJ_STATIC;
 	traverse = readable && is_gc && ti->traverse_fn &&
 		   !(ti->exact && (ti->kind == PH_K_LIST || ti->kind == PH_K_TUPLE ||
 				   ti->kind == PH_K_DICT || (ti->kind == PH_K_SET && py->set_dummy)));
@@ -1296,38 +1295,45 @@ static int root(struct walk *W, uint8_t kind, const char *label, uintptr_t o)
 	return err;
 }
 
+/* The root in the field at off of base (an interpreter, thread or GC state), if there is one. */
+static int root_at(struct walk *W, uint8_t kind, const char *label, uintptr_t base, int32_t off)
+{
+	return off >= 0 ? root(W, kind, label, ph_rd(base, off)) : 0;
+}
+
+static int root_cb(void *ctx, uint8_t kind, const char *label, uintptr_t base, int32_t off)
+{
+	return root_at(ctx, kind, label, base, off);
+}
+
 static int roots(struct walk *W)
 {
 	const struct ph_py *py = &W->py;
 	const struct ph_layout *L = py->L;
+	const uint8_t k = PH_FMT_ROOT_INTERP;
 	uintptr_t is = py->interp;
-	int err = 0;
+	int err;
 
-	err = root(W, PH_FMT_ROOT_MODULES, "sys.modules", ph_rd(is, L->is_modules));
-#define IS_ROOT(field, label)                                                                      \
-	if (!err && L->field >= 0)                                                                 \
-		err = root(W, PH_FMT_ROOT_INTERP, label, ph_rd(is, L->field));
-	IS_ROOT(is_sysdict, "interp.sysdict")
-	IS_ROOT(is_builtins, "interp.builtins")
-	IS_ROOT(is_modules_by_index, "interp.modules_by_index")
-	IS_ROOT(is_importlib, "interp.importlib")
-	IS_ROOT(is_import_func, "interp.import_func")
-	IS_ROOT(is_codec_search_path, "interp.codec_search_path")
-	IS_ROOT(is_codec_search_cache, "interp.codec_search_cache")
-	IS_ROOT(is_codec_error_registry, "interp.codec_error_registry")
-	IS_ROOT(is_dict, "interp.dict")
-	IS_ROOT(is_builtins_copy, "interp.builtins_copy")
-	IS_ROOT(is_sysdict_copy, "interp.sysdict_copy")
-	IS_ROOT(is_before_forkers, "interp.before_forkers")
-	IS_ROOT(is_after_forkers_parent, "interp.after_forkers_parent")
-	IS_ROOT(is_after_forkers_child, "interp.after_forkers_child")
-	IS_ROOT(is_audit_hooks, "interp.audit_hooks")
-#undef IS_ROOT
-	if (!err)
-		err = root(W, PH_FMT_ROOT_INTERP, "gc.garbage", ph_rd(py->gc, L->gc_garbage));
-	if (!err)
-		err = root(W, PH_FMT_ROOT_INTERP, "gc.callbacks", ph_rd(py->gc, L->gc_callbacks));
-	return err;
+	if ((err = root_at(W, PH_FMT_ROOT_MODULES, "sys.modules", is, L->is_modules)) ||
+	    (err = root_at(W, k, "interp.sysdict", is, L->is_sysdict)) ||
+	    (err = root_at(W, k, "interp.builtins", is, L->is_builtins)) ||
+	    (err = root_at(W, k, "interp.modules_by_index", is, L->is_modules_by_index)) ||
+	    (err = root_at(W, k, "interp.importlib", is, L->is_importlib)) ||
+	    (err = root_at(W, k, "interp.import_func", is, L->is_import_func)) ||
+	    (err = root_at(W, k, "interp.codec_search_path", is, L->is_codec_search_path)) ||
+	    (err = root_at(W, k, "interp.codec_search_cache", is, L->is_codec_search_cache)) ||
+	    (err = root_at(W, k, "interp.codec_error_registry", is, L->is_codec_error_registry)) ||
+	    (err = root_at(W, k, "interp.dict", is, L->is_dict)) ||
+	    (err = root_at(W, k, "interp.builtins_copy", is, L->is_builtins_copy)) ||
+	    (err = root_at(W, k, "interp.sysdict_copy", is, L->is_sysdict_copy)) ||
+	    (err = root_at(W, k, "interp.before_forkers", is, L->is_before_forkers)) ||
+	    (err = root_at(W, k, "interp.after_forkers_parent", is, L->is_after_forkers_parent)) ||
+	    (err = root_at(W, k, "interp.after_forkers_child", is, L->is_after_forkers_child)) ||
+	    (err = root_at(W, k, "interp.audit_hooks", is, L->is_audit_hooks)) ||
+	    (err = root_at(W, k, "gc.garbage", py->gc, L->gc_garbage)) ||
+	    (err = root_at(W, k, "gc.callbacks", py->gc, L->gc_callbacks)))
+		return err;
+	return 0;
 }
 
 /* ---- metadata ---- */
@@ -1350,19 +1356,17 @@ static int meta_sys(struct walk *W)
 		uintptr_t items = ph_rd(argv, PH_OFF_ITEMS);
 
 		for (int64_t i = 0; i < len && items && !err && i < 4096; i++) {
-			uintptr_t s = ph_rd(items, (long)(8 * i));
-			struct ph_str st;
 			const uint8_t *data;
 			size_t dlen;
 			bool trunc;
 
-			if (!s || !(ph_tp_flags(ph_type(s)) & PH_TPF_UNICODE_SUBCLASS))
-				continue;
-			ph_str_read(py, s, &st);
-			if (!st.data)
-				continue;
-			if ((err = ph_str_utf8(&st, 65536, &tmp, &data, &dlen, &trunc)) ||
-			    (err = PH_ARRAY_RESERVE(offs, cap, n + 1)))
+			err = ph_str_text(py, ph_rd(items, (long)(8 * i)), 65536, &tmp, &data,
+					  &dlen, &trunc);
+			if (err < 0)
+				break;
+			if (!err)
+				continue; /* not a readable str */
+			if ((err = PH_ARRAY_RESERVE(offs, cap, n + 1)))
 				break;
 			offs[n++] = text.len;
 			if ((err = ph_buf_put(&text, data, dlen)) || (err = ph_buf_put_u8(&text, 0)))
@@ -1375,16 +1379,15 @@ static int meta_sys(struct walk *W)
 		if (!err)
 			err = ph_writer_meta_strlist(&W->w, "argv", list, n);
 	}
-	if (!err && exe && (ph_tp_flags(ph_type(exe)) & PH_TPF_UNICODE_SUBCLASS)) {
-		struct ph_str st;
+	if (!err) {
 		const uint8_t *data;
 		size_t dlen;
 		bool trunc;
 
-		ph_str_read(py, exe, &st);
 		text.len = 0;
-		if (st.data && !(err = ph_str_utf8(&st, 65536, &tmp, &data, &dlen, &trunc)) &&
-		    !(err = ph_buf_put(&text, data, dlen)) && !(err = ph_buf_put_u8(&text, 0)))
+		err = ph_str_text(py, exe, 65536, &tmp, &data, &dlen, &trunc);
+		if (err > 0 && !(err = ph_buf_put(&text, data, dlen)) &&
+		    !(err = ph_buf_put_u8(&text, 0)))
 			err = ph_writer_meta_str(&W->w, "executable", (const char *)text.data);
 	}
 	free(list);
@@ -1462,6 +1465,7 @@ static int walk_locked(struct walk *W)
 	th.py = py;
 	th.w = &W->w;
 	th.reach = reach_cb;
+	th.root = root_cb;
 	th.ctx = W;
 	th.self = py->gil_this_tstate ? (uintptr_t)py->gil_this_tstate() : 0;
 	if ((err = ph_threads_dump(&th)) || (err = reach_new_types(W)) || (err = drain(W)))
@@ -1582,7 +1586,7 @@ int ph_agent_dump(const struct ph_agent_args *args, struct ph_agent_state *state
 {
 	struct walk *W = calloc(1, sizeof(*W));
 	void *ts = NULL;
-	int gc_was, err;
+	int gc_was = 0, err;
 	uint64_t t0, t1;
 
 	if (!W)
@@ -1614,12 +1618,15 @@ int ph_agent_dump(const struct ph_agent_args *args, struct ph_agent_state *state
 
 		if (W->py.gc_disable) {
 			gc_was = W->py.gc_disable();
-		} else {
-			(void)ph_py_attach(&W->py); /* to find the GC state (3.8/3.9) */
+		} else if (ph_py_attach(&W->py) == 0) {
+			/*
+			 * 3.8/3.9: write the GC state's enabled flag ourselves, but
+			 * only where the layout was checked (walk_locked() attaches
+			 * again and reports the mismatch)
+			 */
 			gc = W->py.gc;
-			gc_was = gc ? ph_rd_i32(gc, W->py.L->gc_enabled) : 0;
-			if (gc)
-				*(int *)(gc + (uintptr_t)W->py.L->gc_enabled) = 0;
+			gc_was = ph_rd_i32(gc, W->py.L->gc_enabled);
+			*(int *)(gc + (uintptr_t)W->py.L->gc_enabled) = 0;
 		}
 		err = walk_locked(W);
 		if (!err)
