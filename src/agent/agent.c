@@ -94,14 +94,71 @@ static int sink_write(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
+/*
+ * The fork guard (walk.h). A child forked while the agent is loaded gets a
+ * copy of the agent's pipe: it must not keep the write end open (the dumper
+ * would wait for the end of the stream as long as the child lives) nor the
+ * read end. The pipe's ends are recorded here under the guard, and a child
+ * closes them first thing. dlclose() of the agent unregisters the handlers.
+ */
+static pthread_mutex_t fork_mu = PTHREAD_MUTEX_INITIALIZER;
+static int fork_fds[2] = {-1, -1};
+static bool fork_registered;
+
+void ph_fork_guard_lock(void)
+{
+	pthread_mutex_lock(&fork_mu);
+}
+
+void ph_fork_guard_unlock(void)
+{
+	pthread_mutex_unlock(&fork_mu);
+}
+
+static void fork_child(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (fork_fds[i] >= 0)
+			close(fork_fds[i]);
+	fork_fds[0] = fork_fds[1] = -1;
+	pthread_mutex_unlock(&fork_mu);
+}
+
+static int fork_guard_register(void)
+{
+	if (!fork_registered) {
+		if (pthread_atfork(ph_fork_guard_lock, ph_fork_guard_unlock, fork_child) != 0)
+			return ph_error(PH_ENOMEM, "agent: cannot register a fork handler");
+		fork_registered = true;
+	}
+	return 0;
+}
+
+/* Close fd (one of the pipe's ends) and forget it for forks. */
+static void close_pipe_end(int fd)
+{
+	ph_fork_guard_lock();
+	for (int i = 0; i < 2; i++)
+		if (fork_fds[i] == fd)
+			fork_fds[i] = -1;
+	close(fd);
+	ph_fork_guard_unlock();
+}
+
 /* Make the pipe, publish its read end and wait for the dumper to take it. */
 static int open_pipe(struct agent *a)
 {
 	uint64_t deadline;
 	int fds[2];
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	ph_fork_guard_lock();
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		ph_fork_guard_unlock();
 		return ph_error_errno(PH_EIO, errno, "agent: cannot create a pipe");
+	}
+	fork_fds[0] = fds[0];
+	fork_fds[1] = fds[1];
+	ph_fork_guard_unlock();
 	fcntl(fds[1], F_SETPIPE_SZ, 1 << 20); /* fewer wake-ups; fine if refused */
 	__atomic_store_n(&a->state.pipe_fd, fds[0], __ATOMIC_RELEASE);
 	__atomic_store_n(&a->state.phase, PH_AGENT_WAIT_READER, __ATOMIC_RELEASE);
@@ -110,14 +167,14 @@ static int open_pipe(struct agent *a)
 		struct timespec ts = {0, 1000000};
 
 		if (cancelled(a) || now_ms() > deadline) {
-			close(fds[0]);
-			close(fds[1]);
+			close_pipe_end(fds[0]);
+			close_pipe_end(fds[1]);
 			return cancelled(a) ? ph_error(PH_EINTR, "agent: cancelled by the dumper")
 					    : ph_error(PH_ETIMEOUT, "agent: the dumper did not take the pipe");
 		}
 		nanosleep(&ts, NULL);
 	}
-	close(fds[0]); /* the dumper has its own copy: EPIPE if it goes away */
+	close_pipe_end(fds[0]); /* the dumper has its own copy: EPIPE if it goes away */
 	a->fd = fds[1];
 	return 0;
 }
@@ -132,9 +189,11 @@ static void *agent_main(void *p)
 	/* first: the dumper must know this thread, to never unload the agent under it */
 	__atomic_store_n(&a->state.tid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
 
-	if (a->args.out_fd >= 0) {
+	err = fork_guard_register();
+	if (err) {
+		/* reported below */
+	} else if (a->args.out_fd >= 0) {
 		a->fd = a->args.out_fd;
-		err = 0;
 	} else {
 		err = open_pipe(a);
 		own = !err;
@@ -147,7 +206,7 @@ static void *agent_main(void *p)
 		err = ph_agent_dump(&a->args, &a->state, &sink);
 	}
 	if (own)
-		close(a->fd);
+		close_pipe_end(a->fd);
 	if (err) {
 		snprintf(a->state.message, sizeof(a->state.message), "%s",
 			 *ph_error_detail() ? ph_error_detail() : ph_strerror(err));

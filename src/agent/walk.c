@@ -48,7 +48,6 @@
  */
 #include "agent/walk.h"
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1532,41 +1531,24 @@ static void walk_release(struct walk *W)
  * lock (3.13's PyOS_BeforeFork takes it): a Python thread that forks at that
  * moment leaves a child whose HEAD_LOCK belongs to a thread it does not
  * have, and the child deadlocks in PyOS_AfterFork_Child (seen: a forking
- * server's children hang). So the agent makes its thread state itself under
- * tstate_mu, which a pthread_atfork handler holds across fork() on
- * 3.8-3.12; then PyEval_RestoreThread() takes the GIL. On 3.13 the handler
- * would deadlock against PyOS_BeforeFork's HEAD_LOCK and is not needed.
- * dlclose() of the agent unregisters the handler.
+ * target's children hang). So on 3.8-3.12 the agent makes its thread state
+ * itself under the fork guard, which fork() waits for; then
+ * PyEval_RestoreThread() takes the GIL. On 3.13 it must not hold the guard
+ * there: the forking thread holds HEAD_LOCK while it waits for the guard.
  */
-static pthread_mutex_t tstate_mu = PTHREAD_MUTEX_INITIALIZER;
-static bool fork_guarded;
-
-static void fork_prepare(void)
-{
-	pthread_mutex_lock(&tstate_mu);
-}
-
-static void fork_done(void)
-{
-	pthread_mutex_unlock(&tstate_mu);
-}
-
 static int gil_take(struct walk *W, void **out)
 {
 	struct ph_py *py = &W->py;
 	void *interp, *ts;
 
-	if (py->minor <= 12 && !fork_guarded) {
-		if (pthread_atfork(fork_prepare, fork_done, fork_done) != 0)
-			return ph_error(PH_ENOMEM, "agent: cannot register a fork handler");
-		fork_guarded = true;
-	}
 	interp = py->interp_main ? py->interp_main() : py->interp_head();
 	if (!interp)
 		return ph_error(PH_ENOTPYTHON, "agent: the interpreter has no main interpreter state");
-	pthread_mutex_lock(&tstate_mu);
+	if (py->minor <= 12)
+		ph_fork_guard_lock();
 	ts = py->tstate_new(interp);
-	pthread_mutex_unlock(&tstate_mu);
+	if (py->minor <= 12)
+		ph_fork_guard_unlock();
 	if (!ts)
 		return ph_error(PH_ENOMEM, "agent: PyThreadState_New failed");
 	py->restore_thread(ts);

@@ -16,6 +16,15 @@
  * state->gil_wait_ns as it goes, and stops with PH_EINTR soon after
  * state->cancel is set. Returns 0 or a PH_E* code with a detail.
  */
+/*
+ * The fork guard (agent.c): held across every fork() of the target while the
+ * agent is loaded. The agent holds it for moments only: while it makes its
+ * thread state on 3.8-3.12 (walk.c) and while it opens or closes its pipe,
+ * whose ends a forked child closes at once (agent.c).
+ */
+void ph_fork_guard_lock(void);
+void ph_fork_guard_unlock(void);
+
 int ph_agent_dump(const struct ph_agent_args *args, struct ph_agent_state *state,
 		  const struct ph_sink *sink);
 
