@@ -105,6 +105,10 @@ static pthread_mutex_t fork_mu = PTHREAD_MUTEX_INITIALIZER;
 static int fork_fds[2] = {-1, -1};
 static bool fork_registered;
 
+/* This library's handle for __cxa_finalize (crtbeginS.o defines it). */
+extern void *__dso_handle __attribute__((visibility("hidden")));
+void __cxa_finalize(void *d);
+
 void ph_fork_guard_lock(void)
 {
 	pthread_mutex_lock(&fork_mu);
@@ -132,6 +136,21 @@ static int fork_guard_register(void)
 		fork_registered = true;
 	}
 	return 0;
+}
+
+/*
+ * Drop the fork handlers once the agent thread is done with forks: an agent
+ * whose dumper died is never unloaded by it, and must then leave nothing
+ * that runs. __cxa_finalize(our handle) unregisters the atfork handlers of
+ * this library (glibc has no public pthread_atfork removal); it waits for a
+ * fork in progress. dlclose does the same later, harmlessly.
+ */
+static void fork_guard_unregister(void)
+{
+	if (fork_registered) {
+		__cxa_finalize(__dso_handle);
+		fork_registered = false;
+	}
 }
 
 /* Close fd (one of the pipe's ends) and forget it for forks. */
@@ -207,6 +226,7 @@ static void *agent_main(void *p)
 	}
 	if (own)
 		close_pipe_end(a->fd);
+	fork_guard_unregister();
 	if (err) {
 		snprintf(a->state.message, sizeof(a->state.message), "%s",
 			 *ph_error_detail() ? ph_error_detail() : ph_strerror(err));
@@ -218,10 +238,13 @@ static void *agent_main(void *p)
 	return NULL;
 }
 
-EXPORT struct ph_agent_state *pyheap_agent_start(const struct ph_agent_args *args);
-EXPORT int pyheap_agent_finish(struct ph_agent_state *state);
+EXPORT struct ph_agent_state *pyheap_agent_start(struct ph_agent_args *args);
+EXPORT void pyheap_agent_finish(struct ph_agent_state *state, int32_t *result);
 
-struct ph_agent_state *pyheap_agent_start(const struct ph_agent_args *args)
+/* The agent started last and not finished yet: how a later dump finds one left behind. */
+EXPORT struct ph_agent_state *pyheap_agent_current;
+
+struct ph_agent_state *pyheap_agent_start(struct ph_agent_args *args)
 {
 	sigset_t all, old;
 	pthread_attr_t attr;
@@ -232,6 +255,7 @@ struct ph_agent_state *pyheap_agent_start(const struct ph_agent_args *args)
 	if (!args || args->magic != PH_AGENT_MAGIC || args->abi != PH_AGENT_ABI ||
 	    args->size != sizeof(*args))
 		return NULL;
+	args->out_state = 0;
 	a = calloc(1, sizeof(*a));
 	if (!a)
 		return NULL;
@@ -270,20 +294,28 @@ struct ph_agent_state *pyheap_agent_start(const struct ph_agent_args *args)
 		return NULL;
 	}
 	a->state.thread = (uint64_t)th;
+	__atomic_store_n(&pyheap_agent_current, &a->state, __ATOMIC_RELEASE);
+	args->out_state = (uint64_t)(uintptr_t)&a->state;
 	return &a->state;
 }
 
-int pyheap_agent_finish(struct ph_agent_state *state)
+void pyheap_agent_finish(struct ph_agent_state *state, int32_t *result)
 {
 	struct agent *a = (struct agent *)state;
 
-	if (!a || a->state.magic != PH_AGENT_MAGIC)
-		return PH_EINVAL;
-	if (pthread_equal(pthread_self(), (pthread_t)a->state.thread))
-		return PH_EINVAL; /* called on the agent thread itself: joining and unmapping would crash */
+	if (!a || a->state.magic != PH_AGENT_MAGIC) {
+		*result = PH_EINVAL;
+		return;
+	}
+	if (pthread_equal(pthread_self(), (pthread_t)a->state.thread)) {
+		*result = PH_EINVAL; /* on the agent thread itself: joining and unmapping would crash */
+		return;
+	}
 	pthread_join((pthread_t)a->state.thread, NULL);
 	munmap(a->stack, STACK_SIZE + GUARD_SIZE); /* glibc does not touch a user stack after join */
 	a->state.magic = 0;
+	if (__atomic_load_n(&pyheap_agent_current, __ATOMIC_ACQUIRE) == state)
+		__atomic_store_n(&pyheap_agent_current, NULL, __ATOMIC_RELEASE);
 	free(a);
-	return 0;
+	*result = 0;
 }

@@ -9,9 +9,11 @@
  *     writes a struct ph_agent_args into the target's memory.
  *  2. On a hijacked thread it calls dlopen() on the agent and then
  *     pyheap_agent_start(args). start copies args, allocates a struct
- *     ph_agent_state, starts a joinable thread with every signal blocked and
- *     returns the state's address (NULL if it could not even do that). It
- *     runs no Python code and takes no Python lock.
+ *     ph_agent_state, starts a joinable thread with every signal blocked,
+ *     stores the state's address in args->out_state and in the exported
+ *     pyheap_agent_current, and returns it (NULL, out_state 0, if it could
+ *     not even do that). It runs no Python code and takes no Python lock.
+ *     (The dumper cannot see a remote call's return value: remote.h.)
  *  3. If args.out_fd < 0, the agent thread creates a pipe, publishes its read
  *     end's fd number in state.pipe_fd and waits (bounded by
  *     args.attach_timeout_ms) until the dumper, having copied that fd with
@@ -27,11 +29,20 @@
  *     and fails with PH_EINTR.
  *  6. When phase is DONE or FAILED, the dumper waits until the agent thread
  *     (state.tid, published before anything else) has exited, then calls
- *     pyheap_agent_finish(state) on a hijacked thread - never the agent
- *     thread itself: it joins the agent thread and frees the state; then
- *     dlclose() unloads the agent. Nothing of the agent remains. (After
- *     setting DONE the agent thread still runs libc's thread exit, which may
- *     wait for a malloc lock: unloading or joining from it would crash.)
+ *     pyheap_agent_finish(state, &result) on a hijacked thread - never the
+ *     agent thread itself: it joins the agent thread, frees the state,
+ *     clears pyheap_agent_current and writes 0 to result; then dlclose()
+ *     unloads the agent. Nothing of the agent remains. (After setting DONE
+ *     the agent thread still runs libc's thread exit, which may wait for a
+ *     malloc lock: unloading or joining from it would crash.)
+ *
+ * A dumper that dies leaves the agent to end by itself: its writes fail
+ * (EPIPE) or the reader never comes (attach_timeout_ms), or the GIL comes
+ * after a cancel. The agent thread then releases everything it took (GIL,
+ * thread state, GC state, pipe) and unregisters its fork handlers before it
+ * ends, so the library is inert: mapped, never called. A later dump finds
+ * it (a mapping of the memfd PH_AGENT_MEMFD_NAME, and pyheap_agent_current
+ * in it), cancels it if it still runs, and unloads it (finish, dlclose).
  *
  * Everything in these structs is fixed-size and pointer-free except the
  * addresses, which are target addresses stored as uint64_t, so that the
@@ -43,10 +54,11 @@
 #include <stdint.h>
 
 #define PH_AGENT_MAGIC 0x50484147u /* "GAHP" in memory: args and state */
-#define PH_AGENT_ABI   1
+#define PH_AGENT_ABI   2
 
-#define PH_AGENT_START_SYMBOL  "pyheap_agent_start"
-#define PH_AGENT_FINISH_SYMBOL "pyheap_agent_finish"
+#define PH_AGENT_START_SYMBOL   "pyheap_agent_start"
+#define PH_AGENT_FINISH_SYMBOL  "pyheap_agent_finish"
+#define PH_AGENT_CURRENT_SYMBOL "pyheap_agent_current" /* struct ph_agent_state *, 0 if none */
 
 /*
  * Symbols the dumper resolves in the target (functions and data). The agent
@@ -132,6 +144,7 @@ struct ph_agent_args {
 	uint32_t attach_timeout_ms; /* how long to wait for reader_attached */
 	uint64_t max_value_len;     /* str/bytes prefix bytes kept */
 	uint64_t dumper_pid;        /* for metadata */
+	uint64_t out_state;         /* written by start: the state's address, 0 if it could not start */
 	uint64_t api[PH_API_COUNT]; /* resolved target addresses, 0 if missing */
 };
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,8 +36,9 @@ static const struct ph_opt opts[] = {
 	 "asked of `docker inspect`)."},
 	{"output", 'o', "FILE",
 	 "Where to write the dump (default: pyheap-PID-YYYYmmdd-HHMMSS.pyheap in the current "
-	 "directory). The file is created with mode 0600 and appears under this name only once "
-	 "it is complete; an existing file of that name is replaced."},
+	 "directory; a directory given here gets that name in it). The file is created with "
+	 "mode 0600 and appears under this name only once it is complete; an existing file of "
+	 "that name is replaced. The destination is checked before the process is touched."},
 	{"file", 'f', "FILE", "Same as --output."},
 	{"timeout", OPT_TIMEOUT, "SECONDS",
 	 "Give up after this long on any one wait: stopping the threads, a thread to borrow, "
@@ -53,12 +55,35 @@ static const struct ph_opt opts[] = {
 };
 
 static volatile sig_atomic_t cancel_count;
+static volatile pid_t worker;
 
+/* In the worker: each SIGINT/SIGTERM/SIGHUP is one more cancel request. */
 static void on_signal(int sig)
 {
 	(void)sig;
 	if (cancel_count < 100)
 		cancel_count++;
+}
+
+/* In the front end: pass the request on to the worker. */
+static void forward(int sig)
+{
+	(void)sig;
+	if (worker > 0)
+		kill(worker, SIGTERM);
+}
+
+static void handle(void (*fn)(int), int flags)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = fn;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = flags;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 static void progress(void *ctx, bool done, bool waiting_gil, double wait_s, uint64_t objects,
@@ -162,13 +187,49 @@ static int docker_pid(const char *name, uint64_t timeout_ms, pid_t *out)
 	return 0;
 }
 
+/* The worker's part: the dump, and what it says about it. Returns the exit status. */
+static int run_worker(const struct ph_cmd *cmd, struct ph_dump_opts *o, pid_t pid, bool quiet)
+{
+	struct ph_dump_result res;
+	char b[32];
+	int err;
+
+	err = ph_dump_run(o, &res);
+	if (res.warning[0])
+		fprintf(stderr, "pyheap dump: warning: %s\n", res.warning);
+	if (res.stale_unloaded && !quiet)
+		fprintf(stderr,
+			"pyheap dump: unloaded %zu agent%s that interrupted dumps had left in process "
+			"%d\n",
+			res.stale_unloaded, res.stale_unloaded == 1 ? "" : "s", (int)pid);
+	if (err) {
+		if (err == PH_EINTR)
+			fprintf(stderr, "pyheap dump: interrupted; process %d was restored%s\n", (int)pid,
+				res.agent_left ? " (see the warning above)" : "");
+		else
+			ph_fail(cmd, err);
+		return ph_exit_status(err);
+	}
+	if (!quiet) {
+		printf("pyheap dump: %" PRIu64 " objects, %s written to %s; the target's Python "
+		       "threads were paused for %.1f ms (and one thread for %.1f ms to load and "
+		       "unload the agent",
+		       res.objects, ph_human_bytes(res.file_size, b), res.path,
+		       (double)res.pause_ns / 1e6, (double)res.hijack_ns / 1e6);
+		if (res.others_ns)
+			printf("; each other thread was held for at most %.1f ms",
+			       (double)res.others_ns / 1e6);
+		printf(")\n");
+	}
+	fflush(stdout);
+	return res.agent_left ? 1 : 0;
+}
+
 static int cmd_dump(const struct ph_cmd *cmd, int argc, char **argv)
 {
 	struct ph_dump_opts o;
-	struct ph_dump_result res;
-	struct sigaction sa, old_int, old_term, old_hup;
 	const char *arg, *output = NULL, *docker = NULL;
-	char defname[128], b[32];
+	char defname[128];
 	uint64_t timeout_s = DEFAULT_TIMEOUT_S, v;
 	bool quiet = false, have_pid = false;
 	pid_t pid = 0;
@@ -225,7 +286,7 @@ static int cmd_dump(const struct ph_cmd *cmd, int argc, char **argv)
 		if (err)
 			return ph_fail(cmd, err);
 	}
-	if (!output) {
+	{
 		time_t now = time(NULL);
 		struct tm tm;
 
@@ -233,45 +294,51 @@ static int cmd_dump(const struct ph_cmd *cmd, int argc, char **argv)
 		snprintf(defname, sizeof(defname), "pyheap-%d-%04d%02d%02d-%02d%02d%02d.pyheap",
 			 (int)pid, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
 			 tm.tm_sec);
-		output = defname;
 	}
 	o.pid = pid;
-	o.output = output;
+	o.output = output ? output : ".";
+	o.default_name = defname;
 	o.timeout_ms = timeout_s * 1000;
 	o.cancel = &cancel_count;
 	if (!quiet && ph_stderr_tty())
 		o.progress = progress;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: blocking calls return EINTR */
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	err = ph_dump_run(&o, &res);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
-
-	if (res.warning[0])
-		fprintf(stderr, "pyheap dump: warning: %s\n", res.warning);
-	if (err) {
-		if (err == PH_EINTR)
-			fprintf(stderr, "pyheap dump: interrupted; process %d was restored%s\n", (int)pid,
-				res.agent_left ? " (see the warning above)" : "");
-		else
-			ph_fail(cmd, err);
-		return ph_exit_status(err);
-	}
-	if (!quiet)
-		printf("pyheap dump: %" PRIu64 " objects, %s written to %s; the target's Python "
-		       "threads were paused for %.1f ms (and one thread for %.1f ms to load and "
-		       "unload the agent)\n",
-		       res.objects, ph_human_bytes(res.file_size, b), output,
-		       (double)res.pause_ns / 1e6, (double)res.hijack_ns / 1e6);
+	/*
+	 * The dump itself runs in a worker process in a session of its own: it
+	 * holds the target, and nothing that kills this front end (SIGKILL, the
+	 * OOM killer picking it, a kill of its process group, a hangup) reaches
+	 * it unannounced. Ctrl-C, SIGTERM and SIGHUP here are passed on as
+	 * cancel requests; if this process dies, the worker gets SIGTERM
+	 * (PR_SET_PDEATHSIG): it cancels, puts the target back and exits.
+	 */
 	fflush(stdout);
-	return res.agent_left ? 1 : 0;
+	fflush(stderr);
+	{
+		pid_t front = getpid(), w;
+		int st = 0;
+
+		w = fork();
+		if (w < 0)
+			return ph_fail(cmd, ph_error_errno(PH_EIO, errno, "fork"));
+		if (w == 0) {
+			setsid();
+			handle(on_signal, 0); /* no SA_RESTART: blocking calls return EINTR */
+			signal(SIGPIPE, SIG_IGN);
+			prctl(PR_SET_PDEATHSIG, SIGTERM);
+			if (getppid() != front)
+				cancel_count++; /* the front end is gone already */
+			exit(run_worker(cmd, &o, pid, quiet));
+		}
+		worker = w;
+		handle(forward, SA_RESTART);
+		while (waitpid(w, &st, 0) < 0 && errno == EINTR)
+			;
+		if (WIFEXITED(st))
+			return WEXITSTATUS(st);
+		fprintf(stderr, "pyheap dump: the dumping process %d was killed by signal %d\n", (int)w,
+			WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+		return 1;
+	}
 }
 
 const struct ph_cmd ph_cmd_dump = {

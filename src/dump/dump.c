@@ -11,12 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "agent/agent.h"
 #include "common/error.h"
+#include "common/testpoint.h"
 #include "dump/copy.h"
 #include "dump/loader.h"
 #include "dump/outfile.h"
@@ -53,6 +55,9 @@ struct dump {
 	bool copying;
 	struct ph_agent_handle h;
 	bool loaded;
+	struct ph_stale_agent stale[PH_MAX_STALE];
+	size_t nstale;
+	int lockfd;       /* /proc/PID, flock'ed while we dump it */
 	struct ph_agent_state st; /* last read */
 	uint64_t start_ns;
 	/* metadata gathered before injecting */
@@ -141,11 +146,14 @@ static int with_session(struct dump *d, uint64_t timeout_ms, bool interruptible,
 			      interruptible ? d->o->cancel : NULL);
 	if (err)
 		return err;
+	t0 = in.pt.v[in.idx].stopped_ns ? in.pt.v[in.idx].stopped_ns : t0;
+	if (in.others_ns > d->res->others_ns)
+		d->res->others_ns = in.others_ns;
 	err = fn(d, &in);
 	if (err)
 		ph_error_save(&saved);
 	e = ph_inject_end(&in);
-	d->res->hijack_ns += ph_now_ns() - t0 - in.others_ns;
+	d->res->hijack_ns += ph_now_ns() - t0;
 	if (err) {
 		ph_error_restore(&saved);
 	} else if (e) {
@@ -166,7 +174,8 @@ static int load_fn(struct dump *d, struct ph_inject *in)
 	args.attach_timeout_ms = (uint32_t)(d->o->timeout_ms > UINT32_MAX ? UINT32_MAX : d->o->timeout_ms);
 	args.max_value_len = d->o->max_value_len;
 	args.dumper_pid = (uint64_t)getpid();
-	err = ph_loader_load(in, d->pidfd, &args, &d->h);
+	err = ph_loader_load(in, d->pidfd, &args, d->stale, d->nstale, &d->res->stale_unloaded,
+			     &d->h);
 	if (!err)
 		d->loaded = true;
 	return err;
@@ -213,19 +222,69 @@ static int unload(struct dump *d)
 	if (err)
 		return err;
 	d->t.avoid_tid = d->st.tid;
+	ph_test_point("unload");
 	err = with_session(d, d->o->timeout_ms, false, unload_fn);
+	if (!err)
+		ph_test_point("unloaded");
+	return err;
+}
+
+/*
+ * One dump at a time per process: an exclusive flock on /proc/PID (the same
+ * inode for every opener that shares our /proc), released by the kernel
+ * when we exit, however we exit.
+ */
+static int lock_target(struct dump *d)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d", (int)d->t.pid);
+	d->lockfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->lockfd < 0)
+		return ph_error_errno(PH_ENOPROC, errno, "no process with pid %d", (int)d->t.pid);
+	if (flock(d->lockfd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	if (errno != EWOULDBLOCK)
+		return ph_error_errno(PH_EIO, errno, "cannot lock %s", path);
+	return ph_error(PH_EBUSY,
+			"process %d is being dumped by another pyheap right now: wait for it to "
+			"finish",
+			(int)d->t.pid);
+}
+
+/*
+ * Agents left loaded by dumps that were killed: one whose thread still runs
+ * (waiting for a reader that will never come, or for the GIL) is told to stop
+ * and waited for; the load session unloads them (loader.h).
+ */
+static int stale_agents(struct dump *d)
+{
+	int err = ph_loader_find_stale(&d->t, d->stale, &d->nstale);
 
 	if (err)
 		return err;
-	if (ph_target_refresh_maps(&d->t) == 0) {
-		for (size_t i = 0; i < d->t.maps.n; i++) {
-			const struct ph_map *m = &d->t.maps.v[i];
+	for (size_t i = 0; i < d->nstale; i++) {
+		struct ph_stale_agent *s = &d->stale[i];
+		uint64_t until = ph_deadline_ms(3000);
+		uint32_t one = 1;
+		char path[64];
 
-			if (m->inode == d->h.inode && strstr(m->path, "memfd:" PH_AGENT_MEMFD_NAME))
-				return ph_error(PH_EAGENT,
-						"the agent is still mapped in process %d after dlclose",
-						(int)d->t.pid);
-		}
+		if (!s->same_build || !s->running)
+			continue;
+		ph_mem_write(d->t.pid, s->h.state + offsetof(struct ph_agent_state, cancel), &one,
+			     sizeof(one));
+		snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)d->t.pid, (int)s->tid);
+		while (access(path, F_OK) == 0 && ph_now_ns() < until && !cancelled(d))
+			usleep(2000);
+		if (cancelled(d))
+			return ph_error(PH_EINTR, "interrupted");
+		if (access(path, F_OK) == 0)
+			return ph_error(PH_EBUSY,
+					"an agent that an earlier pyheap dump left in process %d still "
+					"runs (thread %d) and did not stop when asked (it waits for the "
+					"GIL?): try again later",
+					(int)d->t.pid, (int)s->tid);
+		s->running = false;
 	}
 	return 0;
 }
@@ -309,6 +368,7 @@ static int take_pipe(struct dump *d)
 				      (int)d->t.pid);
 	d->agent_fd = fd;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	ph_test_point("pipe-taken");
 	return write_state_u32(d, offsetof(struct ph_agent_state, reader_attached), 1);
 }
 
@@ -371,6 +431,8 @@ static int pump(struct dump *d)
 		if (d->st.phase != phase) {
 			phase = d->st.phase;
 			phase_since = now;
+			if (phase == PH_AGENT_WALKING)
+				ph_test_point("walking");
 		}
 		if (d->st.bytes != last_bytes || out_full) {
 			/* progress, or the agent waits for us (compression behind): not a stall */
@@ -461,7 +523,7 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	memset(res, 0, sizeof(*res));
 	d.o = o;
 	d.res = res;
-	d.pidfd = d.agent_fd = d.local[0] = d.local[1] = -1;
+	d.pidfd = d.agent_fd = d.local[0] = d.local[1] = d.lockfd = -1;
 	d.out.fd = d.out.dirfd = -1; /* nothing to close before ph_outfile_create */
 	d.start_ns = ph_now_ns();
 	/* ptrace stops arrive as SIGCHLD: keep it blocked in every thread we create */
@@ -473,15 +535,21 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	if (err)
 		goto out;
 	d.target_open = true;
+	err = lock_target(&d);
+	if (err)
+		goto out;
+	ph_test_point("locked");
 	if (ph_proc_cmdline(o->pid, &d.argv, &d.argc, &d.argv_blob) != 0)
 		d.argv = NULL;
 	if (ph_proc_exe(o->pid, d.exe, sizeof(d.exe)) != 0)
 		d.exe[0] = '\0';
 	ph_error_clear();
 
-	err = ph_outfile_create(&d.out, o->output);
+	err = ph_outfile_create(&d.out, o->output, o->default_name);
 	if (err)
 		goto out;
+	snprintf(res->path, sizeof(res->path), "%s", d.out.path);
+	ph_test_point("outfile");
 	d.codec = ph_zstd_codec_new(0);
 	if (!d.codec) {
 		err = ph_error(PH_ENOMEM, "cannot create the zstd compressor");
@@ -495,6 +563,10 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 		goto out;
 	d.writer_open = true;
 	d.pidfd = (int)syscall(SYS_pidfd_open, o->pid, 0);
+	ph_test_point("ready");
+	err = stale_agents(&d);
+	if (err)
+		goto out;
 
 	/* load and start the agent */
 	err = with_session(&d, o->timeout_ms, true, load_fn);
@@ -518,6 +590,7 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 		goto out;
 	close(d.local[1]);
 	d.local[1] = -1;
+	ph_test_point("streamed");
 	err = agent_outcome(&d);
 	if (err)
 		goto out;
@@ -543,6 +616,7 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 			 (int)o->pid, ph_error_detail());
 	}
 	res->duration_ns = ph_now_ns() - d.start_ns;
+	ph_test_point("commit");
 	err = write_meta(&d);
 	if (!err)
 		err = ph_writer_close(&d.w);
@@ -586,6 +660,8 @@ out:
 		close(d.local[1]);
 	if (d.pidfd >= 0)
 		close(d.pidfd);
+	if (d.lockfd >= 0)
+		close(d.lockfd);
 	free(d.argv);
 	free(d.argv_blob);
 	if (d.target_open)

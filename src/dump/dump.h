@@ -32,7 +32,8 @@
 
 struct ph_dump_opts {
 	pid_t pid;
-	const char *output;         /* the file to write */
+	const char *output;         /* the file to write, or a directory to write default_name in */
+	const char *default_name;
 	uint64_t timeout_ms;
 	bool no_values;
 	uint64_t max_value_len;
@@ -53,9 +54,12 @@ struct ph_dump_result {
 	uint64_t file_size;
 	uint64_t pause_ns;     /* the agent held the GIL this long */
 	uint64_t hijack_ns;    /* the hijacked thread was stopped this long (load + unload) */
+	uint64_t others_ns;    /* the longest any other thread was held stopped (0: none was) */
+	size_t stale_unloaded; /* agents left by killed dumps that were unloaded first */
 	uint64_t duration_ns;  /* attach to final detach */
 	bool agent_left;       /* the agent could not be unloaded (see warning) */
 	char warning[512];     /* non-fatal problem to show, "" if none */
+	char path[4096];       /* the file written */
 };
 
 int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res);

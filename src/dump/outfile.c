@@ -28,26 +28,78 @@ static int unique_name(const char *final, char **out)
 	return *out ? 0 : ph_error(PH_ENOMEM, "out of memory");
 }
 
-int ph_outfile_create(struct ph_outfile *f, const char *path)
+/* Check the final name in dirfd: absent, or a regular file (replaced), and not too long. */
+static int check_name(struct ph_outfile *f)
+{
+	struct stat sb;
+	long max = fpathconf(f->dirfd, _PC_NAME_MAX);
+
+	if (max <= 0)
+		max = 255;
+	if (strlen(f->name) > (size_t)max)
+		return ph_error(PH_EINVAL, "'%s' is too long for a file name in %s (at most %ld bytes)",
+				f->name, f->dir, max);
+	if (fstatat(f->dirfd, f->name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		return ph_error_errno(PH_EIO, errno, "cannot use %s/%s", f->dir, f->name);
+	}
+	if (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode))
+		return 0; /* replaced (a symlink itself, never followed) */
+	return ph_error(PH_EINVAL,
+			"%s/%s exists and is not a regular file (a device, a FIFO or a socket): "
+			"pyheap writes a new file and renames it into place, which would replace it; "
+			"give another name",
+			f->dir, f->name);
+}
+
+int ph_outfile_create(struct ph_outfile *f, const char *path, const char *default_name)
 {
 	const char *slash = strrchr(path, '/');
+	struct stat sb;
 	int err;
 
 	memset(f, 0, sizeof(*f));
 	f->fd = f->dirfd = -1;
-	if (!*path || (slash && !slash[1]))
-		return ph_error(PH_EINVAL, "'%s' is not a file name", path);
-	f->dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-	f->name = strdup(slash ? slash + 1 : path);
+	if (!*path)
+		return ph_error(PH_EINVAL, "'' is not a file name");
+	if ((slash && !slash[1]) || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))) {
+		/* a directory: the default name in it */
+		f->dir = strdup(path);
+		f->name = strdup(default_name);
+	} else {
+		f->dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+		f->name = strdup(slash ? slash + 1 : path);
+	}
 	if (!f->dir || !f->name) {
 		err = ph_error(PH_ENOMEM, "out of memory");
 		goto fail;
+	}
+	{
+		size_t dl = strlen(f->dir);
+		int k;
+
+		while (dl > 1 && f->dir[dl - 1] == '/')
+			f->dir[--dl] = '\0';
+		if (!slash && strcmp(f->dir, ".") == 0)
+			k = asprintf(&f->path, "%s", f->name); /* as the user wrote it */
+		else
+			k = asprintf(&f->path, "%s%s%s", f->dir, strcmp(f->dir, "/") == 0 ? "" : "/",
+				     f->name);
+		if (k < 0) {
+			f->path = NULL;
+			err = ph_error(PH_ENOMEM, "out of memory");
+			goto fail;
+		}
 	}
 	f->dirfd = open(f->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (f->dirfd < 0) {
 		err = ph_error_errno(PH_EIO, errno, "cannot open directory %s", f->dir);
 		goto fail;
 	}
+	err = check_name(f);
+	if (err)
+		goto fail;
 	f->fd = openat(f->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (f->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		err = unique_name(f->name, &f->tmp_name);
@@ -121,6 +173,7 @@ void ph_outfile_abort(struct ph_outfile *f)
 	free(f->dir);
 	free(f->name);
 	free(f->tmp_name);
+	free(f->path);
 	memset(f, 0, sizeof(*f));
 	f->fd = f->dirfd = -1;
 }

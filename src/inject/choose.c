@@ -5,7 +5,12 @@
  */
 #include "inject/choose.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #define NR_READ 0
 #define NR_POLL 7
@@ -46,6 +51,8 @@
 #define NR_PREADV 295
 #define NR_RECVMMSG 299
 #define NR_SENDMMSG 307
+
+#define TIMER_ABSTIME 1
 
 #define FUTEX_CMD_MASK 0x7f /* without FUTEX_PRIVATE_FLAG (128) and FUTEX_CLOCK_REALTIME (256) */
 #define FUTEX_WAIT 0
@@ -109,8 +116,43 @@ static bool io_call(int64_t nr)
 	}
 }
 
-enum ph_thread_class ph_thread_classify(const struct ph_thread_regs *t, const struct ph_maps *m,
-					const char **why)
+/* A wait that runs with a temporary signal mask (see choose.h). */
+static bool temporary_mask(const struct ph_thread_regs *t)
+{
+	switch (t->orig_rax) {
+	case NR_RT_SIGSUSPEND:
+		return true;
+	case NR_PPOLL:
+		return t->r10 != 0;
+	case NR_PSELECT6:
+		return t->r9 != 0;
+	case NR_EPOLL_PWAIT:
+	case NR_EPOLL_PWAIT2:
+		return t->r8 != 0;
+	default:
+		return false;
+	}
+}
+
+bool ph_thread_restart_block(const struct ph_thread_regs *t)
+{
+	if (!t->rax_unknown)
+		return t->rax == -516;
+	switch (t->orig_rax) {
+	case NR_NANOSLEEP:
+	case NR_POLL:
+		return true;
+	case NR_CLOCK_NANOSLEEP:
+		return !(t->rsi & TIMER_ABSTIME);
+	case NR_FUTEX:
+		return (t->rsi & FUTEX_CMD_MASK) == FUTEX_WAIT && t->rdx != 0;
+	default:
+		return false;
+	}
+}
+
+enum ph_thread_class ph_thread_classify(const struct ph_thread_regs *t,
+					const struct ph_choose_env *env, const char **why)
 {
 	const char *dummy;
 
@@ -121,8 +163,12 @@ enum ph_thread_class ph_thread_classify(const struct ph_thread_regs *t, const st
 		*why = "running (not in a system call)";
 		return PH_THREAD_UNUSABLE;
 	}
-	if (!restart_code(t->rax)) {
+	if (!t->rax_unknown && !restart_code(t->rax)) {
 		*why = "in a system call that is not a blocking wait";
+		return PH_THREAD_UNUSABLE;
+	}
+	if (temporary_mask(t)) {
+		*why = "waiting with a temporary signal mask";
 		return PH_THREAD_UNUSABLE;
 	}
 	if (t->orig_rax == NR_FUTEX) {
@@ -132,13 +178,16 @@ enum ph_thread_class ph_thread_classify(const struct ph_thread_regs *t, const st
 			*why = "in a futex operation other than a plain wait";
 			return PH_THREAD_UNUSABLE;
 		}
-		switch (ph_maps_kind(m, t->rdi)) {
+		if (env->runtime_lo < env->runtime_hi && t->rdi >= env->runtime_lo &&
+		    t->rdi < env->runtime_hi)
+			return PH_THREAD_GIL;
+		switch (ph_maps_kind(env->maps, t->rdi)) {
 		case PH_MEM_HEAP:
 		case PH_MEM_STACK:
 		case PH_MEM_ANON:
 			return PH_THREAD_FUTEX;
 		default:
-			*why = "waiting on a lock inside a library (malloc, loader, stdio or the GIL)";
+			*why = "waiting on a lock inside a library (malloc, loader, stdio)";
 			return PH_THREAD_UNUSABLE;
 		}
 	}
@@ -159,18 +208,64 @@ enum ph_thread_class ph_thread_classify(const struct ph_thread_regs *t, const st
 	return PH_THREAD_UNUSABLE;
 }
 
-int ph_thread_choose(const struct ph_thread_regs *v, size_t n, const struct ph_maps *m)
+int ph_thread_score(const struct ph_thread_regs *t, const struct ph_choose_env *env)
 {
-	int best = -1;
-	enum ph_thread_class best_class = PH_THREAD_UNUSABLE;
+	enum ph_thread_class c = ph_thread_classify(t, env, NULL);
+
+	if (c == PH_THREAD_UNUSABLE)
+		return 0;
+	return (int)c * 2 + !ph_thread_restart_block(t);
+}
+
+int ph_thread_choose(const struct ph_thread_regs *v, size_t n, const struct ph_choose_env *env)
+{
+	int best = -1, best_score = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		enum ph_thread_class c = ph_thread_classify(&v[i], m, NULL);
+		int sc = ph_thread_score(&v[i], env);
 
-		if (c > best_class) {
-			best_class = c;
+		if (sc > best_score) {
+			best_score = sc;
 			best = (int)i;
 		}
 	}
 	return best;
+}
+
+int ph_thread_parse_syscall(const char *text, struct ph_thread_regs *t)
+{
+	uint64_t a[8];
+	long long nr;
+	char *end;
+	const char *p = text;
+
+	if (strncmp(text, "running", 7) == 0)
+		return 1;
+	errno = 0;
+	nr = strtoll(p, &end, 10);
+	if (end == p || errno)
+		return -1;
+	if (nr < 0)
+		return 2;
+	p = end;
+	for (int i = 0; i < 8; i++) {
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, "0x", 2) != 0)
+			return -1;
+		a[i] = strtoull(p + 2, &end, 16);
+		if (end == p + 2)
+			return -1;
+		p = end;
+	}
+	t->orig_rax = nr;
+	t->rax = 0;
+	t->rax_unknown = true;
+	t->rdi = a[0];
+	t->rsi = a[1];
+	t->rdx = a[2];
+	t->r10 = a[3];
+	t->r8 = a[4];
+	t->r9 = a[5];
+	return 0;
 }

@@ -104,6 +104,47 @@ static int load_symtab(const struct src *s, const Elf64_Shdr *sh, size_t shnum, 
 	return 0;
 }
 
+/*
+ * The TPOFF64 relocations of one SHT_RELA section whose symbols are the
+ * already loaded .dynsym (sh_link == dynsym_idx). Relocations against an
+ * undefined symbol (a variable of another module) are skipped.
+ */
+static int load_tpoff(struct ph_elf *e, const struct src *s, const Elf64_Shdr *sh)
+{
+	size_t n = sh->sh_size / sizeof(Elf64_Rela);
+	Elf64_Rela r[256];
+
+	if (sh->sh_entsize != sizeof(Elf64_Rela) || sh->sh_type == SHT_NOBITS)
+		return 0;
+	for (size_t i = 0; i < n && e->ntpoff < PH_ELF_MAX_TPOFF; i += 256) {
+		size_t k = n - i < 256 ? n - i : 256;
+		int err = src_read(s, sh->sh_offset + i * sizeof(Elf64_Rela), k * sizeof(Elf64_Rela), r);
+
+		if (err)
+			return err;
+		for (size_t j = 0; j < k && e->ntpoff < PH_ELF_MAX_TPOFF; j++) {
+			uint64_t symi = ELF64_R_SYM(r[j].r_info), sv = 0;
+
+			if (ELF64_R_TYPE(r[j].r_info) != R_X86_64_TPOFF64)
+				continue;
+			if (symi) {
+				Elf64_Sym sym;
+
+				if (symi >= e->dynsym.nsyms)
+					continue;
+				memcpy(&sym, e->dynsym.syms + symi * sizeof(sym), sizeof(sym));
+				if (sym.st_shndx == SHN_UNDEF)
+					continue;
+				sv = sym.st_value;
+			}
+			e->tpoff[e->ntpoff].slot = r[j].r_offset;
+			e->tpoff[e->ntpoff].sym_addend = sv + (uint64_t)r[j].r_addend;
+			e->ntpoff++;
+		}
+	}
+	return 0;
+}
+
 static int parse(struct ph_elf *e, const struct src *s)
 {
 	Elf64_Ehdr eh;
@@ -156,9 +197,12 @@ static int parse(struct ph_elf *e, const struct src *s)
 			err = load_symtab(s, sh, shnum, i, &e->symtab);
 	}
 	for (size_t i = 0; i < shnum && !err; i++) {
-		if (sh[i].sh_type == SHT_GNU_versym && e->dynsym.syms &&
+		if (sh[i].sh_type == SHT_GNU_versym && e->dynsym.syms && !e->dynsym.versym &&
 		    sh[i].sh_size == e->dynsym.nsyms * sizeof(uint16_t) && sh[i].sh_entsize == 2)
 			err = src_dup(s, sh[i].sh_offset, sh[i].sh_size, (void **)&e->dynsym.versym);
+		else if (sh[i].sh_type == SHT_RELA && e->dynsym.syms && sh[i].sh_link < shnum &&
+			 sh[sh[i].sh_link].sh_type == SHT_DYNSYM)
+			err = load_tpoff(e, s, &sh[i]);
 	}
 	free(sh);
 	if (err)
@@ -295,6 +339,38 @@ uint64_t ph_elf_symbol(const struct ph_elf *e, const char *name)
 
 	ph_elf_lookup(e, &name, 1, &v);
 	return v;
+}
+
+static bool find_info(const struct ph_elf_symtab *t, const char *name, struct ph_elf_sym *out)
+{
+	int best = 0;
+
+	for (size_t i = 1; i < t->nsyms; i++) {
+		Elf64_Sym sym;
+		int bind, q;
+
+		memcpy(&sym, t->syms + i * sizeof(sym), sizeof(sym));
+		if (sym.st_shndx == SHN_UNDEF || sym.st_name >= t->nstrs ||
+		    strcmp(t->strs + sym.st_name, name) != 0)
+			continue;
+		bind = ELF64_ST_BIND(sym.st_info);
+		if (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE)
+			continue;
+		q = t->versym && (t->versym[i] & 0x8000) ? 1 : 2;
+		if (q > best) {
+			best = q;
+			out->value = sym.st_value;
+			out->size = sym.st_size;
+			out->type = ELF64_ST_TYPE(sym.st_info);
+		}
+	}
+	return best > 0;
+}
+
+bool ph_elf_symbol_info(const struct ph_elf *e, const char *name, struct ph_elf_sym *out)
+{
+	memset(out, 0, sizeof(*out));
+	return find_info(&e->dynsym, name, out) || find_info(&e->symtab, name, out);
 }
 
 bool ph_elf_bias(const struct ph_elf *e, uint64_t map_start, uint64_t map_offset, uint64_t *bias)

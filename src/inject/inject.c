@@ -5,31 +5,187 @@
 #include "inject/inject.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "common/error.h"
+#include "common/testpoint.h"
 #include "inject/choose.h"
 #include "inject/mem.h"
 #include "inject/proc.h"
 
 #define MAX_BPS 8
+#define MAX_TRIES 8 /* candidates seized and checked before falling back to breakpoints */
 #define SIGTRAP_BIT (1ull << (SIGTRAP - 1))
+#define RELEASE_MS 5000
 
 struct bps {
 	size_t n;
 	uint64_t addr[MAX_BPS];
 	uint8_t orig[MAX_BPS];
 	bool planted[MAX_BPS];
+	int memfd; /* /proc/PID/mem, read-write */
 };
 
 static const char *const bp_functions[] = {
 	"PyObject_Malloc", "PyObject_Free",     "PyMem_Malloc",
 	"PyErr_CheckSignals", "PyEval_SaveThread", "PyEval_RestoreThread",
 };
+
+static void hold(struct ph_inject *in, size_t i)
+{
+	uint64_t held = ph_now_ns() - in->pt.v[i].stopped_ns;
+
+	if (in->pt.v[i].stopped_ns && held > in->others_ns)
+		in->others_ns = held;
+}
+
+/* Let tracee i go (it must be STOPPED), counting how long it was held. */
+static int let_go(struct ph_inject *in, size_t i)
+{
+	hold(in, i);
+	return ph_ptrace_detach(&in->pt, i);
+}
+
+/* ---- a parked thread ---- */
+
+struct cand {
+	int score;
+	pid_t tid;
+};
+
+static int by_score(const void *a, const void *b)
+{
+	const struct cand *x = a, *y = b;
+
+	if (x->score != y->score)
+		return y->score - x->score;
+	return 0;
+}
+
+/*
+ * Candidates from /proc, without stopping anything: *out (caller frees),
+ * best first. Threads in skip[0..nskip) are left out.
+ */
+static int candidates(struct ph_inject *in, const struct ph_choose_env *env, const pid_t *skip,
+		      size_t nskip, struct cand **out, size_t *n)
+{
+	pid_t *tids;
+	size_t nt, k = 0;
+	struct cand *c;
+	int err = ph_proc_tasks(in->t->pid, &tids, &nt);
+
+	if (err)
+		return err;
+	c = calloc(nt ? nt : 1, sizeof(*c));
+	if (!c) {
+		free(tids);
+		return ph_error(PH_ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; i < nt; i++) {
+		struct ph_thread_regs tr;
+		char name[64], *text = NULL;
+		size_t len;
+		bool skipped = tids[i] == in->t->avoid_tid;
+
+		for (size_t j = 0; j < nskip; j++)
+			skipped |= skip[j] == tids[i];
+		if (skipped)
+			continue;
+		snprintf(name, sizeof(name), "task/%d/syscall", (int)tids[i]);
+		if (ph_proc_read_file(in->t->pid, name, &text, &len) != 0) {
+			ph_error_clear();
+			continue;
+		}
+		memset(&tr, 0, sizeof(tr));
+		tr.tid = tids[i];
+		if (ph_thread_parse_syscall(text, &tr) == 0) {
+			int sc = ph_thread_score(&tr, env);
+
+			if (sc > 0) {
+				c[k].score = sc;
+				c[k].tid = tids[i];
+				k++;
+			}
+		}
+		free(text);
+	}
+	free(tids);
+	qsort(c, k, sizeof(*c), by_score);
+	*out = c;
+	*n = k;
+	return 0;
+}
+
+/* Seize candidates in turn; the first that is usable once stopped is taken (*chosen). */
+static int take_parked(struct ph_inject *in, const struct ph_choose_env *env, const pid_t *skip,
+		       size_t nskip, uint64_t deadline, int *chosen)
+{
+	struct ph_ptrace *pt = &in->pt;
+	struct cand *c = NULL;
+	size_t n = 0;
+	int err = candidates(in, env, skip, nskip, &c, &n);
+
+	*chosen = -1;
+	if (err)
+		return err;
+	for (size_t k = 0; k < n && k < MAX_TRIES && *chosen < 0; k++) {
+		struct user_regs_struct r;
+		struct ph_thread_regs tr;
+		size_t i;
+
+		err = ph_ptrace_seize(pt, c[k].tid, 0, &i);
+		if (err == PH_EEXITED) {
+			err = 0;
+			ph_error_clear();
+			continue;
+		}
+		if (err)
+			break;
+		ph_test_point("seized");
+		err = ph_ptrace_stop_one(pt, i, deadline);
+		if (err == PH_EEXITED || pt->v[i].state == PH_TRACEE_GONE) {
+			err = 0;
+			ph_error_clear();
+			continue;
+		}
+		if (err)
+			break;
+		err = ph_ptrace_getregs(pt, i, &r);
+		if (err == PH_EEXITED) {
+			err = 0;
+			ph_error_clear();
+			continue;
+		}
+		if (err)
+			break;
+		memset(&tr, 0, sizeof(tr));
+		tr.tid = c[k].tid;
+		tr.orig_rax = (int64_t)r.orig_rax;
+		tr.rax = (int64_t)r.rax;
+		tr.rdi = r.rdi;
+		tr.rsi = r.rsi;
+		tr.rdx = r.rdx;
+		tr.r10 = r.r10;
+		tr.r8 = r.r8;
+		tr.r9 = r.r9;
+		if (ph_thread_classify(&tr, env, NULL) != PH_THREAD_UNUSABLE) {
+			*chosen = (int)i;
+			break;
+		}
+		/* it moved on meanwhile: let it go at once */
+		err = let_go(in, i);
+	}
+	free(c);
+	return err;
+}
+
+/* ---- breakpoints ---- */
 
 /* A SIGTRAP stop: ours if the thread just executed one of our int3s. Rewind it. */
 static bool bp_hook(struct ph_ptrace *pt, size_t i, void *ctx)
@@ -49,11 +205,10 @@ static bool bp_hook(struct ph_ptrace *pt, size_t i, void *ctx)
 }
 
 /*
- * A child forked while the breakpoints were in place: it has a copy of them.
- * It is traced and stopped before its first instruction: put the original
+ * A child forked while the breakpoints were in place has a copy of them. It
+ * is traced and stopped before its first instruction: put the original
  * bytes back in its memory, then let it go. (A vfork child shares the
- * parent's memory: the parent's breakpoints go too, which only makes them
- * less likely to be hit; they are all restored later anyway.)
+ * parent's memory: the parent's bytes are restored anyway.)
  */
 static void bp_child(struct ph_ptrace *pt, pid_t child, bool stopped, void *ctx)
 {
@@ -72,8 +227,6 @@ static void bp_child(struct ph_ptrace *pt, pid_t child, bool stopped, void *ctx)
 	for (size_t k = 0; k < b->n; k++) {
 		long w;
 
-		if (!b->planted[k])
-			continue;
 		errno = 0;
 		w = ptrace(PTRACE_PEEKDATA, child, (void *)(uintptr_t)b->addr[k], 0);
 		if (errno)
@@ -86,86 +239,109 @@ static void bp_child(struct ph_ptrace *pt, pid_t child, bool stopped, void *ctx)
 	ptrace(PTRACE_DETACH, child, 0, 0);
 }
 
-static int any_stopped(struct ph_ptrace *pt)
+/* Write the original bytes back (through /proc/PID/mem: no thread needs to be stopped). */
+static int remove_bps(struct bps *b)
 {
-	for (size_t i = 0; i < pt->n; i++)
-		if (pt->v[i].state == PH_TRACEE_STOPPED)
-			return (int)i;
-	return -1;
-}
-
-/* Write (or restore) byte v at a. Reads the word first, so close breakpoints compose. */
-static int poke_byte(struct ph_ptrace *pt, size_t via, uint64_t a, uint8_t v, uint8_t *old)
-{
-	uint64_t w;
-	int err = ph_ptrace_peek(pt, via, a, &w);
-
-	if (err)
-		return err;
-	if (old)
-		*old = (uint8_t)(w & 0xff);
-	w = (w & ~(uint64_t)0xff) | v;
-	return ph_ptrace_poke(pt, via, a, w);
-}
-
-static int remove_bps(struct ph_ptrace *pt, struct bps *b)
-{
-	int via = any_stopped(pt), err = 0;
+	int err = 0;
 
 	for (size_t k = b->n; k-- > 0;) {
-		int e;
-
 		if (!b->planted[k])
 			continue;
-		if (via < 0)
-			return ph_error(PH_EIO, "no stopped thread to remove breakpoints through");
-		e = poke_byte(pt, (size_t)via, b->addr[k], b->orig[k], NULL);
-		if (e && !err)
-			err = e;
-		if (!e)
-			b->planted[k] = false;
+		if (pwrite(b->memfd, &b->orig[k], 1, (off_t)b->addr[k]) != 1) {
+			if (!err)
+				err = ph_error_errno(PH_EIO, errno,
+						     "cannot remove the breakpoint at 0x%llx",
+						     (unsigned long long)b->addr[k]);
+			continue;
+		}
+		b->planted[k] = false;
 	}
 	return err;
 }
 
 /*
- * With every thread stopped and the breakpoints removed: a thread may still
- * hold a SIGTRAP from one of them in its signal queue (its interrupt stop was
- * reported first). Let each such thread take it now, so that the hook
- * rewinds it instead of the signal killing the process after detach.
+ * Stop each tracee but keep (if keep >= 0) in turn and let it go, the
+ * breakpoints being gone: a thread that trapped is stepped back by the hook;
+ * one whose SIGTRAP is still queued behind its interrupt stop is let take it
+ * first.
  */
-static int drain_traps(struct ph_ptrace *pt, uint64_t deadline)
+static int release_others(struct ph_inject *in, int keep)
 {
-	for (int round = 0; round < 4; round++) {
-		bool again = false;
+	struct ph_ptrace *pt = &in->pt;
+	uint64_t deadline = ph_deadline_ms(RELEASE_MS);
+	int err = 0;
 
-		for (size_t i = 0; i < pt->n; i++) {
-			struct ph_proc_status st;
-			int err;
+	for (size_t i = 0; i < pt->n; i++) {
+		struct ph_proc_status st;
+		int e;
 
-			if (pt->v[i].state != PH_TRACEE_STOPPED)
-				continue;
+		if ((int)i == keep || pt->v[i].state == PH_TRACEE_GONE)
+			continue;
+		e = ph_ptrace_stop_one(pt, i, deadline);
+		for (int round = 0; !e && round < 4 && pt->v[i].state == PH_TRACEE_STOPPED; round++) {
 			if (ph_proc_status(pt->pid, pt->v[i].tid, &st) != 0 ||
 			    !(st.sig_pending & SIGTRAP_BIT))
-				continue;
-			err = ph_ptrace_cont(pt, i, 0);
-			if (err)
-				return err;
-			again = true;
+				break;
+			e = ph_ptrace_cont(pt, i, 0);
+			if (!e)
+				e = ph_ptrace_stop_one(pt, i, deadline);
 		}
-		if (!again)
-			return 0;
-		{
-			int err = ph_ptrace_stop_all(pt, deadline, false);
-
-			if (err)
-				return err;
-		}
+		if (!e && pt->v[i].state == PH_TRACEE_STOPPED)
+			e = let_go(in, i);
+		if (e == PH_EEXITED)
+			e = 0;
+		if (e && !err)
+			err = e;
 	}
-	return 0;
+	return err;
 }
 
-/* Resume every thread until one traps on a breakpoint; leave all stopped. */
+/*
+ * Every thread seized and stopped at once, for the moment the breakpoints
+ * are written: a thread inside fork() or clone() when it was seized has
+ * already decided it is not traced, and would give its child or new thread
+ * a copy of the breakpoints that no one watches. A stopped thread has no
+ * such call in flight, and the threads such a call created are listed once
+ * everyone is stopped.
+ */
+static int seize_and_stop_all(struct ph_inject *in, uint64_t deadline)
+{
+	struct ph_ptrace *pt = &in->pt;
+	unsigned long opts = PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK;
+	int err = 0;
+
+	for (int round = 0; round < 16 && !err; round++) {
+		size_t before = ph_ptrace_live(pt);
+
+		err = ph_ptrace_seize_all(pt, opts);
+		if (!err)
+			err = ph_ptrace_stop_all(pt, deadline, true);
+		if (!err && ph_ptrace_live(pt) == before && round > 0)
+			break;
+	}
+	return err;
+}
+
+/* Resume every stopped tracee but keep, delivering the signal it holds. */
+static int resume_all(struct ph_inject *in)
+{
+	struct ph_ptrace *pt = &in->pt;
+	int err = 0;
+
+	for (size_t i = 0; i < pt->n && !err; i++) {
+		struct ph_tracee *t = &pt->v[i];
+		int sig = t->pending_sig;
+
+		if (t->state != PH_TRACEE_STOPPED)
+			continue;
+		hold(in, i);
+		t->pending_sig = 0;
+		err = ph_ptrace_cont(pt, i, sig);
+	}
+	return err;
+}
+
+/* No thread is parked: take the first that reaches a breakpoint. */
 static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chosen)
 {
 	struct ph_target *t = in->t;
@@ -173,8 +349,10 @@ static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chos
 	struct bps b;
 	uint64_t addrs[sizeof(bp_functions) / sizeof(bp_functions[0])];
 	size_t nf = sizeof(bp_functions) / sizeof(bp_functions[0]);
-	int via, err = 0, e, found = -1;
+	char path[64];
+	int err = 0, e, found = -1;
 
+	*chosen = -1;
 	memset(&b, 0, sizeof(b));
 	e = ph_symbols_lookup(&t->syms, (size_t)t->py_module, bp_functions, nf, addrs);
 	if (e < 0)
@@ -189,30 +367,37 @@ static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chos
 	}
 	if (!b.n)
 		return ph_error(PH_EUNSUPPORTED, "no function to put a breakpoint on");
-	via = any_stopped(pt);
-	if (via < 0)
-		return ph_error(PH_EEXITED, "process %d exited", (int)pt->pid);
+	snprintf(path, sizeof(path), "/proc/%d/mem", (int)t->pid);
+	b.memfd = open(path, O_RDWR | O_CLOEXEC);
+	if (b.memfd < 0)
+		return ph_error_errno(PH_EIO, errno, "cannot open %s", path);
+	for (size_t k = 0; k < b.n; k++) {
+		if (pread(b.memfd, &b.orig[k], 1, (off_t)b.addr[k]) != 1) {
+			err = ph_error_errno(PH_EIO, errno, "cannot read the code at 0x%llx",
+					     (unsigned long long)b.addr[k]);
+			goto out;
+		}
+	}
+	/* every thread traced, forks too: a trap must never reach the application */
+	err = seize_and_stop_all(in, deadline);
+	if (err)
+		goto out_release;
 	pt->trap_hook = bp_hook;
 	pt->child_hook = bp_child;
 	pt->trap_ctx = &b;
-	/* a child forked from now on gets a copy of the breakpoints: trace it to clean it */
-	for (size_t i = 0; i < pt->n && !err; i++)
-		if (pt->v[i].state == PH_TRACEE_STOPPED)
-			err = ph_ptrace_setoptions(pt, i, PTRACE_O_TRACECLONE | PTRACE_O_TRACEFORK |
-							      PTRACE_O_TRACEVFORK);
-	for (size_t k = 0; k < b.n && !err; k++) {
-		err = poke_byte(pt, (size_t)via, b.addr[k], 0xcc, &b.orig[k]);
-		if (!err)
-			b.planted[k] = true;
-	}
-	for (size_t i = 0; i < pt->n && !err; i++) {
-		struct ph_tracee *tr = &pt->v[i];
+	for (size_t k = 0; k < b.n; k++) {
+		static const uint8_t int3 = 0xcc;
 
-		if (tr->state != PH_TRACEE_STOPPED)
-			continue;
-		err = ph_ptrace_cont(pt, i, tr->pending_sig);
-		tr->pending_sig = 0;
+		if (pwrite(b.memfd, &int3, 1, (off_t)b.addr[k]) != 1) {
+			err = ph_error_errno(PH_EIO, errno, "cannot write a breakpoint at 0x%llx",
+					     (unsigned long long)b.addr[k]);
+			break;
+		}
+		b.planted[k] = true;
 	}
+	ph_test_point("bp-planted");
+	if (!err)
+		err = resume_all(in);
 	while (!err && found < 0) {
 		size_t i;
 		int st;
@@ -226,133 +411,110 @@ static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chos
 			found = (int)i;
 			break;
 		}
-		/* anything else: let it run on (passing a signal through) */
-		err = ph_ptrace_cont(pt, i, pt->v[i].stop_event ? 0 : pt->v[i].stop_sig);
+		/* anything else: let it run on, passing a signal through */
+		err = ph_ptrace_cont(pt, i,
+				     pt->v[i].stop_event || pt->v[i].trapped ? 0 : pt->v[i].stop_sig);
 	}
+	/* whatever happened: the original bytes back at once, then everyone else let go */
+	e = remove_bps(&b);
+	if (e && !err)
+		err = e;
+	if (found >= 0)
+		ph_test_point("bp-trapped");
 	if (err == PH_ETIMEOUT)
 		ph_error(PH_ETIMEOUT,
 			 "timed out: no thread of process %d was in a system call, and none reached "
 			 "a breakpoint (a thread in a long computation that makes no Python API call?)",
 			 (int)pt->pid);
-	/* whatever happened: stop everyone, remove the breakpoints, drain traps */
-	e = ph_ptrace_stop_all(pt, ph_now_ns() + 5000000000ull, false);
-	if (e && !err)
-		err = e;
-	e = remove_bps(pt, &b);
-	if (e && !err)
-		err = e;
-	if (!e) {
-		e = drain_traps(pt, ph_now_ns() + 5000000000ull);
+out_release:
+	{
+		struct ph_error_saved saved;
+
+		ph_error_save(&saved);
+		e = release_others(in, found);
+		ph_error_restore(&saved);
 		if (e && !err)
 			err = e;
 	}
 	pt->trap_hook = NULL;
 	pt->child_hook = NULL;
 	pt->trap_ctx = NULL;
-	for (size_t i = 0; i < pt->n; i++)
-		if (pt->v[i].state == PH_TRACEE_STOPPED)
-			ph_ptrace_setoptions(pt, i, PTRACE_O_TRACECLONE);
 	if (found >= 0 && pt->v[found].state != PH_TRACEE_STOPPED && !err)
 		err = ph_error(PH_EEXITED, "the thread that reached the breakpoint exited");
-	*chosen = found;
+	if (!err)
+		*chosen = found;
+out:
+	close(b.memfd);
 	return err;
 }
 
-static int choose(struct ph_inject *in, int *chosen)
+/* ---- the session ---- */
+
+static void remote_env(const struct ph_target *t, struct ph_remote_env *env)
 {
-	struct ph_ptrace *pt = &in->pt;
-	struct ph_thread_regs *v = calloc(pt->n ? pt->n : 1, sizeof(*v));
-	size_t *map = calloc(pt->n ? pt->n : 1, sizeof(*map));
-	size_t k = 0;
-	int best, err = 0;
-
-	if (!v || !map) {
-		err = ph_error(PH_ENOMEM, "out of memory");
-		goto out;
+	memset(env, 0, sizeof(*env));
+	env->sigreturn = t->sigreturn;
+	env->syscall_fn = t->syscall_fn;
+	env->have_tls = t->have_tls;
+	env->libc_tls = t->libc_tls;
+	env->errno_tls = t->errno_tls;
+	for (size_t i = 0; i < t->maps.n; i++) {
+		if (strcmp(t->maps.v[i].path, "[stack]") == 0) {
+			env->main_stack_lo = t->maps.v[i].start;
+			env->main_stack_hi = t->maps.v[i].end;
+		}
 	}
-	for (size_t i = 0; i < pt->n; i++) {
-		struct user_regs_struct r;
-
-		if (pt->v[i].state != PH_TRACEE_STOPPED || pt->v[i].tid == in->t->avoid_tid)
-			continue;
-		err = ph_ptrace_getregs(pt, i, &r);
-		if (err == PH_EEXITED)
-			continue;
-		if (err)
-			goto out;
-		v[k].tid = pt->v[i].tid;
-		v[k].orig_rax = (int64_t)r.orig_rax;
-		v[k].rax = (int64_t)r.rax;
-		v[k].rdi = r.rdi;
-		v[k].rsi = r.rsi;
-		map[k++] = i;
-	}
-	best = ph_thread_choose(v, k, &in->t->maps);
-	*chosen = best < 0 ? -1 : (int)map[best];
-out:
-	free(v);
-	free(map);
-	return err;
 }
 
 int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline,
 		    const volatile sig_atomic_t *cancel)
 {
 	struct ph_ptrace *pt = &in->pt;
-	uint64_t stopped_at;
+	struct ph_choose_env cenv;
+	struct ph_remote_env renv;
+	pid_t skip[MAX_TRIES];
+	size_t nskip = 0;
 	int chosen = -1, err;
 
 	memset(in, 0, sizeof(*in));
 	in->t = t;
-	err = ph_ptrace_attach(pt, t->pid, deadline, cancel);
-	if (err)
-		return err;
-	stopped_at = ph_now_ns();
+	ph_ptrace_init(pt, t->pid, cancel);
 	err = ph_target_refresh_maps(t); /* thread stacks made since open */
-	if (!err)
-		err = choose(in, &chosen);
-	if (!err && chosen < 0) {
-		err = take_by_breakpoint(in, deadline, &chosen);
-		stopped_at = ph_now_ns();
-	}
-	if (!err && chosen < 0)
-		err = ph_error(PH_EIO, "no thread could be chosen");
 	if (err)
 		goto fail;
-	in->idx = (size_t)chosen;
-	/* let every other thread go before making calls: one of them may hold a lock a call needs */
-	for (size_t i = 0; i < pt->n; i++) {
-		if (i == in->idx || pt->v[i].state != PH_TRACEE_STOPPED)
-			continue;
-		err = ph_ptrace_detach(pt, i);
+	cenv.maps = &t->maps;
+	cenv.runtime_lo = t->runtime_lo;
+	cenv.runtime_hi = t->runtime_hi;
+	remote_env(t, &renv);
+	for (;;) {
+		if (!ph_test_force("breakpoints"))
+			err = take_parked(in, &cenv, skip, nskip, deadline, &chosen);
+		if (!err && chosen < 0) {
+			in->by_breakpoint = true;
+			err = take_by_breakpoint(in, deadline, &chosen);
+		}
+		if (!err && chosen < 0)
+			err = ph_error(PH_EIO, "no thread could be chosen");
+		if (err)
+			goto fail;
+		in->idx = (size_t)chosen;
+		/* threads the calls create are not traced */
+		err = ph_ptrace_setoptions(pt, in->idx, PTRACE_O_TRACESYSGOOD);
+		if (!err)
+			err = ph_remote_begin(&in->rc, pt, in->idx, &renv, deadline);
+		if (err != PH_ELIMIT || in->by_breakpoint || nskip == MAX_TRIES)
+			break;
+		/* no room on that thread's stack: another one */
+		skip[nskip++] = pt->v[in->idx].tid;
+		ph_error_clear();
+		err = let_go(in, in->idx);
 		if (err)
 			goto fail;
 	}
-	in->others_ns = ph_now_ns() - stopped_at;
-	err = ph_ptrace_setoptions(pt, in->idx, 0); /* threads the calls create are not traced */
-	if (!err)
-		err = ph_remote_begin(&in->rc, pt, in->idx, t->syscall_insn, deadline);
 	if (err)
 		goto fail;
 	in->begun = true;
-	err = ph_remote_scratch(&in->rc, PH_INJECT_SCRATCH);
-	if (!err && t->errno_location) {
-		uint64_t a;
-
-		err = ph_remote_call(&in->rc, t->errno_location, NULL, 0, &a);
-		if (!err && a && ph_mem_read(t->pid, a, &in->saved_errno, sizeof(in->saved_errno)) == 0) {
-			in->errno_addr = a;
-			in->errno_saved = true;
-		}
-	}
-	if (err) {
-		struct ph_error_saved saved;
-
-		ph_error_save(&saved);
-		ph_inject_end(in);
-		ph_error_restore(&saved);
-	}
-	return err;
+	return 0;
 fail:
 	{
 		struct ph_error_saved saved;
@@ -364,9 +526,10 @@ fail:
 	return err;
 }
 
-int ph_inject_call(struct ph_inject *in, uint64_t fn, const uint64_t *args, size_t n, uint64_t *ret)
+int ph_inject_call(struct ph_inject *in, uint64_t fn, const uint64_t *args, size_t n,
+		   struct ph_remote_trace *trace)
 {
-	return ph_remote_call(&in->rc, fn, args, n, ret);
+	return ph_remote_call(&in->rc, fn, args, n, trace);
 }
 
 int ph_inject_syscall(struct ph_inject *in, long nr, const uint64_t *args, size_t n, int64_t *ret)
@@ -379,16 +542,12 @@ int ph_inject_end(struct ph_inject *in)
 	int err = 0, e;
 
 	if (in->begun) {
-		if (in->errno_saved &&
-		    in->pt.v[in->idx].state == PH_TRACEE_STOPPED)
-			err = ph_mem_write(in->t->pid, in->errno_addr, &in->saved_errno,
-					   sizeof(in->saved_errno));
 		e = ph_remote_end(&in->rc);
 		if (e && !err)
 			err = e;
 		in->begun = false;
 	}
-	if (in->pt.attached && in->pt.v[in->idx].state == PH_TRACEE_STOPPED) {
+	if (in->pt.attached && in->pt.v && in->pt.v[in->idx].state == PH_TRACEE_STOPPED) {
 		e = ph_ptrace_detach(&in->pt, in->idx);
 		if (e && !err)
 			err = e;

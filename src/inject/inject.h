@@ -1,24 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * inject.h - one injection session: stop the target's threads, choose one
- * to hijack, let every other thread go, make remote calls on the chosen one,
- * then put it back and let it go too.
+ * inject.h - one injection session: take one thread of the target, make
+ * remote calls on it (remote.h), put it back and let it go.
  *
- * Choosing (see choose.h): a thread parked in a blocking system call, or in
- * a futex wait on application memory. If there is none (every thread runs
- * Python or C code), int3 breakpoints are planted at the entry of CPython
- * functions a running interpreter calls all the time and that are never
- * reached from inside malloc or the loader (PyObject_Malloc, PyObject_Free,
- * PyMem_Malloc, PyErr_CheckSignals, PyEval_SaveThread,
- * PyEval_RestoreThread); every thread is resumed, the first to trap is
- * taken, all threads are stopped again, the original bytes are put back,
- * and any thread that had trapped too is stepped back to re-execute the
- * original instruction (including a trap still pending in its signal
- * queue). Every thread is traced while a breakpoint is in place, so a trap
- * can never reach the application.
+ * Taking a thread, without stopping the others:
+ *  1. Candidates come from /proc/PID/task/TID/syscall, read while every
+ *     thread runs: threads blocked in a usable system call (choose.h), best
+ *     first. Only a candidate is seized (PTRACE_SEIZE + PTRACE_INTERRUPT)
+ *     and checked again from its registers; one that moved on is let go at
+ *     once. Threads that are not candidates are never stopped.
+ *  2. If none is usable (every thread runs Python or C code and none waits
+ *     for the GIL), int3 breakpoints are written through /proc/PID/mem at
+ *     the entry of CPython functions a running interpreter calls all the
+ *     time and that are never reached from inside malloc or the loader
+ *     (PyObject_Malloc, PyObject_Free, PyMem_Malloc, PyErr_CheckSignals,
+ *     PyEval_SaveThread, PyEval_RestoreThread). Every thread is seized and
+ *     stopped for the moment they are written (a fork or clone in flight
+ *     would give its child an unwatched copy), then resumed; forks are
+ *     traced too, and a child gets the original bytes back. The first
+ *     thread to trap is taken and the original bytes are written back at
+ *     once; then each other thread is stopped and let go in turn (a thread
+ *     that trapped too is stepped back to re-execute the original
+ *     instruction, including one whose SIGTRAP is still queued).
  *
- * The chosen thread's errno is saved and restored around the calls. The
- * target's avoid_tid (the agent's own thread) is never chosen.
+ * others_ns is the longest time any thread other than the taken one was
+ * held stopped. If pyheap dies while breakpoints are in place (between
+ * writing them and the first trap: microseconds on a busy target) a thread
+ * that reaches one dies of SIGTRAP: the one window the design cannot close
+ * inside the target (docs/dump.md, "Interruptions").
  *
  * Ownership: the session borrows the target; it owns its ptrace set.
  * ph_inject_end() must follow a successful begin, whatever happened in
@@ -39,29 +48,26 @@ struct ph_inject {
 	struct ph_target *t;
 	struct ph_ptrace pt;
 	struct ph_remote rc;
-	size_t idx;            /* the hijacked tracee */
-	bool errno_saved;
-	uint64_t errno_addr;
-	int32_t saved_errno;
-	uint64_t others_ns;    /* how long the other threads were held stopped */
+	size_t idx;            /* the taken tracee */
+	uint64_t others_ns;    /* the longest any other thread was held stopped */
+	bool by_breakpoint;    /* taken at a breakpoint (no thread was parked) */
 	bool begun;
 };
 
-/* Scratch memory each session maps in the target for call data (and a fallback stack). */
-#define PH_INJECT_SCRATCH (256 * 1024)
-
 /*
- * Attach, choose a thread, detach the others, prepare for calls. Errors as
- * ph_ptrace_attach, plus PH_ETIMEOUT when no thread could be taken in time.
- * On error nothing is left attached or planted.
+ * Take a thread and prepare it for calls. Errors as ph_ptrace_seize, plus
+ * PH_ETIMEOUT when no thread could be taken in time and PH_EINTR when
+ * *cancel is set meanwhile. On error nothing is left attached or planted.
  */
 int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline,
 		    const volatile sig_atomic_t *cancel);
 
-int ph_inject_call(struct ph_inject *in, uint64_t fn, const uint64_t *args, size_t n, uint64_t *ret);
+/* Remote call and system call (remote.h). */
+int ph_inject_call(struct ph_inject *in, uint64_t fn, const uint64_t *args, size_t n,
+		   struct ph_remote_trace *trace);
 int ph_inject_syscall(struct ph_inject *in, long nr, const uint64_t *args, size_t n, int64_t *ret);
 
-/* Restore the thread (errno, registers), unmap the scratch memory, detach. */
+/* Put the thread back (errno, registers) and let it go. */
 int ph_inject_end(struct ph_inject *in);
 
 #endif

@@ -99,14 +99,15 @@ int ph_proc_parse_status(const char *text, size_t len, struct ph_proc_status *st
 				st->uid_real = (uid_t)r;
 				st->uid_eff = (uid_t)e;
 			}
-		} else if ((v = field(p, n, "SigPnd", &vl))) {
+		} else if ((v = field(p, n, "SigPnd", &vl)) || (v = field(p, n, "SigBlk", &vl))) {
 			char tmp[32];
+			bool blk = p[3] == 'B';
 
 			if (vl >= sizeof(tmp))
 				vl = sizeof(tmp) - 1;
 			memcpy(tmp, v, vl);
 			tmp[vl] = '\0';
-			st->sig_pending = strtoull(tmp, NULL, 16);
+			*(blk ? &st->sig_blocked : &st->sig_pending) = strtoull(tmp, NULL, 16);
 		} else if ((v = field(p, n, "Threads", &vl))) {
 			st->threads = (int)num(v, vl);
 		} else if ((v = field(p, n, "NSpid", &vl))) {

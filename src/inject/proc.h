@@ -30,6 +30,7 @@ struct ph_proc_status {
 	int threads;      /* Threads: */
 	pid_t nspid_inner; /* last NSpid field: the pid inside the innermost pid namespace */
 	uint64_t sig_pending; /* SigPnd: signals pending for this thread (bit n-1 = signal n) */
+	uint64_t sig_blocked; /* SigBlk: the thread's signal mask */
 };
 
 /* Parse the text of /proc/PID/status (len bytes, need not be NUL-terminated). */

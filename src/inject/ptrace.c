@@ -57,21 +57,30 @@ size_t ph_ptrace_live(const struct ph_ptrace *pt)
 	return k;
 }
 
+/*
+ * Track tid: a new entry, or its old one reset (a thread let go earlier and
+ * seized again: one entry per thread, so that waits find the live one).
+ */
 static int add(struct ph_ptrace *pt, pid_t tid, enum ph_tracee_state state)
 {
-	if (pt->n == pt->cap) {
-		size_t ncap = pt->cap ? pt->cap * 2 : 16;
-		struct ph_tracee *nv = realloc(pt->v, ncap * sizeof(*nv));
+	int i = ph_ptrace_find(pt, tid);
 
-		if (!nv)
-			return ph_error(PH_ENOMEM, "out of memory tracking threads");
-		pt->v = nv;
-		pt->cap = ncap;
+	if (i < 0) {
+		if (pt->n == pt->cap) {
+			size_t ncap = pt->cap ? pt->cap * 2 : 16;
+			struct ph_tracee *nv = realloc(pt->v, ncap * sizeof(*nv));
+
+			if (!nv)
+				return ph_error(PH_ENOMEM, "out of memory tracking threads");
+			pt->v = nv;
+			pt->cap = ncap;
+		}
+		i = (int)pt->n++;
 	}
-	memset(&pt->v[pt->n], 0, sizeof(pt->v[0]));
-	pt->v[pt->n].tid = tid;
-	pt->v[pt->n].state = state;
-	pt->n++;
+	memset(&pt->v[i], 0, sizeof(pt->v[0]));
+	pt->v[i].tid = tid;
+	pt->v[i].state = state;
+	pt->last = (size_t)i;
 	return 0;
 }
 
@@ -79,9 +88,16 @@ static int eperm_error(pid_t pid, pid_t tid)
 {
 	struct ph_proc_status st;
 	char yama[64] = "";
+	bool traced = false;
 	FILE *f;
 
-	if (ph_proc_status(pid, tid, &st) == 0 && st.tracer_pid != 0) {
+	/* a tracer that was attaching or detaching just then: look a few times */
+	for (int k = 0; k < 20 && !traced; k++) {
+		traced = ph_proc_status(pid, tid, &st) == 0 && st.tracer_pid != 0;
+		if (!traced)
+			usleep(500);
+	}
+	if (traced) {
 		struct ph_proc_status ts;
 		const char *name = ph_proc_status(st.tracer_pid, 0, &ts) == 0 ? ts.name : "?";
 
@@ -155,7 +171,7 @@ int ph_ptrace_wait(struct ph_ptrace *pt, uint64_t deadline, bool interruptible, 
 				/* a new thread's first stop, reported before its parent's clone event */
 				if (!WIFSTOPPED(st) || add(pt, r, PH_TRACEE_RUNNING) != 0)
 					continue;
-				i = (int)pt->n - 1;
+				i = (int)pt->last;
 			}
 			t = &pt->v[i];
 			if (WIFEXITED(st) || WIFSIGNALED(st)) {
@@ -163,6 +179,8 @@ int ph_ptrace_wait(struct ph_ptrace *pt, uint64_t deadline, bool interruptible, 
 				if (r == pt->pid)
 					pt->exited = true;
 			} else if (WIFSTOPPED(st)) {
+				if (t->state != PH_TRACEE_STOPPED)
+					t->stopped_ns = ph_now_ns();
 				t->state = PH_TRACEE_STOPPED;
 				t->stop_sig = WSTOPSIG(st);
 				t->stop_event = st >> 16;
@@ -190,10 +208,13 @@ int ph_ptrace_wait(struct ph_ptrace *pt, uint64_t deadline, bool interruptible, 
 				if (t->stop_event == PTRACE_EVENT_CLONE) {
 					unsigned long msg = 0;
 
+					int j;
+
 					if (ptrace(PTRACE_GETEVENTMSG, r, 0, &msg) == 0 && msg &&
-					    ph_ptrace_find(pt, (pid_t)msg) < 0 &&
+					    ((j = ph_ptrace_find(pt, (pid_t)msg)) < 0 ||
+					     pt->v[j].state == PH_TRACEE_GONE) &&
 					    add(pt, (pid_t)msg, PH_TRACEE_RUNNING) == 0)
-						pt->v[pt->n - 1].interrupted = true; /* it starts stopped */
+						pt->v[pt->last].interrupted = true; /* it starts stopped */
 					t = &pt->v[i];
 				}
 			} else {
@@ -270,11 +291,9 @@ int ph_ptrace_stop_all(struct ph_ptrace *pt, uint64_t deadline, bool interruptib
 	}
 }
 
-int ph_ptrace_attach(struct ph_ptrace *pt, pid_t pid, uint64_t deadline,
-		     const volatile sig_atomic_t *cancel)
+void ph_ptrace_init(struct ph_ptrace *pt, pid_t pid, const volatile sig_atomic_t *cancel)
 {
 	sigset_t chld;
-	int err = 0;
 
 	memset(pt, 0, sizeof(*pt));
 	pt->pid = pid;
@@ -283,70 +302,108 @@ int ph_ptrace_attach(struct ph_ptrace *pt, pid_t pid, uint64_t deadline,
 	sigaddset(&chld, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &chld, &pt->old_mask);
 	pt->attached = true;
+}
+
+/* PTRACE_SEIZE one thread. 1 when it is gone, 0 when seized, or an error. */
+static int seize(struct ph_ptrace *pt, pid_t tid, unsigned long opts)
+{
+	struct ph_proc_status ts;
+	int e, st_err;
+
+	if (ptrace(PTRACE_SEIZE, tid, 0, opts | PTRACE_O_TRACESYSGOOD) == 0)
+		return add(pt, tid, PH_TRACEE_RUNNING);
+	e = errno;
+	if (e == ESRCH)
+		return 1; /* the thread exited meanwhile */
+	st_err = e == EPERM ? ph_proc_status(pt->pid, tid, &ts) : 0;
+	if (e == EPERM && tid != pt->pid && (st_err != 0 || ts.state == 'Z' || ts.state == 'X'))
+		return 1; /* an exiting thread cannot be attached: it is gone */
+	if (e == EPERM && st_err == 0 && ts.tracer_pid == (pid_t)syscall(SYS_gettid)) {
+		/* ours already: created by a thread we trace (TRACECLONE); it starts with a stop */
+		int err = add(pt, tid, PH_TRACEE_RUNNING);
+
+		if (!err)
+			pt->v[pt->last].interrupted = true;
+		return err;
+	}
+	if (e == EPERM || e == EACCES)
+		return eperm_error(pt->pid, tid);
+	return ph_error_errno(PH_EIO, e, "PTRACE_SEIZE of thread %d", (int)tid);
+}
+
+int ph_ptrace_seize(struct ph_ptrace *pt, pid_t tid, unsigned long opts, size_t *idx)
+{
+	int i = ph_ptrace_find(pt, tid), err;
+
+	if (i >= 0 && pt->v[i].state != PH_TRACEE_GONE) {
+		*idx = (size_t)i;
+		return 0;
+	}
+	err = seize(pt, tid, opts);
+	if (err == 1)
+		return ph_error(PH_EEXITED, "thread %d exited", (int)tid);
+	if (err)
+		return err;
+	*idx = pt->last;
+	return 0;
+}
+
+int ph_ptrace_seize_all(struct ph_ptrace *pt, unsigned long opts)
+{
+	int err = 0;
+
 	for (int round = 0; round < 100; round++) {
 		pid_t *tids;
 		size_t n, fresh = 0;
 
-		err = ph_proc_tasks(pid, &tids, &n);
+		err = ph_proc_tasks(pt->pid, &tids, &n);
 		if (err)
 			break;
 		for (size_t k = 0; k < n && !err; k++) {
-			if (ph_ptrace_find(pt, tids[k]) >= 0)
-				continue;
-			if (ptrace(PTRACE_SEIZE, tids[k], 0, PTRACE_O_TRACECLONE) < 0) {
-				struct ph_proc_status ts;
-				int e = errno, st_err;
+			int e, i = ph_ptrace_find(pt, tids[k]);
 
-				if (e == ESRCH)
-					continue; /* the thread exited meanwhile */
-				st_err = e == EPERM ? ph_proc_status(pid, tids[k], &ts) : 0;
-				if (e == EPERM && tids[k] != pid &&
-				    (st_err != 0 || ts.state == 'Z' || ts.state == 'X'))
-					continue; /* an exiting thread cannot be attached: it is gone */
-				if (e == EPERM && st_err == 0 &&
-				    ts.tracer_pid == (pid_t)syscall(SYS_gettid)) {
-					/*
-					 * ours already: created by a thread we trace (TRACECLONE)
-					 * before we saw the clone event; it starts with a stop
-					 */
-					err = add(pt, tids[k], PH_TRACEE_RUNNING);
-					if (!err)
-						pt->v[pt->n - 1].interrupted = true;
-					fresh++;
-					continue;
-				}
-				if (e == EPERM || e == EACCES)
-					err = eperm_error(pid, tids[k]);
-				else
-					err = ph_error_errno(PH_EIO, e, "PTRACE_SEIZE of thread %d",
-							     (int)tids[k]);
-				break;
-			}
-			err = add(pt, tids[k], PH_TRACEE_RUNNING);
-			fresh++;
+			if (i >= 0 && pt->v[i].state != PH_TRACEE_GONE)
+				continue;
+			e = seize(pt, tids[k], opts);
+			if (e < 0)
+				err = e;
+			else if (e == 0)
+				fresh++;
 		}
 		free(tids);
 		if (err || !fresh)
 			break;
-		if (cancel && *cancel) {
+		if (pt->cancel && *pt->cancel) {
 			err = ph_error(PH_EINTR, "interrupted");
 			break;
 		}
 	}
-	if (!err && ph_ptrace_find(pt, pid) < 0)
-		err = ph_error(PH_EEXITED, "process %d exited", (int)pid);
-	if (!err)
-		err = ph_ptrace_stop_all(pt, deadline, true);
-	if (!err && (pt->exited || ph_ptrace_live(pt) == 0))
-		err = ph_error(PH_EEXITED, "process %d exited", (int)pid);
-	if (err) {
-		struct ph_error_saved saved;
-
-		ph_error_save(&saved);
-		ph_ptrace_release(pt);
-		ph_error_restore(&saved);
-	}
+	if (!err && ph_ptrace_find(pt, pt->pid) < 0)
+		err = ph_error(PH_EEXITED, "process %d exited", (int)pt->pid);
 	return err;
+}
+
+int ph_ptrace_stop_one(struct ph_ptrace *pt, size_t i, uint64_t deadline)
+{
+	while (pt->v[i].state == PH_TRACEE_RUNNING) {
+		struct ph_tracee *t = &pt->v[i];
+		size_t k;
+		int st, err;
+
+		if (!t->interrupted) {
+			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 && errno != ESRCH)
+				return ph_error_errno(PH_EIO, errno, "PTRACE_INTERRUPT of thread %d",
+						      (int)t->tid);
+			t->interrupted = true;
+		}
+		err = ph_ptrace_wait(pt, deadline, false, &k, &st);
+		if (err)
+			return err;
+		if (k == i && WIFSTOPPED(st) && pt->v[i].stop_event == 0 && pt->v[i].stop_sig != 0 &&
+		    (pt->v[i].stop_sig & 0x80) == 0 && !pt->v[i].trapped && !pt->v[i].pending_sig)
+			pt->v[i].pending_sig = pt->v[i].stop_sig; /* a signal: keep it for later */
+	}
+	return 0;
 }
 
 int ph_ptrace_cont(struct ph_ptrace *pt, size_t i, int sig)
@@ -364,16 +421,16 @@ int ph_ptrace_cont(struct ph_ptrace *pt, size_t i, int sig)
 	return 0;
 }
 
-int ph_ptrace_step(struct ph_ptrace *pt, size_t i)
+int ph_ptrace_syscall(struct ph_ptrace *pt, size_t i, int sig)
 {
 	struct ph_tracee *t = &pt->v[i];
 
-	if (ptrace(PTRACE_SINGLESTEP, t->tid, 0, 0) < 0) {
+	if (ptrace(PTRACE_SYSCALL, t->tid, 0, (void *)(intptr_t)sig) < 0) {
 		if (errno == ESRCH) {
-			t->state = PH_TRACEE_RUNNING;
+			t->state = PH_TRACEE_RUNNING; /* its exit will be reported */
 			return 0;
 		}
-		return ph_error_errno(PH_EIO, errno, "PTRACE_SINGLESTEP of thread %d", (int)t->tid);
+		return ph_error_errno(PH_EIO, errno, "PTRACE_SYSCALL of thread %d", (int)t->tid);
 	}
 	t->state = PH_TRACEE_RUNNING;
 	return 0;

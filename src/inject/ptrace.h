@@ -6,9 +6,9 @@
  * (PTRACE_O_TRACECLONE), waiting with a deadline, and detaching.
  *
  * Every ptrace request comes from the thread that called
- * ph_ptrace_attach() (the kernel requires it). Waits use waitpid(-1,
+ * ph_ptrace_init() (the kernel requires it). Waits use waitpid(-1,
  * __WALL): the process using this module must have no other children while
- * it is attached, and must keep SIGCHLD blocked (ph_ptrace_attach() blocks
+ * it is attached, and must keep SIGCHLD blocked (ph_ptrace_init() blocks
  * it in the calling thread; block it before creating other threads so that
  * none of them swallows it).
  *
@@ -18,6 +18,10 @@
  *
  * Ownership: the struct owns its array; ph_ptrace_release() detaches every
  * thread still attached (best effort) and frees it.
+ *
+ * Sessions attach to as few threads as they need (inject.h): one at a
+ * time, or all of them without stopping any (breakpoints). A thread let go
+ * and seized again keeps its one entry.
  */
 #ifndef PH_PTRACE_H
 #define PH_PTRACE_H
@@ -43,6 +47,7 @@ struct ph_tracee {
 	int stop_event;    /* PTRACE_EVENT_* of the last stop, 0 for a signal-delivery-stop */
 	bool interrupted;  /* a PTRACE_INTERRUPT was sent and its stop not yet seen */
 	bool trapped;      /* stopped by one of pyheap's breakpoints (see trap_hook) */
+	uint64_t stopped_ns; /* when its current stop was seen (ph_now_ns) */
 };
 
 struct ph_ptrace {
@@ -54,6 +59,7 @@ struct ph_ptrace {
 	/* set asynchronously (signal handler) to abandon interruptible waits */
 	const volatile sig_atomic_t *cancel;
 	sigset_t old_mask; /* the caller's mask before SIGCHLD was blocked */
+	size_t last;       /* the entry add() made or reset last */
 	/*
 	 * Called for each SIGTRAP signal-delivery-stop: returns true if the trap
 	 * was one of the caller's breakpoints (and has rewound the thread's
@@ -76,14 +82,32 @@ uint64_t ph_now_ns(void);
 uint64_t ph_deadline_ms(uint64_t ms);
 
 /*
- * Seize every thread of pid (looping until no new thread appears) and stop
- * them all. On success every tracee is STOPPED (or GONE). Errors:
- * PH_ENOPROC, PH_EPERM (with advice in the detail), PH_EBUSY (already
- * traced), PH_EEXITED, PH_ETIMEOUT, PH_EINTR (cancel set). On error every
- * thread seized so far is detached again.
+ * Start a session with no thread attached yet: blocks SIGCHLD in the calling
+ * thread (restored by ph_ptrace_release()).
  */
-int ph_ptrace_attach(struct ph_ptrace *pt, pid_t pid, uint64_t deadline,
-		     const volatile sig_atomic_t *cancel);
+void ph_ptrace_init(struct ph_ptrace *pt, pid_t pid, const volatile sig_atomic_t *cancel);
+
+/*
+ * Seize one thread (PTRACE_SEIZE with opts | PTRACE_O_TRACESYSGOOD; it keeps
+ * running). *idx receives its index. Errors: PH_EEXITED (the thread is
+ * gone), PH_EBUSY (traced by another process), PH_EPERM.
+ */
+int ph_ptrace_seize(struct ph_ptrace *pt, pid_t tid, unsigned long opts, size_t *idx);
+
+/*
+ * Seize every thread of the process without stopping any (looping until no
+ * new thread appears). Errors as ph_ptrace_seize, and PH_EEXITED when the
+ * process is gone.
+ */
+int ph_ptrace_seize_all(struct ph_ptrace *pt, unsigned long opts);
+
+/*
+ * Interrupt tracee i (if running) and wait until it is STOPPED or GONE.
+ * Stops of other tracees seen meanwhile are recorded and left stopped; a
+ * signal-delivery-stop of i counts as its stop (the signal is kept in
+ * pending_sig).
+ */
+int ph_ptrace_stop_one(struct ph_ptrace *pt, size_t i, uint64_t deadline);
 
 /*
  * Wait for the next stop or exit of any tracee until deadline. Clone events
@@ -101,8 +125,8 @@ int ph_ptrace_stop_all(struct ph_ptrace *pt, uint64_t deadline, bool interruptib
 /* Resume tracee i with signal sig (0: none). Marks it RUNNING. */
 int ph_ptrace_cont(struct ph_ptrace *pt, size_t i, int sig);
 
-/* Single-step tracee i. Marks it RUNNING. */
-int ph_ptrace_step(struct ph_ptrace *pt, size_t i);
+/* Resume tracee i until its next system call entry or exit (PTRACE_SYSCALL). Marks it RUNNING. */
+int ph_ptrace_syscall(struct ph_ptrace *pt, size_t i, int sig);
 
 /* Detach tracee i (must be STOPPED), delivering its pending_sig. */
 int ph_ptrace_detach(struct ph_ptrace *pt, size_t i);

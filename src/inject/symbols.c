@@ -4,6 +4,7 @@
  */
 #include "inject/symbols.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/error.h"
+#include "inject/mem.h"
 #include "inject/proc.h"
 
 static const char deleted[] = " (deleted)";
@@ -240,4 +242,50 @@ uint64_t ph_symbols_addr(struct ph_symbols *s, size_t i, const char *name)
 	uint64_t a;
 
 	return ph_symbols_lookup(s, i, &name, 1, &a) > 0 ? a : 0;
+}
+
+int ph_symbols_info(struct ph_symbols *s, size_t i, const char *name, struct ph_elf_sym *out)
+{
+	int err = ph_symbols_load(s, i);
+
+	if (err)
+		return err;
+	if (!ph_elf_symbol_info(&s->v[i].elf, name, out))
+		return PH_ENOTFOUND;
+	if (out->type != STT_TLS)
+		out->value += s->v[i].bias;
+	return 0;
+}
+
+int ph_symbols_tls_block(struct ph_symbols *s, size_t i, int64_t *tpoff)
+{
+	const struct ph_elf *e;
+	int err = ph_symbols_load(s, i), have = 0;
+	int64_t first = 0;
+
+	if (err)
+		return err;
+	e = &s->v[i].elf;
+	for (size_t k = 0; k < e->ntpoff && have < 2; k++) {
+		uint64_t v;
+		int64_t off;
+
+		if (ph_mem_read(s->pid, s->v[i].bias + e->tpoff[k].slot, &v, sizeof(v)) != 0)
+			continue;
+		off = (int64_t)(v - e->tpoff[k].sym_addend);
+		/* x86_64 static TLS lies below the thread pointer, within a few MiB */
+		if (off >= 0 || off < -(int64_t)(64 << 20))
+			return ph_error(PH_EIO, "%s: implausible TLS offset %lld read from its GOT",
+					s->v[i].path, (long long)off);
+		if (have && off != first)
+			return ph_error(PH_EIO, "%s: its GOT gives two TLS offsets (%lld, %lld)",
+					s->v[i].path, (long long)first, (long long)off);
+		first = off;
+		have++;
+	}
+	if (!have)
+		return ph_error(PH_ENOTFOUND, "%s: no TLS relocation to find its TLS block by",
+				s->v[i].path);
+	*tpoff = first;
+	return 0;
 }

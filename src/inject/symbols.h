@@ -67,6 +67,23 @@ int ph_symbols_lookup(struct ph_symbols *s, size_t i, const char *const *names, 
 /* One name in module i: its address, or 0. */
 uint64_t ph_symbols_addr(struct ph_symbols *s, size_t i, const char *name);
 
+/*
+ * Name in module i with its size and type, TLS symbols included: out->value
+ * is an address in the process, or for STT_TLS the offset inside the
+ * module's TLS block. 0, PH_ENOTFOUND, or the module's load error.
+ */
+int ph_symbols_info(struct ph_symbols *s, size_t i, const char *name, struct ph_elf_sym *out);
+
+/*
+ * The offset of module i's static TLS block from a thread's thread pointer
+ * (fs_base on x86_64; negative): the same for every thread of the process.
+ * Read from the target's relocated GOT slots of the module's TPOFF64
+ * relocations (two are compared when there are two). A variable's address
+ * in a thread is then fs_base + *tpoff + its STT_TLS value. PH_ENOTFOUND
+ * when the module has no such relocation.
+ */
+int ph_symbols_tls_block(struct ph_symbols *s, size_t i, int64_t *tpoff);
+
 /* The module containing addr, or -1. */
 int ph_symbols_module_at(const struct ph_symbols *s, uint64_t addr);
 

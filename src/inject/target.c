@@ -4,13 +4,13 @@
  */
 #include "inject/target.h"
 
+#include <elf.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "common/error.h"
 #include "inject/mem.h"
-#include "inject/remote.h"
 
 static const char *const api_names[PH_API_COUNT] = {
 #define PH_TARGET_API_NAME(name) #name,
@@ -155,14 +155,47 @@ static int check_build(struct ph_target *t)
 	return 0;
 }
 
-/* dlopen and friends: glibc >= 2.34 has them in libc.so.6, older ones in libdl.so.2. */
+/* Find the first occurrence of pat (n bytes) in the executable mappings of module m. */
+static uint64_t find_code(struct ph_target *t, int m, const uint8_t *pat, size_t n)
+{
+	static uint8_t buf[65536];
+
+	for (size_t i = 0; i < t->maps.n; i++) {
+		const struct ph_map *e = &t->maps.v[i];
+
+		if (!e->x || e->inode != t->syms.v[m].inode || !ph_map_is_file(e))
+			continue;
+		for (uint64_t a = e->start; a < e->end;) {
+			size_t k = (size_t)(e->end - a < sizeof(buf) ? e->end - a : sizeof(buf));
+
+			if (ph_mem_read(t->pid, a, buf, k) != 0)
+				break;
+			for (size_t j = 0; j + n <= k; j++)
+				if (buf[j] == pat[0] && memcmp(buf + j, pat, n) == 0)
+					return a + j;
+			if (a + k >= e->end)
+				break;
+			a += k - (n - 1); /* overlap: a match across the boundary */
+		}
+	}
+	return 0;
+}
+
+/*
+ * dlopen and dlclose (glibc >= 2.34 has them in libc.so.6, older ones in
+ * libdl.so.2), syscall(3), an rt_sigreturn gadget, libc's TLS block (errno,
+ * dlerror's state) and the loader's _r_debug.
+ */
 static int find_libc(struct ph_target *t)
 {
+	static const uint8_t restore_rt[] = {0x48, 0xc7, 0xc0, 0x0f, 0, 0, 0, 0x0f, 0x05};
+	static const uint8_t restore_rt32[] = {0xb8, 0x0f, 0, 0, 0, 0x0f, 0x05};
 	struct ph_symbols *s = &t->syms;
-	const char *names[] = {"dlopen", "dlsym", "dlclose", "dlerror", "__errno_location", "syscall"};
-	uint64_t a[6] = {0};
+	const char *names[] = {"dlopen", "dlclose", "syscall"};
+	uint64_t a[3] = {0};
+	struct ph_elf_sym es;
 	int libc = ph_symbols_module(s, "libc.so"), dl = ph_symbols_module(s, "libdl.so"),
-	    musl = ph_symbols_module(s, "ld-musl-"), err;
+	    musl = ph_symbols_module(s, "ld-musl-"), ld = ph_symbols_module(s, "ld-linux"), err;
 
 	if (musl >= 0) {
 		t->musl = true;
@@ -175,40 +208,44 @@ static int find_libc(struct ph_target *t)
 				"process %d has no shared C library mapped (a static executable?): "
 				"pyheap cannot load its agent into it",
 				(int)t->pid);
-	err = ph_symbols_lookup(s, (size_t)libc, names, 6, a);
+	err = ph_symbols_lookup(s, (size_t)libc, names, 3, a);
 	if (err < 0)
 		return err;
 	if (!a[0] && dl >= 0) {
-		uint64_t b[4] = {0};
+		uint64_t b[2] = {0};
 
-		if (ph_symbols_lookup(s, (size_t)dl, names, 4, b) >= 0)
+		if (ph_symbols_lookup(s, (size_t)dl, names, 2, b) >= 0)
 			memcpy(a, b, sizeof(b));
 	}
 	if (!a[0] || !a[1] || !a[2])
 		return ph_error(PH_EUNSUPPORTED,
-				"process %d: dlopen/dlsym/dlclose not found in its C library (%s)%s",
+				"process %d: dlopen, dlclose or syscall not found in its C library (%s)%s",
 				(int)t->pid, s->v[libc].path,
 				dl < 0 ? " and libdl is not loaded" : "");
 	t->dlopen = a[0];
-	t->dlsym = a[1];
-	t->dlclose = a[2];
-	t->dlerror = a[3];
-	t->errno_location = a[4];
-	if (a[5])
-		t->syscall_insn = ph_remote_find_syscall(t->pid, a[5], 256);
-	if (!t->syscall_insn) {
-		/* any `syscall` instruction of the library's code will do */
-		for (size_t i = 0; i < t->maps.n && !t->syscall_insn; i++) {
-			const struct ph_map *e = &t->maps.v[i];
-
-			if (e->x && e->inode == s->v[libc].inode && ph_map_is_file(e))
-				t->syscall_insn = ph_remote_find_syscall(t->pid, e->start,
-									 (size_t)(e->end - e->start));
-		}
-	}
-	if (!t->syscall_insn)
-		return ph_error(PH_EUNSUPPORTED, "process %d: no syscall instruction found in %s",
+	t->dlclose = a[1];
+	t->syscall_fn = a[2];
+	t->sigreturn = find_code(t, libc, restore_rt, sizeof(restore_rt));
+	if (!t->sigreturn)
+		t->sigreturn = find_code(t, libc, restore_rt32, sizeof(restore_rt32));
+	if (!t->sigreturn)
+		return ph_error(PH_EUNSUPPORTED,
+				"process %d: no rt_sigreturn code found in %s (pyheap returns from its "
+				"calls through it)",
 				(int)t->pid, s->v[libc].path);
+	if (ph_symbols_info(s, (size_t)libc, "errno", &es) == 0 && es.type == STT_TLS &&
+	    ph_symbols_tls_block(s, (size_t)libc, &t->libc_tls) == 0) {
+		t->have_tls = true;
+		t->errno_tls = es.value;
+		if (ph_symbols_info(s, (size_t)libc, "__libc_dlerror_result", &es) == 0 &&
+		    es.type == STT_TLS)
+			t->dlerror_tls = es.value;
+	}
+	ph_error_clear();
+	if (ld < 0)
+		ld = ph_symbols_module(s, "ld-");
+	if (ld >= 0)
+		t->r_debug = ph_symbols_addr(s, (size_t)ld, "_r_debug");
 	return 0;
 }
 
@@ -270,8 +307,15 @@ int ph_target_open(struct ph_target *t, pid_t pid)
 			       (int)pid);
 		goto fail;
 	}
-	t->is_finalizing = t->api[PH_API_Py_IsFinalizing] ? t->api[PH_API_Py_IsFinalizing]
-							   : t->api[PH_API__Py_IsFinalizing];
+	{
+		struct ph_elf_sym rt;
+
+		if (ph_symbols_info(&t->syms, (size_t)t->py_module, "_PyRuntime", &rt) == 0) {
+			t->runtime_lo = rt.value;
+			t->runtime_hi = rt.value + rt.size;
+		}
+		ph_error_clear();
+	}
 	return 0;
 fail:
 	{

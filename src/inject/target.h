@@ -39,11 +39,17 @@ struct ph_target {
 	int py_module;        /* module defining the Python runtime */
 	int major, minor;     /* Python version */
 	bool musl;            /* the process runs on musl libc (ld-musl-*.so.1) */
-	/* libc / loader entry points */
-	uint64_t dlopen, dlsym, dlclose, dlerror, errno_location;
-	uint64_t syscall_insn; /* a `syscall` instruction */
-	/* Python functions the injector itself calls or breaks on */
-	uint64_t is_finalizing; /* _Py_IsFinalizing (3.8-3.12) or Py_IsFinalizing (3.13) */
+	/* libc and loader: what remote calls need (see remote.h) */
+	uint64_t dlopen, dlclose;
+	uint64_t syscall_fn;   /* libc's syscall(3): every remote system call goes through it */
+	uint64_t sigreturn;    /* `mov $15,%rax; syscall` (libc's __restore_rt): calls return here */
+	bool have_tls;         /* libc's TLS block was found: errno and dlerror can be read */
+	int64_t libc_tls;      /* offset of libc's static TLS block from the thread pointer */
+	uint64_t errno_tls;    /* errno's offset in that block */
+	uint64_t dlerror_tls;  /* __libc_dlerror_result's offset (glibc 2.34+), 0 if none */
+	uint64_t r_debug;      /* the loader's _r_debug (its list of loaded objects), 0 if none */
+	/* the Python runtime */
+	uint64_t runtime_lo, runtime_hi; /* _PyRuntime: its GIL lives inside (choose.h) */
 	uint64_t api[PH_API_COUNT]; /* for the agent; 0 where missing */
 	pid_t avoid_tid;      /* a thread never to hijack (the agent's own), 0 none */
 };

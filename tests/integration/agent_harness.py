@@ -38,7 +38,7 @@ BUILD = os.environ.get("PYHEAP_BUILD", os.path.join(ROOT, "build"))
 AGENT_SO = os.path.join(BUILD, "pyheap-agent.so")
 
 MAGIC = 0x50484147
-ABI = 1
+ABI = 2
 NO_VALUES = 0x1
 PHASE_DONE = 5
 PHASE_FAILED = 6
@@ -64,6 +64,7 @@ class Args(ctypes.Structure):
         ("attach_timeout_ms", ctypes.c_uint32),
         ("max_value_len", ctypes.c_uint64),
         ("dumper_pid", ctypes.c_uint64),
+        ("out_state", ctypes.c_uint64),
         ("api", ctypes.c_uint64 * len(API)),
     ]
 
@@ -77,7 +78,7 @@ class State(ctypes.Structure):
         ("pipe_fd", ctypes.c_int32),
         ("reader_attached", ctypes.c_uint32),
         ("cancel", ctypes.c_uint32),
-        ("pad", ctypes.c_uint32),
+        ("tid", ctypes.c_int32),
         ("objects", ctypes.c_uint64),
         ("bytes", ctypes.c_uint64),
         ("gil_wait_ns", ctypes.c_uint64),
@@ -111,9 +112,9 @@ class Agent:
         self.start = self.lib.pyheap_agent_start
         self.start.restype = ctypes.c_void_p
         self.start.argtypes = [ctypes.c_void_p]
-        self.finish = self.lib.pyheap_agent_finish
-        self.finish.restype = ctypes.c_int
-        self.finish.argtypes = [ctypes.c_void_p]
+        self._finish = self.lib.pyheap_agent_finish
+        self._finish.restype = None
+        self._finish.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_int32)]
         self.args = Args()
         self.args.magic = MAGIC
         self.args.abi = ABI
@@ -129,6 +130,13 @@ class Agent:
         self.args.out_fd = self.fd
         self.result = None
 
+    def finish(self, st):
+        """pyheap_agent_finish(st, &result); raises unless result is 0."""
+        res = ctypes.c_int32(-1)
+        self._finish(st, ctypes.byref(res))
+        if res.value != 0:
+            raise RuntimeError("pyheap_agent_finish failed (%d)" % res.value)
+
     def run(self, timeout=120.0):
         """Dump; returns a dict with phase, error, message, objects, pause_ns, gil_wait_ns."""
         # The agent thread waits for the GIL from the start; with the default 5 ms
@@ -140,6 +148,8 @@ class Agent:
             st = self.start(self.args_ptr)
             if not st:
                 raise RuntimeError("pyheap_agent_start refused the arguments")
+            if self.args.out_state != st:
+                raise RuntimeError("pyheap_agent_start did not store its state in the arguments")
             phase = ctypes.c_int32.from_address(st + 8)
         finally:
             sys.setswitchinterval(interval)

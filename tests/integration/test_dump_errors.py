@@ -24,6 +24,24 @@ def tracer_pid(pid):
     return -1
 
 
+def parent_pid(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    return -1
+
+
+def traced_by(target_pid, dump):
+    """Whether the target is traced by the worker of the `pyheap dump` process dump (its
+    child, which does the dump in a session of its own)."""
+    tracer = tracer_pid(target_pid)
+    try:
+        return tracer > 0 and parent_pid(tracer) == dump.pid and os.getsid(tracer) == tracer
+    except OSError:
+        return False
+
+
 def assert_untouched(t, maps_before=None):
     assert t.alive()
     assert tracer_pid(t.pid) == 0
@@ -262,10 +280,10 @@ def test_interrupted_while_waiting_for_a_thread(pyheap, sig, tmp_path):
         maps = t.maps()
         p = start_dump(pyheap, t.pid, tmp_path / "x.pyheap", "--timeout", "60")
         for _ in range(200):  # wait until pyheap has attached
-            if tracer_pid(t.pid) == p.pid:
+            if traced_by(t.pid, p):
                 break
             time.sleep(0.01)
-        assert tracer_pid(t.pid) == p.pid
+        assert traced_by(t.pid, p)
         time.sleep(0.3)
         p.send_signal(sig)
         out, err = p.communicate(timeout=30)

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Which stopped thread may be hijacked: restart codes, system call classes,
- * futexes by the memory they lie in.
+ * futexes by the memory they lie in (a GIL wait inside _PyRuntime), waits
+ * with a temporary signal mask, the restart-block preference, and
+ * /proc/PID/task/TID/syscall.
  */
 #include <criterion/criterion.h>
 #include <string.h>
@@ -22,6 +24,8 @@ static const char maps_text[] =
 #define ERESTART_RESTARTBLOCK -516
 
 static struct ph_maps m;
+/* _PyRuntime: 0x00500000-0x00500200 inside libpython's .data */
+static struct ph_choose_env env = {&m, 0x00500000, 0x00500200};
 
 static void setup(void)
 {
@@ -37,7 +41,7 @@ static enum ph_thread_class cls(int64_t nr, int64_t rax, uint64_t rdi, uint64_t 
 {
 	struct ph_thread_regs t = {1, nr, rax, rdi, rsi};
 	const char *why = NULL;
-	enum ph_thread_class c = ph_thread_classify(&t, &m, &why);
+	enum ph_thread_class c = ph_thread_classify(&t, &env, &why);
 
 	cr_assert((c == PH_THREAD_UNUSABLE) == (why != NULL));
 	return c;
@@ -81,8 +85,11 @@ Test(inject_choose, futexes_by_memory)
 	cr_assert_eq(cls(202, ERESTARTSYS, 0x01000100, 9 | 128), PH_THREAD_FUTEX);
 	cr_assert_eq(cls(202, ERESTARTSYS, 0x7f0000000100, 0), PH_THREAD_FUTEX);
 	cr_assert_eq(cls(202, ERESTARTSYS, 0x7ffc00000100, 9 | 256), PH_THREAD_FUTEX);
-	/* in a library's .data or .bss (the GIL in _PyRuntime), or libc: never */
-	cr_assert_eq(cls(202, ERESTARTSYS, 0x00500100, 0), PH_THREAD_UNUSABLE);
+	/* inside _PyRuntime: a thread waiting for the GIL (cond or mutex), which holds no lock */
+	cr_assert_eq(cls(202, ERESTARTSYS, 0x00500100, 9 | 128), PH_THREAD_GIL);
+	cr_assert_eq(cls(202, ERESTARTSYS, 0x005001f8, 128), PH_THREAD_GIL);
+	/* elsewhere in a library's .data or .bss, or libc: never (malloc, loader, stdio locks) */
+	cr_assert_eq(cls(202, ERESTARTSYS, 0x00500200, 0), PH_THREAD_UNUSABLE);
 	cr_assert_eq(cls(202, ERESTARTSYS, 0x00505000, 0), PH_THREAD_UNUSABLE);
 	cr_assert_eq(cls(202, ERESTARTSYS, 0x7f1000000100, 128), PH_THREAD_UNUSABLE);
 	cr_assert_eq(cls(202, ERESTARTSYS, 0x300, 0), PH_THREAD_UNUSABLE); /* unmapped */
@@ -102,9 +109,72 @@ Test(inject_choose, best_thread_wins)
 		{15, 230, ERESTARTNOHAND, 0, 0},            /* sleep, later */
 	};
 
-	cr_assert_eq(ph_thread_choose(v, 6, &m), 4);
-	cr_assert_eq(ph_thread_choose(v, 4, &m), 3);
-	cr_assert_eq(ph_thread_choose(v, 3, &m), 2);
-	cr_assert_eq(ph_thread_choose(v, 2, &m), -1);
-	cr_assert_eq(ph_thread_choose(v, 0, &m), -1);
+	cr_assert_eq(ph_thread_choose(v, 6, &env), 4);
+	cr_assert_eq(ph_thread_choose(v, 4, &env), 3);
+	cr_assert_eq(ph_thread_choose(v, 3, &env), 1); /* the GIL waiter before a Lock */
+	cr_assert_eq(ph_thread_choose(v, 2, &env), 1);
+	cr_assert_eq(ph_thread_choose(v, 1, &env), -1);
+	cr_assert_eq(ph_thread_choose(v, 0, &env), -1);
+}
+
+Test(inject_choose, waits_with_a_temporary_signal_mask_are_not_usable)
+{
+	struct ph_thread_regs t = {1, 130, ERESTARTNOHAND, 0, 0}; /* rt_sigsuspend */
+
+	cr_assert_eq(ph_thread_classify(&t, &env, NULL), PH_THREAD_UNUSABLE);
+	t.orig_rax = 271; /* ppoll: its mask is the 4th argument */
+	cr_assert_eq(ph_thread_classify(&t, &env, NULL), PH_THREAD_SLEEP);
+	t.r10 = 0x7ffc00000200;
+	cr_assert_eq(ph_thread_classify(&t, &env, NULL), PH_THREAD_UNUSABLE);
+	t.orig_rax = 270; /* pselect6: the 6th */
+	t.r10 = 0;
+	cr_assert_eq(ph_thread_classify(&t, &env, NULL), PH_THREAD_SLEEP);
+	t.r9 = 0x7ffc00000200;
+	cr_assert_eq(ph_thread_classify(&t, &env, NULL), PH_THREAD_UNUSABLE);
+	t.orig_rax = 281; /* epoll_pwait: the 5th */
+	t.r9 = 0;
+	t.r8 = 0x7ffc00000200;
+	cr_assert_eq(ph_thread_classify(&t, &env, NULL), PH_THREAD_UNUSABLE);
+}
+
+Test(inject_choose, calls_restarted_from_their_arguments_are_preferred)
+{
+	struct ph_thread_regs v[] = {
+		{20, 35, ERESTART_RESTARTBLOCK, 0, 0},   /* nanosleep: restart block */
+		{21, 230, ERESTARTNOHAND, 1, 1},         /* clock_nanosleep TIMER_ABSTIME */
+	};
+	struct ph_thread_regs rel = {22, 230, 0, 1, 0}, abs = {23, 230, 0, 1, 1};
+	struct ph_thread_regs fut = {24, 202, 0, 0x01000100, 0 | 128};
+
+	cr_assert(ph_thread_restart_block(&v[0]));
+	cr_assert(!ph_thread_restart_block(&v[1]));
+	cr_assert_eq(ph_thread_choose(v, 2, &env), 1);
+	/* predicted from the arguments when the thread was not stopped (rax unknown) */
+	rel.rax_unknown = abs.rax_unknown = fut.rax_unknown = true;
+	cr_assert(ph_thread_restart_block(&rel));
+	cr_assert(!ph_thread_restart_block(&abs));
+	cr_assert(!ph_thread_restart_block(&fut)); /* FUTEX_WAIT without a timeout */
+	fut.rdx = 0x7ffc00000300;
+	cr_assert(ph_thread_restart_block(&fut));
+	cr_assert_gt(ph_thread_score(&abs, &env), ph_thread_score(&rel, &env));
+}
+
+Test(inject_choose, proc_syscall_file)
+{
+	struct ph_thread_regs t;
+
+	memset(&t, 0, sizeof(t));
+	cr_assert_eq(ph_thread_parse_syscall("230 0x1 0x1 0x7ffd8bd4a0b0 0x0 0x0 0x0 0x7ffd8bd4a098 "
+					     "0x7f2f3a8e6503\n", &t), 0);
+	cr_assert_eq(t.orig_rax, 230);
+	cr_assert(t.rax_unknown);
+	cr_assert_eq(t.rdi, 1);
+	cr_assert_eq(t.rsi, 1);
+	cr_assert_eq(t.rdx, 0x7ffd8bd4a0b0);
+	cr_assert_eq(ph_thread_classify(&t, &env, NULL), PH_THREAD_SLEEP);
+	cr_assert_eq(ph_thread_parse_syscall("running\n", &t), 1);
+	cr_assert_eq(ph_thread_parse_syscall("-1 0x7ffd8bd4a098 0x7f2f3a8e6503\n", &t), 2);
+	cr_assert_eq(ph_thread_parse_syscall("", &t), -1);
+	cr_assert_eq(ph_thread_parse_syscall("7 0x1 0x2\n", &t), -1);
+	cr_assert_eq(ph_thread_parse_syscall("7 zz\n", &t), -1);
 }
