@@ -182,16 +182,31 @@ static int open_pipe(struct agent *a)
 	__atomic_store_n(&a->state.pipe_fd, fds[0], __ATOMIC_RELEASE);
 	__atomic_store_n(&a->state.phase, PH_AGENT_WAIT_READER, __ATOMIC_RELEASE);
 	deadline = now_ms() + (a->args.attach_timeout_ms ? a->args.attach_timeout_ms : 10000);
-	while (!__atomic_load_n(&a->state.reader_attached, __ATOMIC_ACQUIRE)) {
-		struct timespec ts = {0, 1000000};
+	{
+		uint32_t beat = __atomic_load_n(&a->state.beat, __ATOMIC_ACQUIRE);
+		uint64_t beat_at = now_ms();
 
-		if (cancelled(a) || now_ms() > deadline) {
-			close_pipe_end(fds[0]);
-			close_pipe_end(fds[1]);
-			return cancelled(a) ? ph_error(PH_EINTR, "agent: cancelled by the dumper")
-					    : ph_error(PH_ETIMEOUT, "agent: the dumper did not take the pipe");
+		while (!__atomic_load_n(&a->state.reader_attached, __ATOMIC_ACQUIRE)) {
+			struct timespec ts = {0, 1000000};
+			uint32_t b = __atomic_load_n(&a->state.beat, __ATOMIC_ACQUIRE);
+			uint64_t now = now_ms();
+			bool gone = now - beat_at > PH_AGENT_BEAT_MS;
+
+			if (b != beat) {
+				beat = b;
+				beat_at = now;
+				gone = false;
+			}
+			if (cancelled(a) || now > deadline || gone) {
+				close_pipe_end(fds[0]);
+				close_pipe_end(fds[1]);
+				if (cancelled(a))
+					return ph_error(PH_EINTR, "agent: cancelled by the dumper");
+				return ph_error(PH_ETIMEOUT, gone ? "agent: the dumper is gone"
+								  : "agent: the dumper did not take the pipe");
+			}
+			nanosleep(&ts, NULL);
 		}
-		nanosleep(&ts, NULL);
 	}
 	close_pipe_end(fds[0]); /* the dumper has its own copy: EPIPE if it goes away */
 	a->fd = fds[1];

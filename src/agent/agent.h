@@ -18,7 +18,9 @@
  *     end's fd number in state.pipe_fd and waits (bounded by
  *     args.attach_timeout_ms) until the dumper, having copied that fd with
  *     pidfd_getfd(2), sets state.reader_attached; it then closes the read end
- *     in the target. If args.out_fd >= 0 it writes there (tests).
+ *     in the target. While it waits the dumper bumps state.beat; if the beat
+ *     stops for PH_AGENT_BEAT_MS the dumper is taken to be gone and the
+ *     agent ends. If args.out_fd >= 0 it writes there (tests).
  *  4. The agent thread checks that the interpreter is not finalizing, takes
  *     the GIL with a thread state of its own, disables the cyclic GC, walks the
  *     heap and streams a raw (uncompressed) .pyheap file, re-enables the GC
@@ -132,6 +134,9 @@ enum ph_agent_api {
 	PH_API_COUNT
 };
 
+/* The agent gives up waiting for a reader after this long without a beat. */
+#define PH_AGENT_BEAT_MS 3000
+
 /* Flags in args.flags. */
 #define PH_AGENT_NO_VALUES 0x1 /* omit str/bytes contents (lengths are kept) */
 
@@ -167,6 +172,8 @@ struct ph_agent_state {
 	volatile uint32_t reader_attached; /* set to 1 by the dumper */
 	volatile uint32_t cancel;          /* set to 1 by the dumper */
 	volatile int32_t tid;              /* the agent thread's kernel thread id, 0 before it runs */
+	volatile uint32_t beat;            /* bumped by the dumper while it waits for the pipe */
+	uint32_t pad;
 	volatile uint64_t objects;    /* progress: objects written */
 	volatile uint64_t bytes;      /* progress: bytes written */
 	volatile uint64_t gil_wait_ns; /* time spent waiting for the GIL */

@@ -217,7 +217,7 @@ static int run_worker(const struct ph_cmd *cmd, struct ph_dump_opts *o, pid_t pi
 		       res.objects, ph_human_bytes(res.file_size, b), res.path,
 		       (double)res.pause_ns / 1e6, (double)res.hijack_ns / 1e6);
 		if (res.others_ns)
-			printf("; each other thread was held for at most %.1f ms",
+			printf("; each other thread was stopped for at most %.2f ms",
 			       (double)res.others_ns / 1e6);
 		printf(")\n");
 	}

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static bool loaded;
@@ -50,7 +51,10 @@ void ph_test_point(const char *phase)
 		int fd = open(trace_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 
 		if (fd >= 0) {
-			dprintf(fd, "%s\n", phase);
+			struct timespec ts;
+
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			dprintf(fd, "%s %lld.%09ld\n", phase, (long long)ts.tv_sec, ts.tv_nsec);
 			close(fd);
 		}
 	}

@@ -12,9 +12,11 @@
  *       "parent-TERM" (send that signal to the process that started it,
  *       the `pyheap dump` front end).
  *   PYHEAP_TEST_TRACE=FILE            append each phase reached, one per
- *       line, to FILE (which phases a run reached before it ended).
+ *       line with its CLOCK_MONOTONIC time, to FILE (which phases a run
+ *       reached before it ended, and when).
  *   PYHEAP_TEST_FORCE=breakpoints     take a thread at a breakpoint even when
- *       one is parked (so that tests reach that path on any target).
+ *       one is parked (so that tests reach that path on any target);
+ *       PYHEAP_TEST_FORCE=syscall, at a system call's entry.
  *
  * Unset (as in every normal run), a test point costs one branch. The phases
  * are listed in docs/dump.md ("Testing interruptions").

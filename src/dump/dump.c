@@ -346,8 +346,10 @@ static int take_pipe(struct dump *d)
 	uint64_t until = ph_deadline_ms(d->o->timeout_ms);
 	int fd, err;
 
-	for (;;) {
-		err = read_state(d);
+	for (uint32_t beat = 1;; beat++) {
+		err = write_state_u32(d, offsetof(struct ph_agent_state, beat), beat);
+		if (!err)
+			err = read_state(d);
 		if (err)
 			return process_gone(d) ? exited_error(d) : err;
 		if (d->st.phase == PH_AGENT_FAILED)

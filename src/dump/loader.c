@@ -7,7 +7,6 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/openat2.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,23 +162,8 @@ int ph_loader_find_stale(struct ph_target *t, struct ph_stale_agent *v, size_t *
 	return 0;
 }
 
-static int close_remote(struct ph_inject *in, int64_t tfd)
+static int write_at(int fd, const unsigned char *p, size_t n, off_t off)
 {
-	uint64_t a[1] = {(uint64_t)tfd};
-	int64_t ret;
-	int err = ph_inject_syscall(in, SYS_close, a, 1, &ret);
-
-	if (!err && ret < 0)
-		err = ph_error_errno(PH_EIO, (int)-ret, "close of the memfd in the target failed");
-	return err;
-}
-
-static int write_all(int fd)
-{
-	const unsigned char *p = ph_agent_blob;
-	size_t n = blob_len();
-	off_t off = 0;
-
 	while (n) {
 		ssize_t k = pwrite(fd, p, n, off);
 
@@ -195,113 +179,80 @@ static int write_all(int fd)
 	return 0;
 }
 
-/* The agent in a memfd of the target: *tfd its number there, *path to dlopen. */
-static int memfd_route(struct ph_inject *in, int pidfd, int64_t *tfd, uint64_t *ino, char *path,
-		       size_t cap)
+/*
+ * The agent's bytes into the target's fd tfd: everything but the first page,
+ * then the first page (the ELF header), so that a file cut short by pyheap's
+ * death is an invalid ELF file that dlopen refuses, never one it maps.
+ */
+static int write_blob(pid_t pid, int pidfd, int tfd, uint64_t *ino)
 {
-	uint64_t name, a[2];
+	size_t n = blob_len(), head = n < 4096 ? n : 4096;
 	struct stat sb;
-	int fd, err;
+	int fd = ph_proc_take_fd(pid, pidfd, tfd, O_WRONLY), err;
 
-	err = ph_remote_put_str(&in->rc, PH_AGENT_MEMFD_NAME, &name);
-	if (err)
-		return err;
-	a[0] = name;
-	a[1] = MFD_CLOEXEC | MFD_EXEC;
-	err = ph_inject_syscall(in, SYS_memfd_create, a, 2, tfd);
-	if (!err && *tfd == -EINVAL) { /* kernels before 6.3 do not know MFD_EXEC */
-		a[1] = MFD_CLOEXEC;
-		err = ph_inject_syscall(in, SYS_memfd_create, a, 2, tfd);
-	}
-	if (err)
-		return err;
-	if (*tfd < 0)
-		return ph_error_errno(PH_EIO, (int)-*tfd, "memfd_create in process %d failed",
-				      (int)in->t->pid);
-	ph_test_point("memfd");
-	fd = ph_proc_take_fd(in->t->pid, pidfd, (int)*tfd, O_WRONLY);
 	if (fd < 0)
 		return ph_error_errno(PH_EIO, errno, "cannot open the agent's memfd in process %d",
-				      (int)in->t->pid);
-	err = write_all(fd);
+				      (int)pid);
+	err = write_at(fd, ph_agent_blob + head, n - head, (off_t)head);
+	if (!err)
+		err = write_at(fd, ph_agent_blob, head, 0);
 	if (!err && fstat(fd, &sb) == 0)
 		*ino = (uint64_t)sb.st_ino;
 	close(fd);
-	snprintf(path, cap, "/proc/self/fd/%d", (int)*tfd);
 	return err;
 }
 
-/* Open dir inside the target's root, never leaving it (openat2 RESOLVE_IN_ROOT). */
-static int open_root_dir(pid_t pid, const char *dir)
-{
-	char root_path[64];
-	struct open_how how;
-	int root, fd;
-
-	snprintf(root_path, sizeof(root_path), "/proc/%d/root", (int)pid);
-	root = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (root < 0)
-		return -1;
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-	how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-	fd = (int)syscall(SYS_openat2, root, dir, &how, sizeof(how));
-	close(root);
-	return fd;
-}
-
-struct file_route {
-	int dirfd;
-	char name[96];
+/*
+ * dlopen's own open of the agent's path becomes memfd_create: the new fd is
+ * dlopen's, which maps it and closes it (on failure too). The path does not
+ * exist: a dlopen that runs without this (pyheap died before the entry stop)
+ * fails with ENOENT and leaves nothing.
+ */
+struct open_hook {
+	struct ph_inject *in;
+	int pidfd;
+	char path[64];
+	uint64_t name;     /* the memfd's name, in the target */
+	uint64_t flags;    /* memfd_create's flags */
+	uint64_t ino;      /* the memfd's inode, once written */
+	bool einval;       /* memfd_create refused the flags (MFD_EXEC before Linux 6.3) */
 };
 
-/* The agent in a new file of dir in the target's root: *path as the target sees it. */
-static int file_route(struct ph_inject *in, const char *dir, struct file_route *f, uint64_t *ino,
-		      char *path, size_t cap)
+static int open_entry(void *ctx, pid_t pid, struct user_regs_struct *regs)
 {
-	uint64_t r = 0;
-	struct stat sb;
-	int fd, err;
+	struct open_hook *h = ctx;
+	char path[sizeof(h->path)];
 
-	f->dirfd = open_root_dir(in->t->pid, dir);
-	if (f->dirfd < 0)
-		return ph_error_errno(PH_EIO, errno, "no directory %s in the target's root", dir);
-	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
-		r = (uint64_t)ph_now_ns();
-	snprintf(f->name, sizeof(f->name), "." PH_AGENT_MEMFD_NAME "-%d-%016llx.so", (int)getpid(),
-		 (unsigned long long)r);
-	fd = openat(f->dirfd, f->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0444);
-	if (fd < 0) {
-		err = ph_error_errno(PH_EIO, errno, "cannot create the agent's file in %s", dir);
-		close(f->dirfd);
-		f->dirfd = -1;
-		return err;
+	if (regs->orig_rax != NR_OPENAT || h->ino)
+		return 0;
+	if (ph_mem_read_str(pid, regs->rsi, path, sizeof(path)) != 0) {
+		ph_error_clear();
+		return 0;
 	}
-	err = write_all(fd);
-	if (!err && fchmod(fd, 0444) == 0 && fstat(fd, &sb) == 0)
-		*ino = (uint64_t)sb.st_ino;
-	close(fd);
-	snprintf(path, cap, "/%s/%s", dir, f->name);
-	ph_test_point("agent-file");
+	if (strcmp(path, h->path) != 0)
+		return 0;
+	regs->orig_rax = SYS_memfd_create;
+	regs->rdi = h->name;
+	regs->rsi = h->flags;
+	return 1;
+}
+
+static int open_exit(void *ctx, pid_t pid, int64_t rval)
+{
+	struct open_hook *h = ctx;
+	int err;
+
+	if (rval == -EINVAL) {
+		h->einval = true;
+		return 0;
+	}
+	if (rval < 0)
+		return ph_error_errno(PH_EIO, (int)-rval, "memfd_create in process %d failed",
+				      (int)pid);
+	err = write_blob(pid, h->pidfd, (int)rval, &h->ino);
+	if (!err)
+		ph_test_point("memfd");
 	return err;
-}
-
-static void file_route_end(struct file_route *f)
-{
-	if (f->dirfd >= 0) {
-		unlinkat(f->dirfd, f->name, 0);
-		close(f->dirfd);
-		f->dirfd = -1;
-	}
-}
-
-/* Whether the target's root has a /proc (where /proc/self/fd/N can be opened). */
-static bool target_has_proc(pid_t pid)
-{
-	char p[64];
-
-	snprintf(p, sizeof(p), "/proc/%d/root/proc/self", (int)pid);
-	return faccessat(AT_FDCWD, p, F_OK, AT_SYMLINK_NOFOLLOW) == 0;
 }
 
 /* Why dlopen failed: glibc's dlerror state (TLS), else the system call that failed. */
@@ -330,10 +281,10 @@ static void dlopen_failure(struct ph_inject *in, const struct ph_remote_trace *t
 		}
 	}
 	if (tr->fail_nr >= 0) {
-		const char *what = tr->fail_nr == NR_OPENAT     ? "opening it"
-				   : tr->fail_nr == NR_MMAP     ? "mapping it"
-				   : tr->fail_nr == NR_MPROTECT ? "protecting its pages"
-								: "system call";
+		const char *what = tr->fail_nr == SYS_memfd_create ? "creating its memfd"
+				   : tr->fail_nr == NR_MMAP         ? "mapping it"
+				   : tr->fail_nr == NR_MPROTECT     ? "protecting its pages"
+								    : "system call";
 
 		snprintf(buf, cap, "%s failed (%s, system call %lld)", what,
 			 strerror((int)-tr->fail_ret), (long long)tr->fail_nr);
@@ -398,14 +349,12 @@ int ph_loader_load(struct ph_inject *in, int pidfd, struct ph_agent_args *args,
 		   struct ph_stale_agent *stale, size_t nstale, size_t *unloaded,
 		   struct ph_agent_handle *out)
 {
-	static const char *const dirs[] = {"dev/shm", "tmp", "var/tmp", "run"};
 	struct ph_target *t = in->t;
 	struct ph_remote_trace tr;
-	struct file_route fr = {-1, ""};
-	uint64_t path_addr, a[2], args_addr, ino = 0, base = 0;
-	int64_t tfd = -1;
-	bool via_file;
-	char path[512], why[512];
+	struct ph_remote_hook hook = {open_entry, open_exit, NULL};
+	struct open_hook oh;
+	uint64_t path_addr, a[2], args_addr, base = 0, r = 0;
+	char why[512] = "no detail";
 	int err;
 
 	memset(out, 0, sizeof(*out));
@@ -420,60 +369,47 @@ int ph_loader_load(struct ph_inject *in, int pidfd, struct ph_agent_args *args,
 	if (err)
 		return err;
 
-	via_file = !target_has_proc(t->pid);
-	for (size_t d = 0; !base && d < (via_file ? sizeof(dirs) / sizeof(dirs[0]) : 1); d++) {
-		if (via_file)
-			err = file_route(in, dirs[d], &fr, &ino, path, sizeof(path));
-		else
-			err = memfd_route(in, pidfd, &tfd, &ino, path, sizeof(path));
-		if (via_file && err) {
-			ph_error_clear();
-			err = 0;
+	memset(&oh, 0, sizeof(oh));
+	oh.in = in;
+	oh.pidfd = pidfd;
+	oh.flags = MFD_CLOEXEC | MFD_EXEC;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != sizeof(r))
+		r = ph_now_ns();
+	snprintf(oh.path, sizeof(oh.path), "/." PH_AGENT_MEMFD_NAME "-%d-%016llx.so", (int)getpid(),
+		 (unsigned long long)r);
+	hook.ctx = &oh;
+	err = ph_remote_put_str(&in->rc, PH_AGENT_MEMFD_NAME, &oh.name);
+	if (!err)
+		err = ph_remote_put_str(&in->rc, oh.path, &path_addr);
+	for (int attempt = 0; !err && attempt < 2 && !base; attempt++) {
+		a[0] = path_addr;
+		a[1] = RTLD_NOW | RTLD_LOCAL;
+		tr.want_nr = -1;
+		err = ph_remote_call_hooked(&in->rc, t->dlopen, a, 2, &tr, &hook);
+		ph_test_point("dlopen");
+		if (err)
+			break;
+		err = ph_target_refresh_maps(t);
+		if (!err && oh.ino)
+			base = mapped_base(&t->maps, oh.ino);
+		if (!base && oh.einval && (oh.flags & MFD_EXEC)) {
+			oh.flags &= ~(uint64_t)MFD_EXEC; /* kernels before 6.3 */
 			continue;
 		}
-		if (!err)
-			err = ph_remote_put_str(&in->rc, path, &path_addr);
-		if (!err) {
-			a[0] = path_addr;
-			a[1] = RTLD_NOW | RTLD_LOCAL;
-			tr.want_nr = -1;
-			err = ph_inject_call(in, t->dlopen, a, 2, &tr);
-			ph_test_point("dlopen");
-		}
-		if (!err) {
-			err = ph_target_refresh_maps(t);
-			if (!err)
-				base = mapped_base(&t->maps, ino);
-			if (!base)
-				dlopen_failure(in, &tr, why, sizeof(why));
-		}
-		file_route_end(&fr);
-		if (tfd >= 0) {
-			int e = close_remote(in, tfd);
-
-			tfd = -1;
-			if (e && !err)
-				err = e;
-		}
-		if (err)
-			goto fail;
+		if (!base)
+			dlopen_failure(in, &tr, why, sizeof(why));
+		break;
 	}
-	if (!base && via_file && ino == 0)
-		return ph_error(PH_EAGENT,
-				"process %d has no /proc in its root, and pyheap could not write its "
-				"agent into any of /dev/shm, /tmp, /var/tmp or /run there",
-				(int)t->pid);
+	if (err)
+		return err;
 	if (!base)
-		return ph_error(PH_EAGENT, "the target could not load pyheap's agent (%s): dlopen: %s",
-				path, why);
+		return ph_error(PH_EAGENT, "the target could not load pyheap's agent: dlopen: %s", why);
 	out->base = base;
-	out->inode = ino;
+	out->inode = oh.ino;
 	out->finish = base - blob.load_vaddr + blob.finish;
 	err = find_link_map(t, base - blob.load_vaddr, &out->handle);
-	if (err) {
-		/* loaded, but no handle to unload it with: it never runs (no thread) */
-		return err;
-	}
+	if (err)
+		return err; /* loaded, with no handle to unload it: inert (it has no thread) */
 
 	/* start it */
 	args->magic = PH_AGENT_MAGIC;
@@ -506,8 +442,5 @@ fail_loaded:
 		ph_error_restore(&saved);
 	}
 	memset(out, 0, sizeof(*out));
-	return err;
-fail:
-	file_route_end(&fr);
 	return err;
 }

@@ -4,15 +4,18 @@
  * on the taken thread of an injection session, without leaving anything in
  * the target's filesystem.
  *
- * Load: memfd_create() in the target (a remote system call, close-on-exec);
- * the agent's bytes (carried inside pyheap, ph_agent_blob) are written into
- * it from outside through a copy of that fd (pidfd_getfd(2), or
- * /proc/PID/fd/N); dlopen("/proc/self/fd/N", RTLD_NOW); close the memfd in
- * the target (the mapping keeps the library alive). A target whose root has
- * no /proc mounted (a bare chroot) cannot open that path: there the bytes
- * go into a file created from outside in a writable directory of its root
- * (/dev/shm, /tmp, /var/tmp, /run: the first where dlopen works), which is
- * unlinked as soon as dlopen returns.
+ * Load: one remote call, dlopen("/.pyheap-agent-PID-NONCE.so", RTLD_NOW), of
+ * a path that does not exist. At the entry stop of dlopen's own openat() of
+ * that path, the system call is rewritten into memfd_create("pyheap-agent",
+ * MFD_CLOEXEC | MFD_EXEC); at its exit stop the agent's bytes (carried
+ * inside pyheap, ph_agent_blob) are written into the new fd from outside
+ * (pidfd_getfd(2), or /proc/PID/fd/N): all but the first page, then the
+ * first page. The fd is dlopen's own: it maps the library and closes it, on
+ * failure too. So no fd of pyheap's is ever left in the target, whenever
+ * pyheap dies: before the rewrite, dlopen finds no such file; before the
+ * ELF header is written, it refuses the file; after, it loads it (and the
+ * agent, never started, is inert until the next dump unloads it). Nothing
+ * is written to the target's filesystem and no /proc is needed in its root.
  *
  * No call's return value is visible (remote.h): dlopen's success is its
  * mapping in /proc/PID/maps (by the file's inode), its handle for dlclose

@@ -37,12 +37,34 @@ static const char *const bp_functions[] = {
 	"PyErr_CheckSignals", "PyEval_SaveThread", "PyEval_RestoreThread",
 };
 
+/* Record how long tracee i has been stopped (it is about to go on). */
 static void hold(struct ph_inject *in, size_t i)
 {
-	uint64_t held = ph_now_ns() - in->pt.v[i].stopped_ns;
+	if (!in->pt.v[i].stopped_ns)
+		return;
+	if (in->nholds == in->capholds) {
+		size_t cap = in->capholds ? in->capholds * 2 : 64;
+		void *nv = realloc(in->holds, cap * sizeof(*in->holds));
 
-	if (in->pt.v[i].stopped_ns && held > in->others_ns)
-		in->others_ns = held;
+		if (!nv)
+			return; /* the figure is reported, not relied on */
+		in->holds = nv;
+		in->capholds = cap;
+	}
+	in->holds[in->nholds].tid = in->pt.v[i].tid;
+	in->holds[in->nholds].ns = ph_now_ns() - in->pt.v[i].stopped_ns;
+	in->nholds++;
+}
+
+/* The longest hold of a thread other than tid. */
+static uint64_t others_held(const struct ph_inject *in, pid_t tid)
+{
+	uint64_t m = 0;
+
+	for (size_t k = 0; k < in->nholds; k++)
+		if (in->holds[k].tid != tid && in->holds[k].ns > m)
+			m = in->holds[k].ns;
+	return m;
 }
 
 /* Let tracee i go (it must be STOPPED), counting how long it was held. */
@@ -182,6 +204,105 @@ static int take_parked(struct ph_inject *in, const struct ph_choose_env *env, co
 		err = let_go(in, i);
 	}
 	free(c);
+	return err;
+}
+
+static int release_others(struct ph_inject *in, int keep);
+
+/* ---- a thread entering a system call ---- */
+
+#define SYSCALL_CATCH_MS 300
+
+/*
+ * Every thread traced at its system calls (PTRACE_SYSCALL: each stopped
+ * for a moment to switch it over) until one enters a usable call (choose.h:
+ * the same calls as a parked thread), for at most SYSCALL_CATCH_MS. That
+ * thread is taken at the call's entry stop, before the call runs; the others
+ * are let go. Nothing in the target is changed: if pyheap dies here, the
+ * kernel drops the tracing and the threads go on.
+ */
+static int take_at_syscall(struct ph_inject *in, const struct ph_choose_env *env,
+			   uint64_t deadline, int *chosen, bool *at_entry)
+{
+	struct ph_ptrace *pt = &in->pt;
+	uint64_t until = ph_deadline_ms(SYSCALL_CATCH_MS);
+	int found = -1, err, e;
+
+	*chosen = -1;
+	if (until > deadline)
+		until = deadline;
+	err = ph_ptrace_seize_all(pt, 0);
+	for (size_t i = 0; i < pt->n && !err; i++) {
+		int sig;
+
+		if (pt->v[i].state == PH_TRACEE_GONE)
+			continue;
+		err = ph_ptrace_stop_one(pt, i, deadline);
+		if (err == PH_EEXITED || pt->v[i].state != PH_TRACEE_STOPPED) {
+			err = err == PH_EEXITED ? 0 : err;
+			continue;
+		}
+		hold(in, i);
+		sig = pt->v[i].pending_sig;
+		pt->v[i].pending_sig = 0;
+		err = ph_ptrace_syscall(pt, i, sig);
+	}
+	while (!err && found < 0) {
+		struct __ptrace_syscall_info si;
+		struct ph_tracee *t;
+		size_t i;
+		int st;
+
+		err = ph_ptrace_wait(pt, until, true, &i, &st);
+		if (err == PH_ETIMEOUT) {
+			err = 0;
+			ph_error_clear();
+			break;
+		}
+		if (err || !WIFSTOPPED(st))
+			continue;
+		t = &pt->v[i];
+		if (t->stop_sig == (SIGTRAP | 0x80)) {
+			if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(si), &si) <= 0)
+				break; /* kernels before 5.3: not this way */
+			if (si.op == PTRACE_SYSCALL_INFO_ENTRY && t->tid != in->t->avoid_tid) {
+				struct ph_thread_regs tr;
+
+				memset(&tr, 0, sizeof(tr));
+				tr.tid = t->tid;
+				tr.orig_rax = (int64_t)si.entry.nr;
+				tr.rax_unknown = true;
+				tr.rdi = si.entry.args[0];
+				tr.rsi = si.entry.args[1];
+				tr.rdx = si.entry.args[2];
+				tr.r10 = si.entry.args[3];
+				tr.r8 = si.entry.args[4];
+				tr.r9 = si.entry.args[5];
+				if (ph_thread_classify(&tr, env, NULL) != PH_THREAD_UNUSABLE) {
+					found = (int)i;
+					break;
+				}
+			}
+			err = ph_ptrace_syscall(pt, i, 0);
+			continue;
+		}
+		/* an event stop, or a signal to pass on */
+		err = ph_ptrace_syscall(pt, i, t->stop_event ? 0 : t->stop_sig);
+	}
+	{
+		struct ph_error_saved saved;
+
+		ph_error_save(&saved);
+		e = release_others(in, found);
+		ph_error_restore(&saved);
+		if (e && !err)
+			err = e;
+	}
+	if (!err && found >= 0) {
+		ph_test_point("syscall-taken");
+		*chosen = found;
+		*at_entry = true;
+	}
 	return err;
 }
 
@@ -474,6 +595,7 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 	struct ph_remote_env renv;
 	pid_t skip[MAX_TRIES];
 	size_t nskip = 0;
+	bool at_entry = false;
 	int chosen = -1, err;
 
 	memset(in, 0, sizeof(*in));
@@ -487,8 +609,13 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 	cenv.runtime_hi = t->runtime_hi;
 	remote_env(t, &renv);
 	for (;;) {
-		if (!ph_test_force("breakpoints"))
+		bool bps = ph_test_force("breakpoints");
+
+		at_entry = false;
+		if (!bps && !ph_test_force("syscall"))
 			err = take_parked(in, &cenv, skip, nskip, deadline, &chosen);
+		if (!err && chosen < 0 && !bps && nskip == 0)
+			err = take_at_syscall(in, &cenv, deadline, &chosen, &at_entry);
 		if (!err && chosen < 0) {
 			in->by_breakpoint = true;
 			err = take_by_breakpoint(in, deadline, &chosen);
@@ -501,7 +628,7 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 		/* threads the calls create are not traced */
 		err = ph_ptrace_setoptions(pt, in->idx, PTRACE_O_TRACESYSGOOD);
 		if (!err)
-			err = ph_remote_begin(&in->rc, pt, in->idx, &renv, deadline);
+			err = ph_remote_begin(&in->rc, pt, in->idx, &renv, at_entry, deadline);
 		if (err != PH_ELIMIT || in->by_breakpoint || nskip == MAX_TRIES)
 			break;
 		/* no room on that thread's stack: another one */
@@ -513,6 +640,7 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 	}
 	if (err)
 		goto fail;
+	in->others_ns = others_held(in, pt->v[in->idx].tid);
 	in->begun = true;
 	return 0;
 fail:
@@ -521,6 +649,8 @@ fail:
 
 		ph_error_save(&saved);
 		ph_ptrace_release(pt);
+		free(in->holds);
+		in->holds = NULL;
 		ph_error_restore(&saved);
 	}
 	return err;
@@ -553,5 +683,7 @@ int ph_inject_end(struct ph_inject *in)
 			err = e;
 	}
 	ph_ptrace_release(&in->pt);
+	free(in->holds);
+	in->holds = NULL;
 	return err;
 }

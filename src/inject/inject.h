@@ -50,6 +50,8 @@ struct ph_inject {
 	struct ph_remote rc;
 	size_t idx;            /* the taken tracee */
 	uint64_t others_ns;    /* the longest any other thread was held stopped */
+	struct { pid_t tid; uint64_t ns; } *holds; /* each stop of a thread, while choosing */
+	size_t nholds, capholds;
 	bool by_breakpoint;    /* taken at a breakpoint (no thread was parked) */
 	bool begun;
 };

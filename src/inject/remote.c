@@ -228,7 +228,7 @@ static int write_frame(struct ph_remote *r)
 }
 
 int ph_remote_begin(struct ph_remote *r, struct ph_ptrace *pt, size_t idx,
-		    const struct ph_remote_env *env, uint64_t deadline)
+		    const struct ph_remote_env *env, bool at_entry, uint64_t deadline)
 {
 	int err;
 
@@ -248,7 +248,12 @@ int ph_remote_begin(struct ph_remote *r, struct ph_ptrace *pt, size_t idx,
 		goto fail;
 	r->resume = r->saved;
 	r->resume.orig_rax = (uint64_t)-1;
-	if ((int64_t)r->saved.orig_rax >= 0) {
+	r->at_entry = at_entry;
+	if (at_entry) {
+		/* not run yet: it runs when the thread goes on */
+		r->resume.rax = r->saved.orig_rax;
+		r->resume.rip -= 2;
+	} else if ((int64_t)r->saved.orig_rax >= 0) {
 		if (is_restart((int64_t)r->saved.rax)) {
 			r->resume.rax = r->saved.orig_rax;
 			r->resume.rip -= 2;
@@ -308,14 +313,15 @@ static int skip_sigreturn(struct ph_remote *r)
 }
 
 /* Run a call set up in the thread's registers until it is back at the frame. */
-static int run_call(struct ph_remote *r, struct ph_remote_trace *trace)
+static int run_call(struct ph_remote *r, struct ph_remote_trace *trace,
+		    const struct ph_remote_hook *hook)
 {
 	struct ph_ptrace *pt = r->pt;
 	uint64_t deadline = r->deadline, min = ph_now_ns() + MIN_CALL_WAIT_NS;
 	int64_t cur_nr = -1;
 	uint64_t cur_args[2] = {0, 0};
-	bool in_syscall = false, returning = false;
-	int err;
+	bool in_syscall = false, returning = false, hooked = false;
+	int err, hook_err = 0;
 
 	if (deadline < min)
 		deadline = min;
@@ -382,15 +388,47 @@ static int run_call(struct ph_remote *r, struct ph_remote_trace *trace)
 				cur_nr = (int64_t)si.entry.nr;
 				cur_args[0] = si.entry.args[0];
 				cur_args[1] = si.entry.args[1];
+				hooked = false;
+				if (hook && hook->entry && !hook_err) {
+					struct user_regs_struct g;
+					int h;
+
+					err = ph_ptrace_getregs(pt, i, &g);
+					if (err)
+						break;
+					h = hook->entry(hook->ctx, pt->pid, &g);
+					if (h < 0) {
+						hook_err = h;
+						ph_error_save(&r->hook_error);
+					} else if (h > 0) {
+						err = ph_ptrace_setregs(pt, i, &g);
+						if (err)
+							break;
+						hooked = true;
+						cur_nr = (int64_t)g.orig_rax;
+					}
+				}
 				if (trace)
 					trace->syscalls++;
 				ph_test_point("syscall");
 			} else if (returning) {
 				r->called = true;
 				ph_test_point("returned");
-				return 0;
+				if (hook_err)
+					ph_error_restore(&r->hook_error);
+				return hook_err;
 			} else {
 				int64_t rv = si.exit.rval;
+
+				if (hooked && hook->exit && !hook_err) {
+					int h = hook->exit(hook->ctx, pt->pid, rv);
+
+					if (h < 0) {
+						hook_err = h;
+						ph_error_save(&r->hook_error);
+					}
+				}
+				hooked = false;
 
 				if (rv == -516)
 					r->restart_lost = true;
@@ -434,6 +472,12 @@ static int run_call(struct ph_remote *r, struct ph_remote_trace *trace)
 int ph_remote_call(struct ph_remote *r, uint64_t fn, const uint64_t *args, size_t n,
 		   struct ph_remote_trace *trace)
 {
+	return ph_remote_call_hooked(r, fn, args, n, trace, NULL);
+}
+
+int ph_remote_call_hooked(struct ph_remote *r, uint64_t fn, const uint64_t *args, size_t n,
+			  struct ph_remote_trace *trace, const struct ph_remote_hook *hook)
+{
 	struct user_regs_struct regs = r->resume;
 	int err;
 
@@ -461,7 +505,7 @@ int ph_remote_call(struct ph_remote *r, uint64_t fn, const uint64_t *args, size_
 	if (err)
 		return err;
 	ph_test_point("call");
-	return run_call(r, trace);
+	return run_call(r, trace, hook);
 }
 
 int ph_remote_syscall(struct ph_remote *r, long nr, const uint64_t *args, size_t n, int64_t *ret)
@@ -529,7 +573,7 @@ int ph_remote_end(struct ph_remote *r)
 	if (r->called && !r->crashed) {
 		struct user_regs_struct regs = r->resume;
 
-		if (t->pending_sig) {
+		if (t->pending_sig && !r->at_entry) {
 			/* the exact registers: delivering the signal, the kernel applies its rules */
 			regs = r->saved;
 		} else if (r->restart_lost && (int64_t)r->saved.rax == -516) {

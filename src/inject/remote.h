@@ -58,6 +58,7 @@
 #include <stdint.h>
 #include <sys/user.h>
 
+#include "common/error.h"
 #include "inject/ptrace.h"
 
 /* What the target offers that remote calls need (from target.h). */
@@ -81,6 +82,19 @@ struct ph_remote_trace {
 	uint64_t fail_arg[2]; /* its first two arguments */
 };
 
+/*
+ * A hook on the system calls a remote call makes: at each entry stop, entry()
+ * may rewrite the call in *regs (orig_rax is the number, rdi rsi rdx r10 r8
+ * r9 the arguments) and return 1; then exit() sees that call's result at its
+ * exit stop. Returning a negative error from either abandons nothing: the
+ * call runs on and the error is reported when it returns.
+ */
+struct ph_remote_hook {
+	int (*entry)(void *ctx, pid_t pid, struct user_regs_struct *regs);
+	int (*exit)(void *ctx, pid_t pid, int64_t rval);
+	void *ctx;
+};
+
 struct ph_remote {
 	struct ph_ptrace *pt;
 	size_t idx;                     /* the hijacked tracee */
@@ -99,17 +113,21 @@ struct ph_remote {
 	bool crashed;         /* a call faulted: the thread was put back as found */
 	bool abandoned;       /* a call was left to finish by itself: the thread is detached */
 	bool restart_lost;    /* a call's system call took the restart block */
+	bool at_entry;        /* taken at a system call's entry stop: it has not run yet */
 	uint64_t deadline;
 	bool active;
+	struct ph_error_saved hook_error;
 };
 
 /*
  * Save tracee idx's state (it must be STOPPED) and write the return frame
- * on its stack. Errors: PH_ELIMIT when the thread's stack has no room for
- * the frame (try another thread), and ptrace/memory errors.
+ * on its stack. at_entry: the thread is at a system call's entry stop (the
+ * call has not run: it goes on by executing it, as a restart does). Errors:
+ * PH_ELIMIT when the thread's stack has no room for the frame (try another
+ * thread), and ptrace/memory errors.
  */
 int ph_remote_begin(struct ph_remote *r, struct ph_ptrace *pt, size_t idx,
-		    const struct ph_remote_env *env, uint64_t deadline);
+		    const struct ph_remote_env *env, bool at_entry, uint64_t deadline);
 
 /*
  * Call fn(args[0..n)) (n <= 6). Its result is not observable: trace (may be
@@ -119,6 +137,10 @@ int ph_remote_begin(struct ph_remote *r, struct ph_ptrace *pt, size_t idx,
  */
 int ph_remote_call(struct ph_remote *r, uint64_t fn, const uint64_t *args, size_t n,
 		   struct ph_remote_trace *trace);
+
+/* The same, with a hook on its system calls (may be NULL). */
+int ph_remote_call_hooked(struct ph_remote *r, uint64_t fn, const uint64_t *args, size_t n,
+			  struct ph_remote_trace *trace, const struct ph_remote_hook *hook);
 
 /* System call nr(args[0..n)) (n <= 5) through syscall(3); *ret is its raw result (-errno). */
 int ph_remote_syscall(struct ph_remote *r, long nr, const uint64_t *args, size_t n, int64_t *ret);

@@ -79,6 +79,8 @@ class State(ctypes.Structure):
         ("reader_attached", ctypes.c_uint32),
         ("cancel", ctypes.c_uint32),
         ("tid", ctypes.c_int32),
+        ("beat", ctypes.c_uint32),
+        ("pad2", ctypes.c_uint32),
         ("objects", ctypes.c_uint64),
         ("bytes", ctypes.c_uint64),
         ("gil_wait_ns", ctypes.c_uint64),
