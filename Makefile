@@ -3,6 +3,7 @@
 #   make            build ./pyheap (objects under build/)
 #   make demo       build, start a sample Python process, dump it, show the result
 #   make check      install what the tests need, build, run every test
+#   make soak       the interrupt tests 1000 times each (PYHEAP_INTERRUPT_RUNS)
 #   make asan       build with ASan + UBSan and run the unit and format tests
 #   make asan-agent the agent's integration tests with an ASan + UBSan agent
 #   make fuzz       run the libFuzzer target for the dump reader (FUZZ_SECONDS=60)
@@ -137,6 +138,15 @@ check: deps
 	@$(MAKE) --no-print-directory pyheap test-bins
 	@BUILD=$(BUILD) tests/run
 .PHONY: check
+
+# The long loops: 1000 interrupted dumps of each kind (make check runs 100).
+SOAK_RUNS ?= 1000
+soak: deps
+	@$(MAKE) --no-print-directory pyheap test-bins
+	@PYHEAP_INTERRUPT_RUNS=$(SOAK_RUNS) PYHEAP=$(CURDIR)/$(BUILD)/pyheap \
+		TEST_TOOL=$(CURDIR)/$(BUILD)/test-tool PYHEAP_BUILD=$(CURDIR)/$(BUILD) \
+		/usr/bin/python3 -m pytest -q -rs -p no:cacheprovider tests/integration/test_dump_interrupt.py
+.PHONY: soak
 
 # Unit tests only (no Python targets): quick, and what make asan runs.
 unit: test-bins

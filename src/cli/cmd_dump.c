@@ -215,7 +215,7 @@ static int run_worker(const struct ph_cmd *cmd, struct ph_dump_opts *o, pid_t pi
 		       "threads were paused for %.1f ms (and one thread for %.1f ms to load and "
 		       "unload the agent",
 		       res.objects, ph_human_bytes(res.file_size, b), res.path,
-		       (double)res.pause_ns / 1e6, (double)res.hijack_ns / 1e6);
+		       (double)(res.pause_ns + res.gil_hijack_ns) / 1e6, (double)res.hijack_ns / 1e6);
 		if (res.others_ns)
 			printf("; each other thread was stopped for at most %.2f ms",
 			       (double)res.others_ns / 1e6);
@@ -355,8 +355,11 @@ const struct ph_cmd ph_cmd_dump = {
 		"running as before.\n\n"
 		"Needs permission to ptrace the process: root, CAP_SYS_PTRACE, or the same user with "
 		"kernel.yama.ptrace_scope=0. A process that is stopped, already traced (gdb, strace), "
-		"finalizing, or not CPython 3.8-3.13 is refused. Ctrl-C or SIGTERM stops the dump: "
-		"the process is restored and the partial file removed (exit status 130).\n\n"
+		"being dumped by another pyheap, finalizing, or not CPython 3.8-3.13 is refused. "
+		"Ctrl-C or SIGTERM stops the dump: the process is restored and the partial file "
+		"removed (exit status 130). The dump runs in a worker process that outlives this one: "
+		"if pyheap dump is killed, even with SIGKILL, the worker restores the process and "
+		"exits.\n\n"
 		"Progress (objects and bytes) is shown on stderr when it is a terminal.",
 	.opts = opts,
 	.examples = "$ pyheap dump --pid 1234\n"

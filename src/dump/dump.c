@@ -154,6 +154,8 @@ static int with_session(struct dump *d, uint64_t timeout_ms, bool interruptible,
 		ph_error_save(&saved);
 	e = ph_inject_end(&in);
 	d->res->hijack_ns += ph_now_ns() - t0;
+	if (in.gil_held)
+		d->res->gil_hijack_ns += ph_now_ns() - t0;
 	if (err) {
 		ph_error_restore(&saved);
 	} else if (e) {
@@ -238,10 +240,14 @@ static int lock_target(struct dump *d)
 {
 	char path[64];
 
+	if (d->t.pid <= 0)
+		return ph_error(PH_ENOPROC, "no process with pid %d", (int)d->t.pid);
 	snprintf(path, sizeof(path), "/proc/%d", (int)d->t.pid);
 	d->lockfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (d->lockfd < 0 && (errno == ENOENT || errno == ESRCH))
+		return ph_error(PH_ENOPROC, "no process with pid %d", (int)d->t.pid);
 	if (d->lockfd < 0)
-		return ph_error_errno(PH_ENOPROC, errno, "no process with pid %d", (int)d->t.pid);
+		return ph_error_errno(PH_EIO, errno, "cannot open %s", path);
 	if (flock(d->lockfd, LOCK_EX | LOCK_NB) == 0)
 		return 0;
 	if (errno != EWOULDBLOCK)
@@ -533,14 +539,15 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	sigaddset(&chld, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &chld, &old);
 
-	err = ph_target_open(&d.t, o->pid);
-	if (err)
-		goto out;
-	d.target_open = true;
+	d.t.pid = o->pid;
 	err = lock_target(&d);
 	if (err)
 		goto out;
 	ph_test_point("locked");
+	err = ph_target_open(&d.t, o->pid);
+	if (err)
+		goto out;
+	d.target_open = true;
 	if (ph_proc_cmdline(o->pid, &d.argv, &d.argc, &d.argv_blob) != 0)
 		d.argv = NULL;
 	if (ph_proc_exe(o->pid, d.exe, sizeof(d.exe)) != 0)

@@ -53,6 +53,7 @@ struct ph_dump_result {
 	uint64_t objects;      /* OBJECTS records in the file */
 	uint64_t file_size;
 	uint64_t pause_ns;     /* the agent held the GIL this long */
+	uint64_t gil_hijack_ns; /* a thread taken while it held the GIL was borrowed this long */
 	uint64_t hijack_ns;    /* the hijacked thread was stopped this long (load + unload) */
 	uint64_t others_ns;    /* the longest any other thread was held stopped (0: none was) */
 	size_t stale_unloaded; /* agents left by killed dumps that were unloaded first */

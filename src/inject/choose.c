@@ -32,6 +32,7 @@
 #define NR_ACCEPT4 288
 #define NR_EPOLL_PWAIT2 441
 #define NR_FUTEX_WAITV 449
+#define NR_RESTART_SYSCALL 219
 
 /* other blocking calls made without libc-internal locks held */
 #define NR_WRITE 1
@@ -136,6 +137,8 @@ static bool temporary_mask(const struct ph_thread_regs *t)
 
 bool ph_thread_restart_block(const struct ph_thread_regs *t)
 {
+	if (t->orig_rax == NR_RESTART_SYSCALL)
+		return true;
 	if (!t->rax_unknown)
 		return t->rax == -516;
 	switch (t->orig_rax) {
@@ -170,6 +173,22 @@ enum ph_thread_class ph_thread_classify(const struct ph_thread_regs *t,
 	if (temporary_mask(t)) {
 		*why = "waiting with a temporary signal mask";
 		return PH_THREAD_UNUSABLE;
+	}
+	if (t->orig_rax == NR_RESTART_SYSCALL) {
+		/*
+		 * The restart of a wait interrupted earlier (a futex wait with a relative
+		 * timeout, nanosleep, poll): its arguments are still in the registers.
+		 */
+		int op = (int)(t->rsi & FUTEX_CMD_MASK);
+
+		if (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET) {
+			struct ph_thread_regs f = *t;
+
+			f.orig_rax = NR_FUTEX;
+			f.rax_unknown = true;
+			return ph_thread_classify(&f, env, why);
+		}
+		return PH_THREAD_SLEEP;
 	}
 	if (t->orig_rax == NR_FUTEX) {
 		int op = (int)(t->rsi & FUTEX_CMD_MASK);

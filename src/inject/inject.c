@@ -74,6 +74,126 @@ static int let_go(struct ph_inject *in, size_t i)
 	return ph_ptrace_detach(&in->pt, i);
 }
 
+/*
+ * Stop every tracee but keep (all interrupted at once, so that no thread
+ * waits for the others' turns) and hand each to fn as soon as it stops. fn
+ * resumes or detaches it and returns 1 when done with it, 0 to be handed it
+ * again at its next stop. A thread already done that stops again (a system
+ * call of a thread now traced at its calls) is resumed as it was, passing a
+ * signal on.
+ */
+static int each_stopped(struct ph_inject *in, int keep, int (*fn)(struct ph_inject *in, size_t i),
+			uint64_t deadline)
+{
+	struct ph_ptrace *pt = &in->pt;
+	size_t n = pt->n, left = 0;
+	uint8_t *todo = calloc(n ? n : 1, 1); /* not done with yet */
+	int err = 0;
+
+	if (!todo)
+		return ph_error(PH_ENOMEM, "out of memory");
+	for (size_t i = 0; i < n && !err; i++) {
+		struct ph_tracee *t = &pt->v[i];
+
+		if ((int)i == keep || t->state == PH_TRACEE_GONE)
+			continue;
+		todo[i] = 1;
+		left++;
+		if (t->state == PH_TRACEE_RUNNING && !t->interrupted) {
+			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 && errno != ESRCH)
+				err = ph_error_errno(PH_EIO, errno, "PTRACE_INTERRUPT of thread %d",
+						     (int)t->tid);
+			t->interrupted = true;
+		}
+	}
+	for (size_t i = 0; i < n && !err; i++) {
+		if (todo[i] && pt->v[i].state == PH_TRACEE_STOPPED) {
+			int r = fn(in, i);
+
+			if (r < 0)
+				err = r;
+			else if (r > 0) {
+				todo[i] = 0;
+				left--;
+			}
+		}
+	}
+	while (!err && left) {
+		struct ph_tracee *t;
+		size_t i;
+		int st, r;
+
+		err = ph_ptrace_wait(pt, deadline, false, &i, &st);
+		if (err == PH_EEXITED) {
+			ph_error_clear();
+			err = 0;
+			break;
+		}
+		if (err)
+			break;
+		if (i >= n || (int)i == keep) /* a thread born meanwhile, or keep: not ours here */
+			continue;
+		if (!WIFSTOPPED(st)) {
+			left -= todo[i];
+			todo[i] = 0;
+			continue;
+		}
+		t = &pt->v[i];
+		if (!todo[i]) {
+			bool sig = t->stop_event == 0 && !(t->stop_sig & 0x80) && !t->trapped;
+
+			hold(in, i);
+			err = ph_ptrace_syscall(pt, i, sig ? t->stop_sig : 0);
+			continue;
+		}
+		if (t->stop_event == 0 && t->stop_sig && !(t->stop_sig & 0x80) && !t->trapped) {
+			/* a signal: keep it for when the thread goes on, or pass a second one now */
+			if (t->pending_sig) {
+				err = ph_ptrace_cont(pt, i, t->stop_sig);
+				continue;
+			}
+			t->pending_sig = t->stop_sig;
+		}
+		r = fn(in, i);
+		if (r < 0)
+			err = r;
+		else if (r > 0) {
+			todo[i] = 0;
+			left--;
+		}
+	}
+	free(todo);
+	return err;
+}
+
+/* each_stopped: let the thread go, once no trap of ours is queued for it. */
+static int release_one(struct ph_inject *in, size_t i)
+{
+	struct ph_ptrace *pt = &in->pt;
+	struct ph_proc_status st;
+	int err;
+
+	if (pt->trap_hook && ph_proc_status(pt->pid, pt->v[i].tid, &st) == 0 &&
+	    (st.sig_pending & SIGTRAP_BIT)) {
+		err = ph_ptrace_cont(pt, i, 0); /* it takes it (the hook rewinds it): seen again */
+		return err ? err : 0;
+	}
+	err = let_go(in, i);
+	return err == PH_EEXITED ? 1 : err ? err : 1;
+}
+
+/* each_stopped: trace the thread's system calls from now on. */
+static int trace_syscalls(struct ph_inject *in, size_t i)
+{
+	struct ph_tracee *t = &in->pt.v[i];
+	int sig = t->pending_sig, err;
+
+	hold(in, i);
+	t->pending_sig = 0;
+	err = ph_ptrace_syscall(&in->pt, i, sig);
+	return err ? err : 1;
+}
+
 /* ---- a parked thread ---- */
 
 struct cand {
@@ -211,6 +331,67 @@ static int release_others(struct ph_inject *in, int keep);
 
 /* ---- a thread entering a system call ---- */
 
+/*
+ * Seize the threads that are not blocked in a system call now (those that
+ * are were judged already: take_parked): they are the ones that make calls.
+ */
+static int seize_running(struct ph_inject *in)
+{
+	pid_t *tids;
+	size_t n;
+	int err = ph_proc_tasks(in->t->pid, &tids, &n);
+
+	for (size_t k = 0; k < n && !err; k++) {
+		struct ph_thread_regs tr;
+		char name[64], *text = NULL;
+		size_t len, idx;
+		int parsed = -1;
+
+		if (tids[k] == in->t->avoid_tid)
+			continue;
+		snprintf(name, sizeof(name), "task/%d/syscall", (int)tids[k]);
+		if (ph_proc_read_file(in->t->pid, name, &text, &len) == 0) {
+			memset(&tr, 0, sizeof(tr));
+			parsed = ph_thread_parse_syscall(text, &tr);
+			free(text);
+		}
+		ph_error_clear();
+		if (parsed == 0)
+			continue; /* blocked in a system call */
+		err = ph_ptrace_seize(&in->pt, tids[k], 0, &idx);
+		if (err == PH_EEXITED) {
+			err = 0;
+			ph_error_clear();
+		}
+	}
+	free(tids);
+	return err;
+}
+
+/* At a system-call stop of tracee i: 1 if it is the entry of a call it may be taken at. */
+static int usable_entry(struct ph_inject *in, const struct ph_choose_env *env, size_t i)
+{
+	struct ph_tracee *t = &in->pt.v[i];
+	struct __ptrace_syscall_info si;
+	struct ph_thread_regs tr;
+
+	if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(si), &si) <= 0)
+		return -1; /* kernels before 5.3 */
+	if (si.op != PTRACE_SYSCALL_INFO_ENTRY || t->tid == in->t->avoid_tid)
+		return 0;
+	memset(&tr, 0, sizeof(tr));
+	tr.tid = t->tid;
+	tr.orig_rax = (int64_t)si.entry.nr;
+	tr.rax_unknown = true;
+	tr.rdi = si.entry.args[0];
+	tr.rsi = si.entry.args[1];
+	tr.rdx = si.entry.args[2];
+	tr.r10 = si.entry.args[3];
+	tr.r8 = si.entry.args[4];
+	tr.r9 = si.entry.args[5];
+	return ph_thread_classify(&tr, env, NULL) != PH_THREAD_UNUSABLE;
+}
+
 #define SYSCALL_CATCH_MS 300
 
 /*
@@ -231,24 +412,12 @@ static int take_at_syscall(struct ph_inject *in, const struct ph_choose_env *env
 	*chosen = -1;
 	if (until > deadline)
 		until = deadline;
-	err = ph_ptrace_seize_all(pt, 0);
-	for (size_t i = 0; i < pt->n && !err; i++) {
-		int sig;
-
-		if (pt->v[i].state == PH_TRACEE_GONE)
-			continue;
-		err = ph_ptrace_stop_one(pt, i, deadline);
-		if (err == PH_EEXITED || pt->v[i].state != PH_TRACEE_STOPPED) {
-			err = err == PH_EEXITED ? 0 : err;
-			continue;
-		}
-		hold(in, i);
-		sig = pt->v[i].pending_sig;
-		pt->v[i].pending_sig = 0;
-		err = ph_ptrace_syscall(pt, i, sig);
-	}
+	err = seize_running(in);
+	if (!err && ph_ptrace_live(pt) == 0)
+		return 0; /* every thread is blocked, none usefully: not this way */
+	if (!err)
+		err = each_stopped(in, -1, trace_syscalls, deadline);
 	while (!err && found < 0) {
-		struct __ptrace_syscall_info si;
 		struct ph_tracee *t;
 		size_t i;
 		int st;
@@ -263,30 +432,20 @@ static int take_at_syscall(struct ph_inject *in, const struct ph_choose_env *env
 			continue;
 		t = &pt->v[i];
 		if (t->stop_sig == (SIGTRAP | 0x80)) {
-			if (ptrace(PTRACE_GET_SYSCALL_INFO, t->tid, (void *)sizeof(si), &si) <= 0)
-				break; /* kernels before 5.3: not this way */
-			if (si.op == PTRACE_SYSCALL_INFO_ENTRY && t->tid != in->t->avoid_tid) {
-				struct ph_thread_regs tr;
+			int u = usable_entry(in, env, i);
 
-				memset(&tr, 0, sizeof(tr));
-				tr.tid = t->tid;
-				tr.orig_rax = (int64_t)si.entry.nr;
-				tr.rax_unknown = true;
-				tr.rdi = si.entry.args[0];
-				tr.rsi = si.entry.args[1];
-				tr.rdx = si.entry.args[2];
-				tr.r10 = si.entry.args[3];
-				tr.r8 = si.entry.args[4];
-				tr.r9 = si.entry.args[5];
-				if (ph_thread_classify(&tr, env, NULL) != PH_THREAD_UNUSABLE) {
-					found = (int)i;
-					break;
-				}
+			if (u < 0)
+				break; /* not this way */
+			if (u > 0) {
+				found = (int)i;
+				break;
 			}
+			hold(in, i);
 			err = ph_ptrace_syscall(pt, i, 0);
 			continue;
 		}
 		/* an event stop, or a signal to pass on */
+		hold(in, i);
 		err = ph_ptrace_syscall(pt, i, t->stop_event ? 0 : t->stop_sig);
 	}
 	{
@@ -381,49 +540,47 @@ static int remove_bps(struct bps *b)
 }
 
 /*
- * Stop each tracee but keep (if keep >= 0) in turn and let it go, the
- * breakpoints being gone: a thread that trapped is stepped back by the hook;
- * one whose SIGTRAP is still queued behind its interrupt stop is let take it
- * first.
+ * Let every tracee but keep (if keep >= 0) go, the breakpoints being gone: a
+ * thread that trapped is stepped back by the hook; one whose SIGTRAP is
+ * still queued behind its interrupt stop takes it first.
  */
 static int release_others(struct ph_inject *in, int keep)
 {
-	struct ph_ptrace *pt = &in->pt;
-	uint64_t deadline = ph_deadline_ms(RELEASE_MS);
-	int err = 0;
-
-	for (size_t i = 0; i < pt->n; i++) {
-		struct ph_proc_status st;
-		int e;
-
-		if ((int)i == keep || pt->v[i].state == PH_TRACEE_GONE)
-			continue;
-		e = ph_ptrace_stop_one(pt, i, deadline);
-		for (int round = 0; !e && round < 4 && pt->v[i].state == PH_TRACEE_STOPPED; round++) {
-			if (ph_proc_status(pt->pid, pt->v[i].tid, &st) != 0 ||
-			    !(st.sig_pending & SIGTRAP_BIT))
-				break;
-			e = ph_ptrace_cont(pt, i, 0);
-			if (!e)
-				e = ph_ptrace_stop_one(pt, i, deadline);
-		}
-		if (!e && pt->v[i].state == PH_TRACEE_STOPPED)
-			e = let_go(in, i);
-		if (e == PH_EEXITED)
-			e = 0;
-		if (e && !err)
-			err = e;
-	}
-	return err;
+	return each_stopped(in, keep, release_one, ph_deadline_ms(RELEASE_MS));
 }
 
 /*
- * Every thread seized and stopped at once, for the moment the breakpoints
- * are written: a thread inside fork() or clone() when it was seized has
- * already decided it is not traced, and would give its child or new thread
- * a copy of the breakpoints that no one watches. A stopped thread has no
- * such call in flight, and the threads such a call created are listed once
- * everyone is stopped.
+ * Whether thread tid may be inside fork() or clone() right now: it is not
+ * blocked in some other system call (/proc/PID/task/TID/syscall, read after
+ * it was seized, so that any call it makes later is traced).
+ */
+static bool may_fork(struct ph_inject *in, pid_t tid)
+{
+	struct ph_thread_regs tr;
+	char name[64], *text = NULL;
+	size_t len;
+	bool blocked;
+
+	snprintf(name, sizeof(name), "task/%d/syscall", (int)tid);
+	if (ph_proc_read_file(in->t->pid, name, &text, &len) != 0) {
+		ph_error_clear();
+		return true;
+	}
+	memset(&tr, 0, sizeof(tr));
+	blocked = ph_thread_parse_syscall(text, &tr) == 0 && tr.orig_rax != 56 && /* clone */
+		  tr.orig_rax != 57 && tr.orig_rax != 58 && tr.orig_rax != 435; /* fork vfork clone3 */
+	free(text);
+	return !blocked;
+}
+
+/*
+ * Every thread seized, and stopped for the moment the breakpoints are
+ * written if it may be inside fork() or clone(): a thread in such a call
+ * when it was seized has already decided it is not traced, and would give
+ * its child or new thread a copy of the breakpoints that no one watches. A
+ * stopped thread has no such call in flight, and the threads such a call
+ * created are listed once they are stopped. A thread blocked in any other
+ * system call is left alone: whatever it does next is traced.
  */
 static int seize_and_stop_all(struct ph_inject *in, uint64_t deadline)
 {
@@ -435,8 +592,30 @@ static int seize_and_stop_all(struct ph_inject *in, uint64_t deadline)
 		size_t before = ph_ptrace_live(pt);
 
 		err = ph_ptrace_seize_all(pt, opts);
-		if (!err)
-			err = ph_ptrace_stop_all(pt, deadline, true);
+		for (size_t i = 0; i < pt->n && !err; i++) {
+			struct ph_tracee *t = &pt->v[i];
+
+			if (t->state != PH_TRACEE_RUNNING || t->interrupted || !may_fork(in, t->tid))
+				continue;
+			if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 && errno != ESRCH)
+				err = ph_error_errno(PH_EIO, errno, "PTRACE_INTERRUPT of thread %d",
+						     (int)t->tid);
+			t->interrupted = true;
+		}
+		/* wait for the ones interrupted */
+		while (!err) {
+			size_t i, pending = 0;
+			int st;
+
+			for (size_t k = 0; k < pt->n; k++)
+				pending += pt->v[k].state == PH_TRACEE_RUNNING && pt->v[k].interrupted;
+			if (!pending)
+				break;
+			err = ph_ptrace_wait(pt, deadline, true, &i, &st);
+			if (!err && WIFSTOPPED(st) && pt->v[i].stop_event == 0 && pt->v[i].stop_sig &&
+			    !(pt->v[i].stop_sig & 0x80) && !pt->v[i].pending_sig)
+				pt->v[i].pending_sig = pt->v[i].stop_sig;
+		}
 		if (!err && ph_ptrace_live(pt) == before && round > 0)
 			break;
 	}
@@ -457,13 +636,18 @@ static int resume_all(struct ph_inject *in)
 			continue;
 		hold(in, i);
 		t->pending_sig = 0;
-		err = ph_ptrace_cont(pt, i, sig);
+		err = ph_ptrace_syscall(pt, i, sig);
 	}
 	return err;
 }
 
-/* No thread is parked: take the first that reaches a breakpoint. */
-static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chosen)
+/*
+ * No thread is parked: take the first that reaches a breakpoint, or that
+ * enters a usable system call meanwhile (the threads run traced at their
+ * system calls too: a thread that goes to sleep in read() is taken there).
+ */
+static int take_by_breakpoint(struct ph_inject *in, const struct ph_choose_env *env,
+			      uint64_t deadline, int *chosen, bool *at_entry)
 {
 	struct ph_target *t = in->t;
 	struct ph_ptrace *pt = &in->pt;
@@ -529,12 +713,26 @@ static int take_by_breakpoint(struct ph_inject *in, uint64_t deadline, int *chos
 		if (!WIFSTOPPED(st))
 			continue;
 		if (pt->v[i].trapped && pt->v[i].tid != t->avoid_tid) {
+			struct user_regs_struct r;
+
 			found = (int)i;
+			/* every breakpoint but PyEval_RestoreThread's is in a function run with the GIL */
+			in->gil_held = ph_ptrace_getregs(pt, i, &r) != 0 ||
+				       r.rip != addrs[nf - 1];
+			break;
+		}
+		if (pt->v[i].stop_sig == (SIGTRAP | 0x80) && usable_entry(in, env, i) > 0) {
+			found = (int)i;
+			*at_entry = true;
 			break;
 		}
 		/* anything else: let it run on, passing a signal through */
-		err = ph_ptrace_cont(pt, i,
-				     pt->v[i].stop_event || pt->v[i].trapped ? 0 : pt->v[i].stop_sig);
+		hold(in, i);
+		err = ph_ptrace_syscall(pt, i,
+					pt->v[i].stop_event || pt->v[i].trapped ||
+							(pt->v[i].stop_sig & 0x80)
+						? 0
+						: pt->v[i].stop_sig);
 	}
 	/* whatever happened: the original bytes back at once, then everyone else let go */
 	e = remove_bps(&b);
@@ -618,7 +816,7 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 			err = take_at_syscall(in, &cenv, deadline, &chosen, &at_entry);
 		if (!err && chosen < 0) {
 			in->by_breakpoint = true;
-			err = take_by_breakpoint(in, deadline, &chosen);
+			err = take_by_breakpoint(in, &cenv, deadline, &chosen, &at_entry);
 		}
 		if (!err && chosen < 0)
 			err = ph_error(PH_EIO, "no thread could be chosen");

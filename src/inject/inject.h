@@ -53,6 +53,7 @@ struct ph_inject {
 	struct { pid_t tid; uint64_t ns; } *holds; /* each stop of a thread, while choosing */
 	size_t nholds, capholds;
 	bool by_breakpoint;    /* taken at a breakpoint (no thread was parked) */
+	bool gil_held;         /* the taken thread holds the GIL (a breakpoint in a function run with it) */
 	bool begun;
 };
 

@@ -345,9 +345,14 @@ static int run_call(struct ph_remote *r, struct ph_remote_trace *trace,
 			break;
 		t = &pt->v[r->idx];
 		if (i != r->idx) {
-			/* another thread (one created meanwhile, say): let it go */
-			if (pt->v[i].state == PH_TRACEE_STOPPED)
+			/* another thread (one created meanwhile, say): let it go, with its signal */
+			struct ph_tracee *o = &pt->v[i];
+
+			if (o->state == PH_TRACEE_STOPPED) {
+				if (!o->pending_sig && o->stop_event == 0 && !(o->stop_sig & 0x80))
+					o->pending_sig = o->stop_sig;
 				ph_ptrace_detach(pt, i);
+			}
 			continue;
 		}
 		if (t->state == PH_TRACEE_GONE)

@@ -37,6 +37,11 @@ int ph_target_check_state(pid_t pid, struct ph_proc_status *st)
 		struct ph_proc_status ts;
 		const char *name = ph_proc_status(st->tracer_pid, 0, &ts) == 0 ? ts.name : "?";
 
+		if (strcmp(name, "pyheap") == 0)
+			return ph_error(PH_EBUSY,
+					"process %d (%s) is being dumped by another pyheap (process %d): "
+					"wait for it to finish",
+					(int)pid, st->name, (int)st->tracer_pid);
 		return ph_error(PH_EBUSY,
 				"process %d (%s) is already traced by process %d (%s), a debugger or "
 				"strace: detach it first",

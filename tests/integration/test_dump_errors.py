@@ -3,6 +3,7 @@
 clear message and its documented exit status, and leaves the target as it
 was (running, untraced, nothing of pyheap mapped, no output file)."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -296,4 +297,46 @@ def test_interrupted_while_waiting_for_a_thread(pyheap, sig, tmp_path):
         t.expect("usr1")
     finally:
         reap(p)
+        t.kill()
+
+
+def test_bad_output_is_refused_before_the_target_is_touched(pyheap, tmp_path):
+    """A destination that cannot be written is refused before pyheap attaches: the trace of
+    the phases it reached (PYHEAP_TEST_TRACE) ends at the output check."""
+    if PY is None:
+        pytest.skip("no supported CPython found")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    cases = {
+        str(tmp_path / "no-such-dir" / "x.pyheap"): "cannot open directory",
+        str(tmp_path / ("x" * 300)): "too long for a file name",
+        "/dev/null": "not a regular file",
+        str(fifo): "not a regular file",
+        "/proc/x.pyheap": "cannot create",
+    }
+    t = Target(PY.path, "sleep", seconds=1)
+    try:
+        for out, says in cases.items():
+            trace = tmp_path / "trace.txt"
+            if trace.exists():
+                trace.unlink()
+            r = subprocess.run([pyheap, "dump", "-p", str(t.pid), "-o", out],
+                               capture_output=True, text=True, timeout=60,
+                               env=dict(os.environ, PYHEAP_TEST_TRACE=str(trace)))
+            assert r.returncode in (1, 2), (out, r.returncode, r.stderr)
+            assert says in r.stderr, (out, r.stderr)
+            phases = [line.split()[0] for line in trace.read_text().splitlines()]
+            assert phases == ["locked"], (out, phases)
+            assert tracer_pid(t.pid) == 0
+        assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+        # a directory: the default name inside it
+        d = tmp_path / "dir"
+        d.mkdir()
+        r = subprocess.run([pyheap, "dump", "-p", str(t.pid), "-o", str(d)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        names = os.listdir(d)
+        assert len(names) == 1 and re.fullmatch(r"pyheap-%d-\d{8}-\d{6}\.pyheap" % t.pid, names[0])
+        assert str(d / names[0]) in r.stdout
+    finally:
         t.kill()

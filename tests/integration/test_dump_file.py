@@ -121,14 +121,30 @@ def test_pid_namespace(pyheap, tmp_path):
         t.kill()
 
 
+def descends_from(pid, ancestor):
+    """Whether process pid is ancestor or one of its descendants."""
+    for _ in range(64):
+        if pid == ancestor:
+            return True
+        try:
+            with open("/proc/%d/status" % pid) as f:
+                pid = int([x for x in f if x.startswith("PPid:")][0].split()[1])
+        except (OSError, IndexError):
+            return False
+        if pid <= 1:
+            return False
+    return False
+
+
 def host_pid_of(t):
-    """The host pid of a Target running in another pid namespace."""
+    """The host pid of a Target running in another pid namespace (under its own unshare:
+    other tests' namespaced targets have the same inner pid)."""
     for line in subprocess.run(["pgrep", "-f", "dump_target.py %s" % t.mode], capture_output=True,
                                text=True).stdout.split():
         try:
             with open("/proc/%s/status" % line) as f:
                 ns = [x for x in f if x.startswith("NSpid:")][0].split()[1:]
-            if len(ns) == 2 and int(ns[1]) == t.pid and \
+            if len(ns) == 2 and int(ns[1]) == t.pid and descends_from(int(line), t.proc.pid) and \
                     os.readlink("/proc/%s/ns/pid" % line) != os.readlink("/proc/self/ns/pid"):
                 return int(line)
         except OSError:
@@ -183,6 +199,36 @@ def test_container_like(pyheap, tmp_path, open_dir, user):
         assert meta["hostname"] == "pyheap-ns-test"  # the agent asks from inside
         with open("/proc/%d/maps" % inner) as f:
             assert not agent_mapped(f.read())
+        t.drain()
+        check_wait(t, time.monotonic())
+    finally:
+        t.kill()
+
+
+@needs_system_py
+def test_chroot_without_proc(pyheap, tmp_path):
+    """A bare chroot with no /proc mounted (no /proc/self/fd/N to dlopen): the agent is
+    still loaded (from a memfd that dlopen itself opens) and nothing is left in the root."""
+    if os.getuid() != 0:
+        pytest.skip("needs root for unshare and chroot")
+    root = tmp_path / "root"
+    root.mkdir()
+    script = os.path.join(os.path.dirname(__file__), "..", "targets", "dump_chroot.sh")
+    t = Target(SYSTEM_PY, "sleep", seconds=1,
+               argv_prefix=["unshare", "--pid", "--fork", "--mount", "--uts", "--kill-child",
+                            "--propagation", "private", "sh", script, str(root), "root"],
+               env=dict(os.environ, DUMP_CHROOT_PROC="0"))
+    try:
+        inner = host_pid_of(t)
+        assert not os.listdir("/proc/%d/root/proc" % inner)  # really no /proc in there
+        out = tmp_path / "c.pyheap"
+        r = subprocess.run([pyheap, "dump", "--pid", str(inner), "-o", str(out)],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        assert validate(pyheap, out).returncode == 0
+        with open("/proc/%d/maps" % inner) as f:
+            assert not agent_mapped(f.read())
+        assert os.listdir(root / "tmp") == []
         t.drain()
         check_wait(t, time.monotonic())
     finally:

@@ -352,3 +352,97 @@ def test_interrupted_dumps_leave_the_target_whole(pyheap, tmp_path, kind):
     # most runs must really have cut a dump short, or this tested little
     assert bench.interrupted >= RUNS * 0.6, "only %d of %d runs interrupted a dump" % (
         bench.interrupted, RUNS)
+
+
+# ---- thread stops scale ----
+
+def report(stdout):
+    """(paused, borrowed, others) in ms from pyheap dump's final line."""
+    m = re.search(r"paused for ([\d.]+) ms \(and one thread for ([\d.]+) ms to load and unload "
+                  r"the agent(?:; each other thread was stopped for at most ([\d.]+) ms)?\)", stdout)
+    assert m, stdout
+    return float(m.group(1)), float(m.group(2)), float(m.group(3) or 0)
+
+
+@pytest.mark.skipif(not pythons.SUPPORTED_PYTHONS, reason="no supported CPython found")
+@pytest.mark.parametrize("force", [None, "breakpoints"])
+def test_5000_threads_stall_no_longer_than_reported(pyheap, tmp_path, force):
+    """5000 threads blocked on an Event, a watcher that sleeps 1 ms in a loop and one that
+    spins (tests/targets/many_threads.py): after a dump, how long each was kept from running
+    is bounded by what pyheap reported. Taking a parked thread (the normal way) stops no
+    other thread: the spinner stalls no longer than the pause. Taking one at a breakpoint
+    stops threads that may be inside fork() for a moment, and every figure is reported."""
+    python = pythons.by_version(3, 12) or pythons.SUPPORTED_PYTHONS[-1]
+    p = subprocess.Popen([python.path, os.path.join(ROOT, "tests", "targets", "many_threads.py"),
+                          "5000"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                         bufsize=1, start_new_session=True)
+    try:
+        pid = int(p.stdout.readline().split()[1])
+
+        def ask(cmd):
+            p.stdin.write(cmd + "\n")
+            p.stdin.flush()
+            return p.stdout.readline().split()
+
+        ask("reset")
+        time.sleep(1.0)
+        noise = max(float(x) for x in ask("gap")[1:])
+        ask("reset")
+        env = dict(os.environ)
+        env.pop("PYHEAP_TEST_FORCE", None)
+        if force:
+            env["PYHEAP_TEST_FORCE"] = force
+        r = subprocess.run([pyheap, "dump", "-p", str(pid), "-o", str(tmp_path / "t.pyheap")],
+                           capture_output=True, text=True, env=env, timeout=120)
+        assert r.returncode == 0, r.stderr
+        time.sleep(0.2)
+        sleeper, spinner = (float(x) for x in ask("gap")[1:])
+        paused, borrowed, others = report(r.stdout)
+        slack = 2 * noise + 50
+        if force is None:
+            assert others == 0, r.stdout
+            assert spinner <= paused + slack, (spinner, r.stdout, noise)
+        for gap in (sleeper, spinner):
+            assert gap <= paused + borrowed + others + slack, (gap, r.stdout, noise)
+    finally:
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        p.wait(timeout=10)
+
+
+# ---- one dump at a time ----
+
+@pytest.mark.skipif(not pythons.SUPPORTED_PYTHONS, reason="no supported CPython found")
+def test_concurrent_dumps_are_refused_or_wait(pyheap, tmp_path):
+    """Four dumps of one process at once: each succeeds or is refused at once with a clear
+    message; at least one succeeds; the target is whole and nothing stays mapped."""
+    python = pythons.SUPPORTED_PYTHONS[0]
+    t = Target(python, "idle")
+    try:
+        before = t.state()
+        for rnd in range(3):
+            ps = [subprocess.Popen([pyheap, "dump", "-p", str(t.pid), "-o",
+                                    str(tmp_path / ("c%d-%d.pyheap" % (rnd, k))), "-q"],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                  for k in range(4)]
+            results = [(p.wait(timeout=120), p.stderr.read()) for p in ps]
+            ok = [rc for rc, _ in results if rc == 0]
+            assert ok, results
+            for rc, err in results:
+                assert rc == 0 or (rc == 4 and "being dumped by another pyheap" in err), results
+            end = time.monotonic() + 10
+            while t.state() != before and time.monotonic() < end:
+                time.sleep(0.02)
+            assert t.state() == before
+            assert "pyheap-agent" not in read("/proc/%d/maps" % t.pid)
+            usr1, bad, last = t.ping()
+            assert bad == 0, last
+            for k in range(4):
+                f = tmp_path / ("c%d-%d.pyheap" % (rnd, k))
+                if f.exists():
+                    v = subprocess.run([pyheap, "validate", str(f)], capture_output=True, text=True)
+                    assert v.returncode == 0, v.stdout + v.stderr
+    finally:
+        t.kill()

@@ -5,8 +5,9 @@
 # as  dump_chroot.sh ROOTDIR USER COMMAND [ARGS...]
 # ROOTDIR (empty, made by the caller) becomes the root: /usr /etc, the library
 # directories and this source tree (at its own path, wherever it was cloned)
-# bind-mounted, its own /proc; the host name is
-# pyheap-ns-test; COMMAND runs as USER (root: unchanged).
+# bind-mounted, its own /proc (none when DUMP_CHROOT_PROC=0, as in a bare
+# chroot); the host name is pyheap-ns-test; COMMAND runs as USER (root:
+# unchanged).
 set -eu
 R=$1
 U=$2
@@ -27,7 +28,9 @@ for l in bin lib lib64 sbin; do
 done
 mkdir -p "$R/proc" "$R/tmp"
 hostname pyheap-ns-test
+MOUNT_PROC='mount -t proc proc /proc'
+[ "${DUMP_CHROOT_PROC:-1}" = 0 ] && MOUNT_PROC=true
 if [ "$U" = root ]; then
-	exec chroot "$R" /bin/sh -c 'mount -t proc proc /proc && exec "$0" "$@"' "$@"
+	exec chroot "$R" /bin/sh -c "$MOUNT_PROC"' && exec "$0" "$@"' "$@"
 fi
-exec chroot "$R" /bin/sh -c 'mount -t proc proc /proc && exec setpriv --reuid="$0" --regid=nogroup --clear-groups "$@"' "$U" "$@"
+exec chroot "$R" /bin/sh -c "$MOUNT_PROC"' && exec setpriv --reuid="$0" --regid=nogroup --clear-groups "$@"' "$U" "$@"

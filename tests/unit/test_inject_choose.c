@@ -159,6 +159,20 @@ Test(inject_choose, calls_restarted_from_their_arguments_are_preferred)
 	cr_assert_gt(ph_thread_score(&abs, &env), ph_thread_score(&rel, &env));
 }
 
+Test(inject_choose, a_restarted_wait_is_judged_by_its_arguments)
+{
+	/* restart_syscall after a timed futex wait on the heap, a libc lock, or a nanosleep */
+	struct ph_thread_regs heap = {30, 219, 0, 0x01000100, 9 | 128};
+	struct ph_thread_regs libc = {31, 219, 0, 0x7f1000000100, 0 | 128};
+	struct ph_thread_regs nap = {32, 219, 0, 0x7ffc00000200, 0x7ffc00000318}; /* a rem pointer */
+
+	heap.rax_unknown = libc.rax_unknown = nap.rax_unknown = true;
+	cr_assert_eq(ph_thread_classify(&heap, &env, NULL), PH_THREAD_FUTEX);
+	cr_assert_eq(ph_thread_classify(&libc, &env, NULL), PH_THREAD_UNUSABLE);
+	cr_assert_eq(ph_thread_classify(&nap, &env, NULL), PH_THREAD_SLEEP);
+	cr_assert(ph_thread_restart_block(&heap) && ph_thread_restart_block(&nap));
+}
+
 Test(inject_choose, proc_syscall_file)
 {
 	struct ph_thread_regs t;
