@@ -16,6 +16,7 @@
  *       reached before it ended, and when).
  *   PYHEAP_TEST_FORCE=breakpoints     take a thread at a breakpoint even when
  *       one is parked (so that tests reach that path on any target);
+ *       PYHEAP_TEST_FORCE=hw, at a hardware breakpoint (no int3 fallback);
  *       PYHEAP_TEST_FORCE=syscall, at a system call's entry.
  *
  * Unset (as in every normal run), a test point costs one branch. The phases

@@ -9,7 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 #include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -465,6 +469,270 @@ static int take_at_syscall(struct ph_inject *in, const struct ph_choose_env *env
 	return err;
 }
 
+/* ---- SIGTRAP's disposition while hardware breakpoints are set ---- */
+
+/* The sa_mask that tells pyheap's SIG_IGN of SIGTRAP from the application's own. */
+#define SIGTRAP_MARK 0x8000000000000010ull
+#define K_SIG_DFL 0
+#define K_SIG_IGN 1
+#define K_SA_RESTORER 0x04000000ul
+#define TRAP_PERF_CODE 6
+
+static void remote_env(const struct ph_target *t, struct ph_remote_env *env);
+static int remote_sigtrap_set(struct ph_inject *in, const struct ph_k_sigaction *act,
+			      struct ph_k_sigaction *old);
+
+/*
+ * rt_sigaction(SIGTRAP, act, old) made by tracee i (stopped), through a
+ * remote session of its own (act and old may be NULL). The thread is left
+ * stopped, as it was.
+ */
+static int sigtrap_action(struct ph_inject *in, size_t i, const struct ph_k_sigaction *act,
+			  struct ph_k_sigaction *old, uint64_t deadline)
+{
+	struct ph_remote r;
+	struct ph_remote_env env;
+	struct ph_k_sigaction zero;
+	uint64_t a_addr = 0, o_addr = 0, args[4];
+	int64_t ret = 0;
+	int err, e;
+
+	remote_env(in->t, &env);
+	err = ph_remote_begin(&r, &in->pt, i, &env, false, deadline);
+	if (err)
+		return err;
+	memset(&zero, 0, sizeof(zero));
+	if (act)
+		err = ph_remote_put(&r, act, sizeof(*act), &a_addr);
+	if (!err && old)
+		err = ph_remote_put(&r, &zero, sizeof(zero), &o_addr);
+	if (!err) {
+		args[0] = SIGTRAP;
+		args[1] = a_addr;
+		args[2] = o_addr;
+		args[3] = 8;
+		err = ph_remote_syscall(&r, SYS_rt_sigaction, args, 4, &ret);
+	}
+	if (!err && ret < 0)
+		err = ph_error_errno(PH_EIO, (int)-ret, "rt_sigaction in process %d failed",
+				     (int)in->t->pid);
+	if (!err && old)
+		err = ph_mem_read(in->t->pid, o_addr, old, sizeof(*old));
+	e = ph_remote_end(&r);
+	return err ? err : e;
+}
+
+/* ---- hardware breakpoints (perf_event_open with sigtrap, Linux 5.13+) ---- */
+
+#define HW_FUNCS 4
+
+static const char *const hw_functions[HW_FUNCS] = {
+	"PyObject_Malloc", "PyObject_Free", "PyEval_SaveThread", "PyEval_RestoreThread",
+};
+
+struct hwbps {
+	uint64_t addr[HW_FUNCS];
+	size_t n;
+	int *fds;
+	size_t nfds, cap;
+};
+
+/* An execute breakpoint at addr in thread tid (and the threads it creates): an fd, or -errno. */
+static int hw_open(pid_t tid, uint64_t addr)
+{
+	struct perf_event_attr a;
+	long fd;
+
+	memset(&a, 0, sizeof(a));
+	a.type = PERF_TYPE_BREAKPOINT;
+	a.size = sizeof(a);
+	a.bp_type = HW_BREAKPOINT_X;
+	a.bp_addr = addr;
+	a.bp_len = sizeof(long);
+	a.sample_period = 1;
+	a.sigtrap = 1;
+	a.remove_on_exec = 1;
+	a.exclude_kernel = 1;
+	a.exclude_hv = 1;
+	a.inherit = 1;
+	a.inherit_thread = 1;
+	fd = syscall(SYS_perf_event_open, &a, tid, -1, -1, PERF_FLAG_FD_CLOEXEC);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static void hw_close(struct hwbps *h)
+{
+	for (size_t k = 0; k < h->nfds; k++)
+		close(h->fds[k]);
+	h->nfds = 0;
+}
+
+/* A SIGTRAP stop: ours if perf raised it at one of our addresses (the instruction has not run). */
+static bool hw_hook(struct ph_ptrace *pt, size_t i, void *ctx)
+{
+	struct hwbps *h = ctx;
+	struct user_regs_struct r;
+	siginfo_t si;
+
+	if (ptrace(PTRACE_GETSIGINFO, pt->v[i].tid, 0, &si) < 0 || si.si_code != TRAP_PERF_CODE ||
+	    ph_ptrace_getregs(pt, i, &r) != 0)
+		return false;
+	for (size_t k = 0; k < h->n; k++)
+		if (r.rip == h->addr[k])
+			return true;
+	return false;
+}
+
+/*
+ * No thread is parked and none enters a usable call: take the first that
+ * reaches a hardware breakpoint (perf_event_open with sigtrap: Linux 5.13+).
+ * Unlike int3 they change no code and are not copied into forked children,
+ * and they go with pyheap's fds: if pyheap dies, they are gone. The one
+ * thing left is a hit already raised when pyheap dies: perf's SIGTRAP is an
+ * ordinary signal, so while the breakpoints exist SIGTRAP is set to SIG_IGN
+ * (when the application leaves it at its default), marked with sa_mask
+ * SIGTRAP_MARK so that the next dump can put back a disposition pyheap did
+ * not live to restore. PH_EUNSUPPORTED when perf cannot do it here.
+ */
+static int take_by_hw_breakpoint(struct ph_inject *in, uint64_t deadline, int *chosen)
+{
+	struct ph_target *t = in->t;
+	struct ph_ptrace *pt = &in->pt;
+	struct ph_proc_status st;
+	struct hwbps h;
+	struct rlimit rl;
+	int err, e, found = -1, probe;
+
+	*chosen = -1;
+	memset(&h, 0, sizeof(h));
+	if (ph_symbols_lookup(&t->syms, (size_t)t->py_module, hw_functions, HW_FUNCS, h.addr) < 0) {
+		ph_error_clear();
+		return PH_EUNSUPPORTED;
+	}
+	for (size_t k = 0; k < HW_FUNCS; k++)
+		if (h.addr[k])
+			h.addr[h.n++] = h.addr[k];
+	err = ph_proc_status(t->pid, 0, &st);
+	if (err)
+		return err;
+	if (!h.n || (st.sig_caught & (1ull << (SIGTRAP - 1))))
+		return PH_EUNSUPPORTED; /* the application handles SIGTRAP: perf's would reach it */
+	/* can perf do it here (kernel, permissions, a free debug register)? On data: never hit */
+	probe = hw_open(t->pid, t->runtime_lo ? t->runtime_lo : h.addr[0] + 1);
+	if (probe < 0)
+		return PH_EUNSUPPORTED;
+	close(probe);
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	/* every thread traced (a hit must stop at pyheap), and the threads they create */
+	err = ph_ptrace_seize_all(pt, PTRACE_O_TRACECLONE);
+	if (err)
+		return err;
+	pt->trap_hook = hw_hook;
+	pt->trap_ctx = &h;
+	if (!(st.sig_ignored & (1ull << (SIGTRAP - 1)))) {
+		struct ph_k_sigaction ign = {K_SIG_IGN, K_SA_RESTORER, 0, SIGTRAP_MARK};
+
+		err = PH_ELIMIT;
+		for (size_t i = 0; i < pt->n && err == PH_ELIMIT; i++) {
+			int sig;
+
+			if (pt->v[i].state == PH_TRACEE_GONE || pt->v[i].tid == t->avoid_tid)
+				continue;
+			ph_error_clear();
+			err = ph_ptrace_stop_one(pt, i, deadline);
+			if (!err && pt->v[i].state == PH_TRACEE_STOPPED) {
+				err = sigtrap_action(in, i, &ign, &in->sigtrap_old, deadline);
+				hold(in, i);
+				sig = pt->v[i].pending_sig;
+				pt->v[i].pending_sig = 0;
+				e = ph_ptrace_cont(pt, i, sig);
+				if (e && !err)
+					err = e;
+			} else if (err == PH_EEXITED || pt->v[i].state == PH_TRACEE_GONE) {
+				err = PH_ELIMIT;
+			}
+		}
+		if (err)
+			goto out;
+		in->sigtrap_changed = true;
+		ph_test_point("sigtrap-ignored");
+	}
+	for (size_t i = 0; i < pt->n; i++) {
+		if (pt->v[i].state == PH_TRACEE_GONE)
+			continue;
+		for (size_t k = 0; k < h.n; k++) {
+			int fd = hw_open(pt->v[i].tid, h.addr[k]);
+
+			if (fd < 0)
+				break; /* ENOSPC: no debug register left; EMFILE: fds; a thread gone */
+			if (h.nfds == h.cap) {
+				size_t cap = h.cap ? h.cap * 2 : 64;
+				int *nv = realloc(h.fds, cap * sizeof(*nv));
+
+				if (!nv) {
+					close(fd);
+					err = ph_error(PH_ENOMEM, "out of memory");
+					goto out;
+				}
+				h.fds = nv;
+				h.cap = cap;
+			}
+			h.fds[h.nfds++] = fd;
+		}
+	}
+	ph_test_point("hw-set");
+	while (!err && found < 0) {
+		size_t i;
+		int ws;
+
+		err = ph_ptrace_wait(pt, deadline, true, &i, &ws);
+		if (err)
+			break;
+		if (!WIFSTOPPED(ws))
+			continue;
+		if (pt->v[i].trapped && pt->v[i].tid != t->avoid_tid) {
+			struct user_regs_struct r;
+
+			found = (int)i;
+			in->gil_held = ph_ptrace_getregs(pt, i, &r) != 0 || r.rip != h.addr[h.n - 1] ||
+				       !h.addr[HW_FUNCS - 1];
+			break;
+		}
+		hold(in, i);
+		err = ph_ptrace_cont(pt, i,
+				     pt->v[i].stop_event || pt->v[i].trapped ? 0 : pt->v[i].stop_sig);
+	}
+	if (err == PH_ETIMEOUT)
+		ph_error(PH_ETIMEOUT,
+			 "timed out: no thread of process %d was in a system call, and none reached "
+			 "a breakpoint (a thread in a long computation that makes no Python API call?)",
+			 (int)pt->pid);
+out:
+	hw_close(&h); /* no more hits: any still queued are drained below */
+	if (found >= 0)
+		ph_test_point("hw-trapped");
+	{
+		struct ph_error_saved saved;
+
+		ph_error_save(&saved);
+		e = release_others(in, found);
+		ph_error_restore(&saved);
+		if (e && !err)
+			err = e;
+	}
+	pt->trap_hook = NULL;
+	pt->trap_ctx = NULL;
+	free(h.fds);
+	if (found >= 0 && pt->v[found].state != PH_TRACEE_STOPPED && !err)
+		err = ph_error(PH_EEXITED, "the thread that reached the breakpoint exited");
+	if (!err)
+		*chosen = found;
+	return err;
+}
+
 /* ---- breakpoints ---- */
 
 /* A SIGTRAP stop: ours if the thread just executed one of our int3s. Rewind it. */
@@ -795,6 +1063,7 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 	size_t nskip = 0;
 	bool at_entry = false;
 	int chosen = -1, err;
+	struct ph_proc_status st;
 
 	memset(in, 0, sizeof(*in));
 	in->t = t;
@@ -807,14 +1076,22 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 	cenv.runtime_hi = t->runtime_hi;
 	remote_env(t, &renv);
 	for (;;) {
-		bool bps = ph_test_force("breakpoints");
+		bool bps = ph_test_force("breakpoints"), hw = ph_test_force("hw");
 
 		at_entry = false;
-		if (!bps && !ph_test_force("syscall"))
+		if (!bps && !hw && !ph_test_force("syscall"))
 			err = take_parked(in, &cenv, skip, nskip, deadline, &chosen);
-		if (!err && chosen < 0 && !bps && nskip == 0)
+		if (!err && chosen < 0 && !bps && !hw && nskip == 0)
 			err = take_at_syscall(in, &cenv, deadline, &chosen, &at_entry);
-		if (!err && chosen < 0) {
+		if (!err && chosen < 0 && !bps) {
+			in->by_breakpoint = true;
+			err = take_by_hw_breakpoint(in, deadline, &chosen);
+			if (err == PH_EUNSUPPORTED) {
+				ph_error_clear();
+				err = 0;
+			}
+		}
+		if (!err && chosen < 0 && !hw) {
 			in->by_breakpoint = true;
 			err = take_by_breakpoint(in, &cenv, deadline, &chosen, &at_entry);
 		}
@@ -840,7 +1117,32 @@ int ph_inject_begin(struct ph_inject *in, struct ph_target *t, uint64_t deadline
 		goto fail;
 	in->others_ns = others_held(in, pt->v[in->idx].tid);
 	in->begun = true;
-	return 0;
+	/*
+	 * SIGTRAP's disposition: back as it was if the hardware breakpoints changed
+	 * it; back to the default if a dump that died left it ignored (its mark).
+	 */
+	if (in->sigtrap_changed) {
+		err = remote_sigtrap_set(in, &in->sigtrap_old, NULL);
+		if (!err)
+			in->sigtrap_changed = false;
+	} else if (ph_proc_status(t->pid, 0, &st) == 0 && (st.sig_ignored & (1ull << (SIGTRAP - 1)))) {
+		struct ph_k_sigaction cur;
+
+		err = remote_sigtrap_set(in, NULL, &cur);
+		if (!err && cur.handler == K_SIG_IGN && cur.mask == SIGTRAP_MARK) {
+			struct ph_k_sigaction dfl = {K_SIG_DFL, 0, 0, 0};
+
+			err = remote_sigtrap_set(in, &dfl, NULL);
+		}
+	}
+	if (err) {
+		struct ph_error_saved saved;
+
+		ph_error_save(&saved);
+		ph_inject_end(in);
+		ph_error_restore(&saved);
+	}
+	return err;
 fail:
 	{
 		struct ph_error_saved saved;
@@ -851,6 +1153,35 @@ fail:
 		in->holds = NULL;
 		ph_error_restore(&saved);
 	}
+	return err;
+}
+
+/* rt_sigaction(SIGTRAP, act, old) on the taken thread (act, old may be NULL). */
+static int remote_sigtrap_set(struct ph_inject *in, const struct ph_k_sigaction *act,
+			      struct ph_k_sigaction *old)
+{
+	uint64_t a_addr = 0, o_addr = 0, args[4];
+	struct ph_k_sigaction zero;
+	int64_t ret;
+	int err = 0;
+
+	memset(&zero, 0, sizeof(zero));
+	if (act)
+		err = ph_remote_put(&in->rc, act, sizeof(*act), &a_addr);
+	if (!err && old)
+		err = ph_remote_put(&in->rc, &zero, sizeof(zero), &o_addr);
+	if (err)
+		return err;
+	args[0] = SIGTRAP;
+	args[1] = a_addr;
+	args[2] = o_addr;
+	args[3] = 8;
+	err = ph_remote_syscall(&in->rc, SYS_rt_sigaction, args, 4, &ret);
+	if (!err && ret < 0)
+		err = ph_error_errno(PH_EIO, (int)-ret, "rt_sigaction in process %d failed",
+				     (int)in->t->pid);
+	if (!err && old)
+		err = ph_mem_read(in->t->pid, o_addr, old, sizeof(*old));
 	return err;
 }
 

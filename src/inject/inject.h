@@ -44,6 +44,11 @@
 #include "inject/remote.h"
 #include "inject/target.h"
 
+/* The kernel's struct sigaction, as rt_sigaction takes it (x86_64). */
+struct ph_k_sigaction {
+	uint64_t handler, flags, restorer, mask;
+};
+
 struct ph_inject {
 	struct ph_target *t;
 	struct ph_ptrace pt;
@@ -54,6 +59,8 @@ struct ph_inject {
 	size_t nholds, capholds;
 	bool by_breakpoint;    /* taken at a breakpoint (no thread was parked) */
 	bool gil_held;         /* the taken thread holds the GIL (a breakpoint in a function run with it) */
+	bool sigtrap_changed;  /* SIGTRAP set to SIG_IGN for hardware breakpoints: put sigtrap_old back */
+	struct ph_k_sigaction sigtrap_old;
 	bool begun;
 };
 

@@ -99,15 +99,19 @@ int ph_proc_parse_status(const char *text, size_t len, struct ph_proc_status *st
 				st->uid_real = (uid_t)r;
 				st->uid_eff = (uid_t)e;
 			}
-		} else if ((v = field(p, n, "SigPnd", &vl)) || (v = field(p, n, "SigBlk", &vl))) {
+		} else if ((v = field(p, n, "SigPnd", &vl)) || (v = field(p, n, "SigBlk", &vl)) ||
+			   (v = field(p, n, "SigIgn", &vl)) || (v = field(p, n, "SigCgt", &vl))) {
 			char tmp[32];
-			bool blk = p[3] == 'B';
+			uint64_t *dst = p[3] == 'B'   ? &st->sig_blocked
+					: p[3] == 'I' ? &st->sig_ignored
+					: p[3] == 'C' ? &st->sig_caught
+						      : &st->sig_pending;
 
 			if (vl >= sizeof(tmp))
 				vl = sizeof(tmp) - 1;
 			memcpy(tmp, v, vl);
 			tmp[vl] = '\0';
-			*(blk ? &st->sig_blocked : &st->sig_pending) = strtoull(tmp, NULL, 16);
+			*dst = strtoull(tmp, NULL, 16);
 		} else if ((v = field(p, n, "Threads", &vl))) {
 			st->threads = (int)num(v, vl);
 		} else if ((v = field(p, n, "NSpid", &vl))) {

@@ -31,6 +31,8 @@ struct ph_proc_status {
 	pid_t nspid_inner; /* last NSpid field: the pid inside the innermost pid namespace */
 	uint64_t sig_pending; /* SigPnd: signals pending for this thread (bit n-1 = signal n) */
 	uint64_t sig_blocked; /* SigBlk: the thread's signal mask */
+	uint64_t sig_ignored; /* SigIgn: signals whose disposition is SIG_IGN */
+	uint64_t sig_caught;  /* SigCgt: signals with a handler */
 };
 
 /* Parse the text of /proc/PID/status (len bytes, need not be NUL-terminated). */

@@ -12,8 +12,8 @@ by timing (a random moment within a dump's usual length) and by the test hook
   at a named phase (except while breakpoints are planted in a busy target: docs/dump.md,
   "Interruptions", measures that window).
 
-Busy targets are taken at a system call's entry, or (every other busy run, forced with
-PYHEAP_TEST_FORCE=breakpoints) at a breakpoint.
+Busy targets are taken at a system call's entry, or (forced with PYHEAP_TEST_FORCE) at a
+hardware breakpoint (no window: the worker may die anywhere) or at an int3 breakpoint.
 - SIGINT and SIGTERM of the front end, at a random moment or a named phase.
 
 After each run the target must be alive and answer, have handled every SIGUSR1 sent to it
@@ -48,6 +48,8 @@ COMMON_PHASES = ["ready", "locked", "outfile", "memfd", "dlopen", "started", "pi
                  "walking", "streamed", "unload", "unloaded", "commit"]
 REPEATED = {"seized": 2, "call": 4, "syscall": 20, "sigreturn": 4, "returned": 4}
 BP_PHASES = ["bp-trapped"]  # bp-planted: the worker dying there is the measured window
+HW_PHASES = ["sigtrap-ignored", "hw-set", "hw-trapped"]
+SIGTRAP_BIT = 1 << (signal.SIGTRAP - 1)
 
 
 def phase_choices(force, action):
@@ -58,9 +60,18 @@ def phase_choices(force, action):
         out += BP_PHASES
         if action != "kill":
             out.append("bp-planted")
+    elif force == "hw":
+        out += HW_PHASES
     elif force == "syscall" or force is None:
         out.append("syscall-taken")
     return out
+
+
+def sig_masks(pid):
+    """SigIgn and SigCgt of the process."""
+    text = read("/proc/%d/status" % pid)
+    return tuple(int(re.search(r"^%s:\s+([0-9a-f]+)" % k, text, re.M).group(1), 16)
+                 for k in ("SigIgn", "SigCgt"))
 
 
 def read(path):
@@ -197,7 +208,8 @@ class Bench:
             self.clean_dump(t)
             self.usual[key] = max(0.02, time.monotonic() - t0)
             usr1, bad, last = t.ping()
-            self.base[key] = (t.state(), code_bytes(t.pid), file_mappings(read("/proc/%d/maps" % t.pid)))
+            self.base[key] = (t.state(), code_bytes(t.pid), file_mappings(read("/proc/%d/maps" % t.pid)),
+                              sig_masks(t.pid))
         return self.targets[key]
 
     def clean_dump(self, t):
@@ -288,13 +300,21 @@ class Bench:
             time.sleep(0.01)
             usr1, bad, last = t.ping()
         assert usr1 == t.usr1, "%s: %d SIGUSR1 sent, %d handled" % (what, t.usr1, usr1)
-        (threads, fds), code, _ = self.base[key]
+        (threads, fds), code, _, masks = self.base[key]
         while t.state() != (threads, fds) and time.monotonic() < end:
             time.sleep(0.02)
         assert t.state() == (threads, fds), "%s: threads or fds differ: %r != %r" % (
             what, t.state(), (threads, fds))
         assert tracer_pid(t.pid) == 0, "%s: still traced" % what
         assert code_bytes(t.pid) == code, "%s: code at a breakpoint site differs" % what
+        now = sig_masks(t.pid)
+        if now != masks:
+            # only SIGTRAP, ignored by a dump whose worker died with hardware breakpoints set;
+            # the next dump puts it back
+            assert (now[0] ^ masks[0]) == SIGTRAP_BIT and now[1] == masks[1], \
+                "%s: signal dispositions changed: %r != %r" % (what, now, masks)
+            self.clean_dump(t)
+            assert sig_masks(t.pid) == masks, "%s: SIGTRAP's disposition was not put back" % what
 
     def close(self):
         try:
@@ -315,7 +335,7 @@ def plan(kind, rng):
     for i in range(RUNS):
         python = pys[i % len(pys)]
         mode = "busy" if (i // len(pys)) % 2 else "idle"
-        force = "breakpoints" if mode == "busy" and (i // (2 * len(pys))) % 2 else None
+        force = (None, "hw", "breakpoints")[(i // (2 * len(pys))) % 3] if mode == "busy" else None
         by_hook = rng.random() < 0.5
         if kind == "KILL":
             # the front end, or the worker itself (the tracer); not at a random moment
@@ -446,3 +466,20 @@ def test_concurrent_dumps_are_refused_or_wait(pyheap, tmp_path):
                     assert v.returncode == 0, v.stdout + v.stderr
     finally:
         t.kill()
+
+
+@pytest.mark.skipif(not pythons.SUPPORTED_PYTHONS, reason="no supported CPython found")
+@pytest.mark.skipif(os.getuid() != 0, reason="needs root (nm on /proc/PID/root, ptrace)")
+@pytest.mark.parametrize("phase", ["sigtrap-ignored", "hw-set", "hw-trapped"])
+def test_worker_killed_with_hardware_breakpoints_set(pyheap, tmp_path, phase):
+    """The worker SIGKILLed while hardware breakpoints are in a busy target (every thread
+    computes, none makes a system call): they go with its fds; SIGTRAP, ignored meanwhile,
+    is put back by the next dump. On every interpreter, a few times each."""
+    bench = Bench(pyheap, tmp_path, random.Random(SEED))
+    try:
+        for python in pythons.SUPPORTED_PYTHONS:
+            for _ in range(3):
+                bench.run(python, "busy", None, None, phase + ":kill", "hw")
+    finally:
+        bench.close()
+    assert bench.interrupted == 3 * len(pythons.SUPPORTED_PYTHONS)
