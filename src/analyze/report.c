@@ -431,7 +431,7 @@ static const char *s_or(const struct ph_heap *h, uint64_t sref, const char *none
 	return s ? s : none;
 }
 
-static void locals_json(struct ph_json *j, const struct ph_analysis *a,
+static void locals_json(struct ph_json *j, struct ph_buf *b, const struct ph_analysis *a,
 			const struct ph_heap_frame *fr)
 {
 	const struct ph_heap *h = a->h;
@@ -446,6 +446,11 @@ static void locals_json(struct ph_json *j, const struct ph_analysis *a,
 		ph_json_addr(j, lo->address);
 		key_str(j, "type", lo->object != PH_NO_ID ? ph_heap_kind(h, lo->object) : NULL);
 		key_uint(j, "retained", lo->object != PH_NO_ID ? a->r.size[lo->object] : 0);
+		ph_json_key(j, "value");
+		if (lo->object != PH_NO_ID)
+			value_str(j, b, a, lo->object, 60);
+		else
+			ph_json_null(j);
 		ph_json_end_object(j);
 	}
 	ph_json_end_array(j);
@@ -454,6 +459,7 @@ static void locals_json(struct ph_json *j, const struct ph_analysis *a,
 int ph_report_threads(struct ph_json *j, const struct ph_analysis *a)
 {
 	const struct ph_heap *h = a->h;
+	struct ph_buf b = PH_BUF_INIT;
 
 	ph_json_begin_object(j);
 	ph_json_key(j, "threads");
@@ -481,7 +487,7 @@ int ph_report_threads(struct ph_json *j, const struct ph_analysis *a)
 			key_uint(j, "line", fr->line);
 			key_uint(j, "retained", a->r.size[a->g.first_frame + f]);
 			ph_json_key(j, "locals");
-			locals_json(j, a, fr);
+			locals_json(j, &b, a, fr);
 			ph_json_end_object(j);
 		}
 		ph_json_end_array(j);
@@ -489,6 +495,7 @@ int ph_report_threads(struct ph_json *j, const struct ph_analysis *a)
 	}
 	ph_json_end_array(j);
 	ph_json_end_object(j);
+	ph_buf_release(&b);
 	return 0;
 }
 
@@ -707,7 +714,7 @@ static void tree_groups(const struct ph_analysis *a, const uint32_t *kids, size_
 }
 
 static int tree_json(struct ph_json *j, struct ph_buf *b, const struct ph_analysis *a,
-		     const struct ph_domtree *t, uint32_t v, unsigned depth, size_t limit)
+		     const struct ph_domtree *t, uint32_t v, unsigned depth, size_t limit, bool top)
 {
 	const uint32_t *kids = t->kids + t->off[v];
 	size_t n = t->off[v + 1] - t->off[v], n_shown, ng;
@@ -718,6 +725,11 @@ static int tree_json(struct ph_json *j, struct ph_buf *b, const struct ph_analys
 
 	ph_json_begin_object(j);
 	tree_node_head(j, b, a, v);
+	if (top) {
+		char key[32];
+
+		key_str(j, "dominator", v == a->g.super ? NULL : ph_node_key(a, a->d.idom[v], key));
+	}
 	key_uint(j, "children_count", n);
 	if (!depth) {
 		ph_json_end_object(j);
@@ -733,7 +745,7 @@ static int tree_json(struct ph_json *j, struct ph_buf *b, const struct ph_analys
 	ph_json_key(j, "children");
 	ph_json_begin_array(j);
 	for (size_t i = 0; i < n_shown && !err; i++)
-		err = tree_json(j, b, a, t, shown[i], depth - 1, limit);
+		err = tree_json(j, b, a, t, shown[i], depth - 1, limit, false);
 	ph_json_end_array(j);
 	tree_groups(a, kids, n, shown, n_shown, groups, &ng);
 	ph_json_key(j, "groups");
@@ -774,7 +786,7 @@ int ph_report_tree(struct ph_json *j, struct ph_analysis *a, uint32_t v, unsigne
 
 	if (!t)
 		return ph_error_code();
-	err = tree_json(j, &b, a, t, v, depth, limit);
+	err = tree_json(j, &b, a, t, v, depth, limit, true);
 	ph_buf_release(&b);
 	return err;
 }
