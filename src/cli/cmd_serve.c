@@ -44,8 +44,17 @@ static double now(void)
 
 static int load(const struct ph_cmd *cmd, const char *path, struct ph_analysis **a)
 {
+	int status;
+
 	fprintf(stderr, "pyheap serve: loading %s\n", path);
-	return ph_cli_analyze(cmd, path, a);
+	status = ph_cli_analyze(cmd, path, a);
+	if (!status)
+		fprintf(stderr,
+			"pyheap serve: %u objects analyzed in %.2f s (load %.2f, roots %.2f, "
+			"dominators %.2f, retained sizes %.2f)\n",
+			(*a)->h->n_objects, (*a)->t_load + (*a)->t_graph + (*a)->t_dominators + (*a)->t_retained,
+			(*a)->t_load, (*a)->t_graph, (*a)->t_dominators, (*a)->t_retained);
+	return status;
 }
 
 /* Start xdg-open on url when there is one; say so when not. */

@@ -180,14 +180,18 @@ static bool host_ok(const struct ph_server *s, const char *host)
 struct args {
 	struct ph_api_arg list[PH_API_MAX_ARGS];
 	size_t n;
-	bool overflow, pretty;
+	bool overflow, nul, pretty;
 };
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
-				   const char *value)
+				   size_t key_size, const char *value, size_t value_size)
 {
 	struct args *a = cls;
 
+	if (strlen(key) != key_size || (value && strlen(value) != value_size)) {
+		a->nul = true; /* %00: the text would be cut short */
+		return MHD_NO;
+	}
 	if (!strcmp(key, "pretty") && (!value || !strcmp(value, "1") || !strcmp(value, "true"))) {
 		a->pretty = true;
 		return MHD_YES;
@@ -233,10 +237,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char
 		struct ph_api_request rq;
 		struct ph_api_response rs = {0, PH_BUF_INIT};
 
-		MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
+		MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, collect_arg, &args);
 		if (args.overflow)
 			return send_error(conn, MHD_HTTP_BAD_REQUEST, "more than %d parameters",
 					  PH_API_MAX_ARGS);
+		if (args.nul)
+			return send_error(conn, MHD_HTTP_BAD_REQUEST, "a parameter holds a NUL byte (%%00)");
 		rq.path = url + 4;
 		rq.args = args.list;
 		rq.n_args = args.n;
