@@ -278,10 +278,25 @@ static int radix_desc(uint32_t *ids, size_t n, const uint64_t *key, uint32_t *tm
 	return 0;
 }
 
-/* ids in the order by (primary desc, secondary desc, id asc). */
-static int two_key_order(uint32_t **out, size_t n, const uint64_t *primary,
-			 const uint64_t *secondary, uint32_t *tmp)
+/* qsort_r order of ids by shallow size, larger first, then lower id (ctx: the heap). */
+static int by_size_then_id(const void *x, const void *y, void *ctx)
 {
+	const struct ph_heap *h = ctx;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+
+	if (h->size[a] != h->size[b])
+		return h->size[a] > h->size[b] ? -1 : 1;
+	return a < b ? -1 : 1;
+}
+
+/*
+ * Every object in retained order (before_retained): a radix sort by retained
+ * size, then each run of equal retained sizes put in order by shallow size
+ * (most runs are in order already: objects of one kind and size).
+ */
+static int retained_order(uint32_t **out, const struct ph_analysis *a, uint32_t *tmp)
+{
+	size_t n = a->h->n_objects;
 	uint32_t *ids = malloc((n ? n : 1) * sizeof(*ids));
 	int err;
 
@@ -290,12 +305,18 @@ static int two_key_order(uint32_t **out, size_t n, const uint64_t *primary,
 		return ph_error(PH_ENOMEM, "cannot allocate an order of %zu objects", n);
 	for (size_t i = 0; i < n; i++)
 		ids[i] = (uint32_t)i;
-	err = radix_desc(ids, n, secondary, tmp);
-	if (!err)
-		err = radix_desc(ids, n, primary, tmp);
+	err = radix_desc(ids, n, a->r.size, tmp);
 	if (err) {
 		free(ids);
 		return err;
+	}
+	for (size_t i = 0, j; i < n; i = j) {
+		bool sorted = true;
+
+		for (j = i + 1; j < n && a->r.size[ids[j]] == a->r.size[ids[i]]; j++)
+			sorted = sorted && !before_retained(a, ids[j], ids[j - 1]);
+		if (!sorted)
+			qsort_r(ids + i, j - i, sizeof(*ids), by_size_then_id, (void *)a->h);
 	}
 	*out = ids;
 	return 0;
@@ -382,9 +403,17 @@ int ph_objects_index_build(struct ph_objects_index *ix, const struct ph_analysis
 	pthread_mutex_init(&ix->lock, NULL);
 	if (!tmp)
 		return ph_error(PH_ENOMEM, "cannot allocate an order of %zu objects", n);
-	err = two_key_order(&ix->by_retained, n, a->r.size, a->h->size, tmp);
+	err = retained_order(&ix->by_retained, a, tmp);
+	if (!err) {
+		/* by size: a stable sort of the retained order, whose ties are then in order */
+		ix->by_size = malloc((n ? n : 1) * sizeof(*ix->by_size));
+		if (!ix->by_size)
+			err = ph_error(PH_ENOMEM, "cannot allocate an order of %zu objects", n);
+		else
+			memcpy(ix->by_size, ix->by_retained, n * sizeof(*ix->by_size));
+	}
 	if (!err)
-		err = two_key_order(&ix->by_size, n, a->h->size, a->r.size, tmp);
+		err = radix_desc(ix->by_size, n, a->h->size, tmp);
 	if (!err) {
 		ix->by_addr = malloc((n ? n : 1) * sizeof(*ix->by_addr));
 		if (!ix->by_addr)
@@ -458,16 +487,17 @@ int ph_objects_index_query(struct ph_objects_index *ix, const struct ph_objects_
 		if (k == UINT32_MAX)
 			return 0; /* no such kind: nothing matches */
 	}
-	/* a substring: a pass over the values in the order they lie in memory */
-	if (q->q && *q->q)
+	if (q->q && *q->q) /* a substring: a pass over the values in the order they lie in memory */
 		return scan(ix->a, q, gr->kind_of ? gr->kind_of : h->type, k, page);
 	if (k != UINT32_MAX) {
-		cand = (q->sort == PH_SORT_SIZE ? gr->by_size : gr->by_retained) + gr->off[k];
+		cand = gr->by_retained + gr->off[k];
 		n_cand = gr->off[k + 1] - gr->off[k];
 	} else {
-		cand = q->sort == PH_SORT_SIZE ? ix->by_size : ix->by_retained;
+		cand = ix->by_retained;
 		n_cand = h->n_objects;
 	}
+	if (q->sort == PH_SORT_SIZE)
+		cand = k != UINT32_MAX ? gr->by_size + gr->off[k] : ix->by_size;
 	end = q->offset + q->limit < q->offset ? UINT64_MAX : q->offset + q->limit;
 	rows = malloc((size_t)(q->limit < n_cand ? q->limit : n_cand) * sizeof(*rows) + 1);
 	if (!rows)

@@ -5,6 +5,7 @@
 #include "http/api.h"
 
 #include <inttypes.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -33,6 +34,12 @@ struct ph_api {
 	struct ph_analysis *a, *old;
 	struct ph_objects_index ix;
 	atomic_bool ix_ready;
+	/* the dominator trees, built by the warm thread; requests wait for them */
+	pthread_mutex_t tree_lock;
+	pthread_cond_t tree_cond;
+	bool tree_done;
+	int tree_err;
+	char tree_detail[PH_ERROR_DETAIL_MAX];
 	pthread_t warm;
 	bool warming;
 	pthread_mutex_t cache_lock;   /* guards cache[] and clock */
@@ -409,6 +416,8 @@ static int do_server(struct ph_json *j, struct call *c, void *ctx)
 	ph_json_uint(j, api->a->h->n_objects);
 	ph_json_key(j, "max_limit");
 	ph_json_uint(j, PH_API_MAX_LIMIT);
+	ph_json_key(j, "indexed");
+	ph_json_bool(j, ix_ready(c->api));
 	ph_json_end_object(j);
 	return 0;
 }
@@ -550,6 +559,15 @@ void ph_api_answer(struct ph_api *api, const struct ph_api_request *rq, struct p
 {
 	struct call c = {api, rq, rs, api->a, ""};
 
+	/* the analysis is shared read-only once its dominator trees are built */
+	pthread_mutex_lock(&api->tree_lock);
+	while (!api->tree_done)
+		pthread_cond_wait(&api->tree_cond, &api->tree_lock);
+	pthread_mutex_unlock(&api->tree_lock);
+	if (api->tree_err) {
+		ph_api_error(rs, api->tree_err == PH_ENOMEM ? 503 : 500, "%s", api->tree_detail);
+		return;
+	}
 	answer(&c);
 }
 
@@ -561,7 +579,18 @@ static void *warm_main(void *arg)
 	struct ph_api_arg none[1];
 	struct ph_api_request rq = {"/summary", none, 0, false};
 	struct ph_api_response rs = {0, PH_BUF_INIT};
+	int err = 0;
 
+	if (!ph_analysis_tree(api->a) || (api->old && !ph_analysis_tree(api->old)))
+		err = ph_error_code();
+	pthread_mutex_lock(&api->tree_lock);
+	api->tree_err = err;
+	snprintf(api->tree_detail, sizeof(api->tree_detail), "%s", err ? ph_error_detail() : "");
+	api->tree_done = true;
+	pthread_cond_broadcast(&api->tree_cond);
+	pthread_mutex_unlock(&api->tree_lock);
+	if (err)
+		return NULL;
 	if (ph_objects_index_build(&api->ix, api->a) == 0)
 		atomic_store_explicit(&api->ix_ready, true, memory_order_release);
 	/* the overview's documents, so that the first page is instant */
@@ -571,6 +600,8 @@ static void *warm_main(void *arg)
 	rq.path = "/tree/root";
 	ph_api_answer(api, &rq, &rs);
 	ph_buf_release(&rs.body);
+	/* the index's sort buffers and the documents' passes are done: give their memory back */
+	malloc_trim(0);
 	return NULL;
 }
 
@@ -584,18 +615,19 @@ int ph_api_new(struct ph_api **out, struct ph_analysis *a, struct ph_analysis *o
 		ph_analysis_free(old);
 		return ph_error(PH_ENOMEM, "cannot allocate the API");
 	}
+	/*
+	 * A server lives long and its requests allocate large temporaries (the
+	 * histogram's arrays, a path search's): a fixed mmap threshold keeps
+	 * glibc from raising it after each and leaving their memory resident.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 	api->a = a;
 	api->old = old;
 	atomic_init(&api->ix_ready, false);
 	pthread_mutex_init(&api->cache_lock, NULL);
 	pthread_mutex_init(&api->compute_lock, NULL);
-	/* shared read-only from here on: build what would be built on first use */
-	if (!ph_analysis_tree(a) || (old && !ph_analysis_tree(old))) {
-		int err = ph_error_code();
-
-		ph_api_free(api);
-		return err;
-	}
+	pthread_mutex_init(&api->tree_lock, NULL);
+	pthread_cond_init(&api->tree_cond, NULL);
 	*out = api;
 	return 0;
 }
@@ -604,8 +636,13 @@ int ph_api_warm(struct ph_api *api)
 {
 	int e = pthread_create(&api->warm, NULL, warm_main, api);
 
-	if (e)
+	if (e) {
+		pthread_mutex_lock(&api->tree_lock);
+		api->tree_done = true; /* no request comes: the server is not started */
+		api->tree_err = PH_EIO;
+		pthread_mutex_unlock(&api->tree_lock);
 		return ph_error_errno(PH_EIO, e, "cannot start a thread");
+	}
 	api->warming = true;
 	return 0;
 }
@@ -624,6 +661,8 @@ void ph_api_free(struct ph_api *api)
 	}
 	pthread_mutex_destroy(&api->cache_lock);
 	pthread_mutex_destroy(&api->compute_lock);
+	pthread_mutex_destroy(&api->tree_lock);
+	pthread_cond_destroy(&api->tree_cond);
 	ph_analysis_free(api->a);
 	ph_analysis_free(api->old);
 	free(api);

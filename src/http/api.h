@@ -3,10 +3,12 @@
  * api.h - the JSON API of `pyheap serve` (docs/api.md), apart from HTTP.
  *
  * An api holds the analysis of the dump it serves (and of an older dump,
- * for the diff), loaded once and shared read-only by every request: the
- * dominator tree is built before the first request, an objects index
- * (objects.h) is built by a background thread while requests are already
- * answered (without it, the same rows come from a pass over the objects).
+ * for the diff), loaded once and shared read-only by every request. A
+ * background thread (ph_api_warm()) builds the dominator trees as child
+ * lists - requests wait for that, a few tenths of a second at 10M objects -
+ * then an objects index (objects.h), while requests are answered without
+ * it (the same rows, from a pass over the objects), then the overview's
+ * documents.
  * Documents that take a pass over the whole heap (summary, histogram,
  * suspects, diff, threads, tree) are kept once rendered, keyed by their
  * parameters, so a second request for one costs a copy.
@@ -54,7 +56,7 @@ struct ph_api_response {
 /* An api over a (and old, NULL without a diff); takes both. 0 or an error. */
 int ph_api_new(struct ph_api **out, struct ph_analysis *a, struct ph_analysis *old);
 
-/* Start the background work (the objects index, the overview's documents). */
+/* Start the background work; requests are answered once it has built the dominator trees. */
 int ph_api_warm(struct ph_api *api);
 
 /* Answer a request into rs (rs->body empty on entry). */

@@ -338,7 +338,7 @@ int ph_server_start(struct ph_server **out, struct ph_api *api, const struct ph_
 				0, NULL, NULL, handle, s, MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 				MHD_OPTION_LISTEN_SOCKET, s->fd,
 				MHD_OPTION_THREAD_POOL_SIZE, threads > 64 ? 64u : threads,
-				MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 60u,
+				MHD_OPTION_CONNECTION_LIMIT, 1000u, MHD_OPTION_CONNECTION_TIMEOUT, 30u,
 				MHD_OPTION_END);
 	if (!s->d) {
 		err = ph_error(PH_EIO, "cannot start the HTTP server on %s", s->url);
