@@ -167,9 +167,9 @@ const struct ph_cmd ph_cmd_serve = {
 		"Every API document under /api/ is the one the command line prints with --json "
 		"(/api/summary is `pyheap summary --json`); docs/api.md lists them. The server "
 		"listens on 127.0.0.1 unless told otherwise, and answers only requests whose Host "
-		"header names it.",
+		"header names it. It exits with status 0 when Ctrl-C or SIGTERM stops it.",
 	.opts = opts,
 	.examples = "$ pyheap serve app.pyheap\n$ pyheap serve --port 8080 --open before.pyheap "
-		    "after.pyheap\n$ curl -s localhost:5000/api/objects?kind=dict | jq .total",
+		    "after.pyheap\n$ curl -s 'localhost:5000/api/objects?kind=dict' | jq .total",
 	.run = run,
 };
