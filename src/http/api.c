@@ -152,8 +152,11 @@ static void render(struct call *c, render_fn *fn, void *ctx, bool cache)
 	struct ph_json j;
 	int err;
 
-	if (cache && c->rq->pretty)
-		strncat(c->key, " pretty", sizeof(c->key) - strlen(c->key) - 1);
+	if (cache && c->rq->pretty) {
+		size_t n = strlen(c->key);
+
+		snprintf(c->key + n, sizeof(c->key) - n, " pretty");
+	}
 	if (cache && cache_get(c->api, c->key, c->rs))
 		return;
 	if (cache)
@@ -503,6 +506,12 @@ static void answer(struct call *c)
 		    arg_uint(c, "depth", 2, 0, 3, &p[1]) && arg_uint(c, "limit", 12, 1, 50, &p[2])) {
 			uint32_t v;
 
+			/* each level lists limit children and limit groups under each node */
+			if (pow(2.0 * (double)p[2], (double)p[1]) > 20000) {
+				ph_api_error(c->rs, 400, "depth %" PRIu64 " with limit %" PRIu64
+					     " asks for too many nodes: lower one", p[1], p[2]);
+				return;
+			}
 			if (find_node(c, s, &v)) {
 				p[0] = v;
 				snprintf(c->key, sizeof(c->key), "tree %d %s %" PRIu64 " %" PRIu64,

@@ -178,6 +178,7 @@ BAD = [
     ("/api/tree/thread:99", 404, "no thread 99"),
     ("/api/tree/frame:x", 404, "no frame"),
     ("/api/tree/root?depth=9", 400, "depth"),
+    ("/api/tree/root?depth=3&limit=50", 400, "too many nodes"),
     ("/api/summary?dump=older", 400, "dump takes new or old"),
     ("/api/" + "a/" * 20 + "?" + "&".join("p%d=1" % i for i in range(20)), 400, "more than 16 parameters"),
     ("/nope", 404, "no such page"),
