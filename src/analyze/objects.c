@@ -222,18 +222,41 @@ out_free:
 
 /* ---- the index ---- */
 
+/* A sort key, stored in 32 bits when every key fits (half the memory). */
+static inline uint64_t kget(const void *k, size_t i, bool wide)
+{
+	return wide ? ((const uint64_t *)k)[i] : ((const uint32_t *)k)[i];
+}
+
+static inline void kset(void *k, size_t i, uint64_t v, bool wide)
+{
+	if (wide)
+		((uint64_t *)k)[i] = v;
+	else
+		((uint32_t *)k)[i] = (uint32_t)v;
+}
+
 /*
  * Stable LSD radix sort of ids[0..n) by key[id] descending, 11 bits a pass,
  * passes over digits that are the same in every key skipped. tmp: n ids.
+ * Temporaries: 8 bytes an id (16 when a key needs more than 32 bits).
  */
 static int radix_desc(uint32_t *ids, size_t n, const uint64_t *key, uint32_t *tmp)
 {
 	enum { BITS = 11, RADIX = 1 << BITS };
-	uint64_t *k1 = malloc(n * sizeof(*k1)), *k2 = malloc(n * sizeof(*k2));
-	uint64_t all_or = 0, all_and = ~(uint64_t)0;
+	uint64_t all_or = 0, all_and = ~(uint64_t)0, max = 0;
 	size_t *count = malloc(RADIX * sizeof(*count));
 	uint32_t *src = ids, *dst = tmp;
+	unsigned width;
+	bool wide;
+	void *k1, *k2;
 
+	for (size_t i = 0; i < n; i++)
+		max = key[ids[i]] > max ? key[ids[i]] : max;
+	wide = max > UINT32_MAX;
+	width = wide ? 64 : 32;
+	k1 = malloc(n * (wide ? 8 : 4) + 1);
+	k2 = malloc(n * (wide ? 8 : 4) + 1);
 	if (!k1 || !k2 || !count) {
 		free(k1);
 		free(k2);
@@ -241,12 +264,14 @@ static int radix_desc(uint32_t *ids, size_t n, const uint64_t *key, uint32_t *tm
 		return ph_error(PH_ENOMEM, "cannot allocate a sort of %zu objects", n);
 	}
 	for (size_t i = 0; i < n; i++) {
-		k1[i] = ~key[ids[i]];
-		all_or |= k1[i];
-		all_and &= k1[i];
+		uint64_t k = ~key[ids[i]] & (wide ? ~(uint64_t)0 : UINT32_MAX);
+
+		kset(k1, i, k, wide);
+		all_or |= k;
+		all_and &= k;
 	}
-	for (unsigned shift = 0; shift < 64; shift += BITS) {
-		uint64_t *t;
+	for (unsigned shift = 0; shift < width; shift += BITS) {
+		void *t;
 		uint32_t *u;
 		size_t sum = 0;
 
@@ -254,7 +279,7 @@ static int radix_desc(uint32_t *ids, size_t n, const uint64_t *key, uint32_t *tm
 			continue; /* every key has this digit */
 		memset(count, 0, RADIX * sizeof(*count));
 		for (size_t i = 0; i < n; i++)
-			count[(k1[i] >> shift) & (RADIX - 1)]++;
+			count[(kget(k1, i, wide) >> shift) & (RADIX - 1)]++;
 		for (size_t d = 0; d < RADIX; d++) {
 			size_t c = count[d];
 
@@ -262,9 +287,10 @@ static int radix_desc(uint32_t *ids, size_t n, const uint64_t *key, uint32_t *tm
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++) {
-			size_t p = count[(k1[i] >> shift) & (RADIX - 1)]++;
+			uint64_t k = kget(k1, i, wide);
+			size_t p = count[(k >> shift) & (RADIX - 1)]++;
 
-			k2[p] = k1[i];
+			kset(k2, p, k, wide);
 			dst[p] = src[i];
 		}
 		t = k1, k1 = k2, k2 = t;
@@ -401,9 +427,22 @@ int ph_objects_index_build(struct ph_objects_index *ix, const struct ph_analysis
 	memset(ix, 0, sizeof(*ix));
 	ix->a = a;
 	pthread_mutex_init(&ix->lock, NULL);
-	if (!tmp)
+	if (!tmp) {
+		pthread_mutex_destroy(&ix->lock);
 		return ph_error(PH_ENOMEM, "cannot allocate an order of %zu objects", n);
-	err = retained_order(&ix->by_retained, a, tmp);
+	}
+	/* the address order first: its keys are 64 bits, so its sort needs the most room */
+	ix->by_addr = malloc((n ? n : 1) * sizeof(*ix->by_addr));
+	if (!ix->by_addr) {
+		err = ph_error(PH_ENOMEM, "cannot allocate an order of %zu objects", n);
+	} else {
+		/* radix_desc sorts descending: ph_objects_index_find searches it so */
+		for (size_t i = 0; i < n; i++)
+			ix->by_addr[i] = (uint32_t)i;
+		err = radix_desc(ix->by_addr, n, a->h->addr, tmp);
+	}
+	if (!err)
+		err = retained_order(&ix->by_retained, a, tmp);
 	if (!err) {
 		/* by size: a stable sort of the retained order, whose ties are then in order */
 		ix->by_size = malloc((n ? n : 1) * sizeof(*ix->by_size));
@@ -414,17 +453,6 @@ int ph_objects_index_build(struct ph_objects_index *ix, const struct ph_analysis
 	}
 	if (!err)
 		err = radix_desc(ix->by_size, n, a->h->size, tmp);
-	if (!err) {
-		ix->by_addr = malloc((n ? n : 1) * sizeof(*ix->by_addr));
-		if (!ix->by_addr)
-			err = ph_error(PH_ENOMEM, "cannot allocate an order of %zu objects", n);
-	}
-	if (!err) {
-		/* radix_desc sorts descending: read it backwards for ascending addresses */
-		for (size_t i = 0; i < n; i++)
-			ix->by_addr[i] = (uint32_t)i;
-		err = radix_desc(ix->by_addr, n, a->h->addr, tmp);
-	}
 	free(tmp);
 	if (!err)
 		err = groups_build(ix, PH_BY_TYPE);

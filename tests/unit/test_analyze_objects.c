@@ -3,7 +3,8 @@
  * objects.c: sorted, filtered, paged objects, with and without the index.
  *
  * Random heaps with many ties (sizes from a small set, chains and trees that
- * retain equal amounts), several types, str values with shared substrings.
+ * retain equal amounts), several types, str values with shared substrings,
+ * half of them with some sizes above 2^32 (the sorts' 64-bit keys).
  * For random queries - either sort, a type or an owner kind or none, a
  * substring or none, offsets and limits in and past range - the index, the
  * pass over the objects and an oracle (every object checked against the
@@ -39,8 +40,8 @@ static int oracle_cmp(const void *x, const void *y)
 static const char *const words[] = {"alpha", "beta", "gamma", "alphabet", "beta-max", "zeta"};
 static const char *const kinds[] = {"app.Node", "app.Leaf", "list", "dict", "str"};
 
-/* A heap of about n objects with many ties. */
-static struct ph_analysis *random_heap(unsigned seed, size_t n)
+/* A heap of about n objects with many ties; huge: some sizes above 2^32 (64-bit sort keys). */
+static struct ph_analysis *random_heap(unsigned seed, size_t n, bool huge)
 {
 	struct tb b;
 	struct ph_analysis *a = NULL;
@@ -62,7 +63,8 @@ static struct ph_analysis *random_heap(unsigned seed, size_t n)
 		} else {
 			static const uint64_t sizes[] = {16, 48, 48, 64, 104, 1000};
 
-			o = tb_obj(&b, kinds[rand() % 4], sizes[rand() % 6]);
+			o = tb_obj(&b, kinds[rand() % 4],
+				   huge && rand() % 50 == 0 ? (5ULL << 32) + (uint64_t)(rand() % 3) : sizes[rand() % 6]);
 			if (rand() % 3 == 0) { /* an instance's __dict__, for the owner partition */
 				uint32_t d = tb_obj(&b, "dict", 104);
 
@@ -148,7 +150,7 @@ Test(objects, index_scan_and_oracle_agree)
 	static const char *const owner_kinds[] = {"dict of app.Node", "dict of list", "dict"};
 
 	for (unsigned seed = 1; seed <= 6; seed++) {
-		struct ph_analysis *a = random_heap(seed, 300 + 400 * seed);
+		struct ph_analysis *a = random_heap(seed, 300 + 400 * seed, seed % 2 == 0);
 		struct ph_objects_index ix;
 		char what[160];
 
@@ -195,7 +197,7 @@ static bool kept(const uint32_t *out, size_t n, uint32_t v)
 
 Test(objects, largest_retained_is_a_sorted_prefix)
 {
-	struct ph_analysis *a = random_heap(42, 2000);
+	struct ph_analysis *a = random_heap(42, 2000, false);
 	uint32_t *ids = malloc(a->h->n_objects * sizeof(*ids)), out[40];
 	size_t n = a->h->n_objects;
 
