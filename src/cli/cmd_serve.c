@@ -57,18 +57,21 @@ static int load(const struct ph_cmd *cmd, const char *path, struct ph_analysis *
 	return status;
 }
 
-/* Start xdg-open on url when there is one; say so when not. */
-static void open_browser(const char *url)
+/*
+ * Start xdg-open on url when there is one (say so when not); its pid, or 0.
+ * Not waited for here: a browser started in the foreground must not keep
+ * Ctrl-C from stopping the server. Reaped when the server stops.
+ */
+static pid_t open_browser(const char *url)
 {
 	char *argv[] = {(char *)"xdg-open", (char *)url, NULL};
 	pid_t pid;
 
 	if (posix_spawnp(&pid, "xdg-open", NULL, NULL, argv, environ) != 0) {
 		fprintf(stderr, "pyheap serve: no xdg-open here: open %s in a browser\n", url);
-		return;
+		return 0;
 	}
-	/* it returns once the browser has the URL; reap it so that no zombie stays */
-	waitpid(pid, NULL, 0);
+	return pid;
 }
 
 static int run(const struct ph_cmd *cmd, int argc, char **argv)
@@ -78,6 +81,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	struct ph_server *server = NULL;
 	struct ph_api *api = NULL;
 	bool open = false;
+	pid_t opener = 0;
 	uint64_t u;
 	const char *arg;
 	double t0 = now();
@@ -143,9 +147,11 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	       ph_server_url(server));
 	fflush(stdout);
 	if (open)
-		open_browser(ph_server_url(server));
+		opener = open_browser(ph_server_url(server));
 	while (sigwait(&stop, &sig) != 0)
 		;
+	if (opener)
+		waitpid(opener, NULL, WNOHANG);
 	fprintf(stderr, "pyheap serve: stopping (%s)\n", sig == SIGINT ? "Ctrl-C" : "SIGTERM");
 	ph_server_stop(server);
 	ph_api_free(api);

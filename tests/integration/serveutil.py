@@ -20,9 +20,9 @@ PYTHON = "/usr/bin/python3"  # Debian's CPython: a supported target, always ther
 class Server:
     """`pyheap serve ARGS --port 0`, running until stop(); .url, .host, .port once ready."""
 
-    def __init__(self, pyheap, *args, timeout=120):
+    def __init__(self, pyheap, *args, timeout=120, env=None):
         self.proc = subprocess.Popen([pyheap, "serve", "--port", "0", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, env=env)
         self.stdout, self.stderr = [], []
         self._t = [threading.Thread(target=self._read, args=(s, out), daemon=True)
                    for s, out in ((self.proc.stdout, self.stdout), (self.proc.stderr, self.stderr))]
@@ -142,7 +142,26 @@ class RealTarget:
         assert line.startswith("GROWN "), line
         return int(line.split()[1])
 
+    def wait_parked(self, timeout=10):
+        """Until every thread sleeps in the kernel (the main thread in read(), the worker in
+        a futex): a thread caught between two system calls would make the dumper wait for a
+        breakpoint that a thread about to block never reaches."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            states = []
+            for tid in os.listdir("/proc/%d/task" % self.pid):
+                try:
+                    with open("/proc/%d/task/%s/stat" % (self.pid, tid)) as f:
+                        states.append(f.read().rsplit(")", 1)[1].split()[0])
+                except OSError:
+                    states.append("?")
+            if states and all(st == "S" for st in states):
+                return
+            time.sleep(0.02)
+        raise AssertionError("the target's threads did not park: %r" % states)
+
     def dump(self, pyheap, out):
+        self.wait_parked()
         r = subprocess.run([pyheap, "dump", "--pid", str(self.pid), "-o", str(out), "--quiet"],
                            capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stderr

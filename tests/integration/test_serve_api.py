@@ -8,7 +8,9 @@ as the CLI does); paging keeps the filters; bad requests get a JSON 4xx and
 the server keeps serving; the Host header is checked.
 """
 import json
+import os
 import subprocess
+import time
 
 import pytest
 
@@ -314,6 +316,19 @@ def test_serve_command_line(pyheap_bin, fixtures, tmp_path):
         assert r.returncode == 1 and "cannot listen on 127.0.0.1 port %d" % s.port in r.stderr
         assert "loading" in "\n".join(s.stderr) and "(Ctrl-C stops it)" in s.stdout
         assert s.stop() == 0
+    # --open hands the URL to xdg-open
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    opener = bindir / "xdg-open"
+    opener.write_text("#!/bin/sh\necho \"$1\" > %s/opened\n" % tmp_path)
+    opener.chmod(0o755)
+    env = dict(os.environ, PATH="%s:%s" % (bindir, os.environ.get("PATH", "")))
+    with Server(pyheap_bin, "--open", fixtures["app"], env=env) as s:
+        for _ in range(200):
+            if (tmp_path / "opened").exists():
+                break
+            time.sleep(0.05)
+        assert (tmp_path / "opened").read_text().strip() == s.url
     # any address: a warning, and the Host header may name any address of the machine
     with Server(pyheap_bin, "--bind", "0.0.0.0", fixtures["app"]) as s:
         assert s.wait_stderr("warning: listening on 0.0.0.0"), s.stderr
