@@ -116,6 +116,26 @@ size_t ph_largest_retained(const struct ph_analysis *a, const uint32_t *ids, siz
 
 /* ---- filters ---- */
 
+/*
+ * Whether hay[0..h) contains s[0..n) (1 <= n <= h). memchr for the first
+ * byte, then a compare: values are short, and memmem's set-up for each of
+ * millions of them costs more than the search.
+ */
+static bool find(const uint8_t *hay, size_t h, const char *s, size_t n)
+{
+	const uint8_t *p = hay, *last = hay + (h - n);
+
+	while (p <= last) {
+		p = memchr(p, (unsigned char)s[0], (size_t)(last - p) + 1);
+		if (!p)
+			return false;
+		if (!memcmp(p, s, n))
+			return true;
+		p++;
+	}
+	return false;
+}
+
 bool ph_value_contains(const struct ph_heap *h, uint32_t id, const char *s, size_t n)
 {
 	struct ph_value v;
@@ -125,7 +145,7 @@ bool ph_value_contains(const struct ph_heap *h, uint32_t id, const char *s, size
 	ph_heap_value(h, id, &v);
 	if (v.kind != PH_FMT_VAL_STR && v.kind != PH_FMT_VAL_BYTES && v.kind != PH_FMT_VAL_TEXT)
 		return false;
-	return v.data_len >= n && memmem(v.data, v.data_len, s, n) != NULL;
+	return v.data_len >= n && find(v.data, v.data_len, s, n);
 }
 
 /* The kind id of name under a partition's names, or UINT32_MAX. */
@@ -154,10 +174,12 @@ static size_t rows_wanted(const struct ph_objects_query *q)
 /*
  * One pass over the objects: those of kind `want` (kind_of: a kind per
  * object, h->type for types; want UINT32_MAX: all) whose value contains
- * text (NULL: any), the page of them selected in q's order.
+ * text (NULL: any), the page of them selected in q's order. With only,
+ * the pass is over only[0..n_only) (ids in ascending order) instead.
  */
 static int scan(const struct ph_analysis *a, const struct ph_objects_query *q,
-		const uint32_t *kind_of, uint32_t want, struct ph_objects_page *page)
+		const uint32_t *kind_of, uint32_t want, const uint32_t *only, size_t n_only,
+		struct ph_objects_page *page)
 {
 	const struct ph_heap *h = a->h;
 	const char *text = q->q && *q->q ? q->q : NULL;
@@ -168,7 +190,9 @@ static int scan(const struct ph_analysis *a, const struct ph_objects_query *q,
 	s.heap = malloc((s.k ? s.k : 1) * sizeof(*s.heap));
 	if (!s.heap)
 		return ph_error(PH_ENOMEM, "cannot allocate %zu rows", s.k);
-	for (uint32_t v = 0; v < h->n_objects; v++) {
+	for (size_t i = 0, n = only ? n_only : h->n_objects; i < n; i++) {
+		uint32_t v = only ? only[i] : (uint32_t)i;
+
 		if (want != UINT32_MAX && kind_of[v] != want)
 			continue;
 		if (text && !ph_value_contains(h, v, text, tlen))
@@ -211,7 +235,7 @@ int ph_objects_query(const struct ph_analysis *a, const struct ph_objects_query 
 		if (want == UINT32_MAX)
 			goto out_free; /* no such kind: nothing matches */
 	}
-	err = scan(a, q, kind_of ? kind_of : h->type, want, page);
+	err = scan(a, q, kind_of ? kind_of : h->type, want, NULL, 0, page);
 out_free:
 	for (uint32_t k = 0; names && k < n_kinds; k++)
 		free(names[k]);
@@ -418,6 +442,36 @@ out_free:
 	return err;
 }
 
+/* The objects with a text value, in id order: all that a search looks at. */
+static int text_objects(struct ph_objects_index *ix)
+{
+	const struct ph_heap *h = ix->a->h;
+	size_t cap = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		if (pass) {
+			ix->text_ids = malloc((cap ? cap : 1) * sizeof(*ix->text_ids));
+			if (!ix->text_ids)
+				return ph_error(PH_ENOMEM, "cannot allocate %zu ids", cap);
+		}
+		for (uint32_t v = 0; v < h->n_objects; v++) {
+			struct ph_value val;
+
+			if (!h->val_off[v])
+				continue;
+			ph_heap_value(h, v, &val);
+			if (val.kind != PH_FMT_VAL_STR && val.kind != PH_FMT_VAL_BYTES &&
+			    val.kind != PH_FMT_VAL_TEXT)
+				continue;
+			if (pass)
+				ix->text_ids[ix->n_text_ids++] = v;
+			else
+				cap++;
+		}
+	}
+	return 0;
+}
+
 int ph_objects_index_build(struct ph_objects_index *ix, const struct ph_analysis *a)
 {
 	size_t n = a->h->n_objects;
@@ -455,6 +509,8 @@ int ph_objects_index_build(struct ph_objects_index *ix, const struct ph_analysis
 		err = radix_desc(ix->by_size, n, a->h->size, tmp);
 	free(tmp);
 	if (!err)
+		err = text_objects(ix);
+	if (!err)
 		err = groups_build(ix, PH_BY_TYPE);
 	if (err)
 		ph_objects_index_release(ix);
@@ -468,6 +524,7 @@ void ph_objects_index_release(struct ph_objects_index *ix)
 	free(ix->by_retained);
 	free(ix->by_size);
 	free(ix->by_addr);
+	free(ix->text_ids);
 	pthread_mutex_destroy(&ix->lock);
 	memset(ix, 0, sizeof(*ix));
 }
@@ -516,7 +573,8 @@ int ph_objects_index_query(struct ph_objects_index *ix, const struct ph_objects_
 			return 0; /* no such kind: nothing matches */
 	}
 	if (q->q && *q->q) /* a substring: a pass over the values in the order they lie in memory */
-		return scan(ix->a, q, gr->kind_of ? gr->kind_of : h->type, k, page);
+		return scan(ix->a, q, gr->kind_of ? gr->kind_of : h->type, k, ix->text_ids,
+			    ix->n_text_ids, page);
 	if (k != UINT32_MAX) {
 		cand = gr->by_retained + gr->off[k];
 		n_cand = gr->off[k + 1] - gr->off[k];

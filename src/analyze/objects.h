@@ -14,11 +14,12 @@
  *
  * Without an index, a query is one pass over the objects with a bounded
  * heap of offset + limit rows: what a command that runs once needs. An index
- * (struct ph_objects_index, built once for a server; 20 bytes an object)
- * holds both orders, both orders per kind of a partition, and the address
- * order, so that a query without a substring costs O(limit) whatever the
- * size of the heap; with a substring it is a pass over the values. Both
- * give the same rows for the same query.
+ * (struct ph_objects_index, built once for a server; 20 bytes an object,
+ * and 4 more for each object with a text value) holds both orders, both
+ * orders per kind of a partition, the address order and the objects that
+ * have a text value, so that a query without a substring costs O(limit)
+ * whatever the size of the heap; with a substring it is a pass over the
+ * text values. Both give the same rows for the same query.
  *
  * Threads: an index is built by one thread; afterwards any number of
  * threads may query it (the partitions other than "type" are built on first
@@ -69,6 +70,8 @@ struct ph_objects_index {
 	const struct ph_analysis *a;
 	uint32_t *by_retained, *by_size;    /* every object, in each order */
 	uint32_t *by_addr;                  /* object ids by address (descending), for lookups */
+	uint32_t *text_ids;                 /* the objects with a text value, in id order */
+	size_t n_text_ids;
 	struct ph_objects_groups groups[3]; /* by enum ph_partition */
 	pthread_mutex_t lock;               /* guards building groups[] */
 };
