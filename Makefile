@@ -82,8 +82,23 @@ $(BUILD)/libpyheap.a: $(LIB_OBJ)
 LIB_ASM := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.S)))
 LIB_ASM_OBJ := $(LIB_ASM:%.S=$(BUILD)/%.o)
 
-$(BUILD)/pyheap: $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a
-	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/libpyheap.a $(LDLIBS_ALL)
+# ---- the browser app of pyheap serve ----
+# web/ is built with esbuild (from web/node_modules, which scripts/install-deps
+# fills with `npm ci`) into $(BUILD)/web, and its files become a C table,
+# $(BUILD)/gen/web_assets.c, linked into ./pyheap (src/http/assets.h).
+WEB_SRC := $(sort $(wildcard web/src/*.js web/src/*.css)) web/index.html web/icon.svg \
+	web/build.mjs web/package-lock.json
+$(BUILD)/gen/web_assets.c: $(WEB_SRC)
+	@test -d web/node_modules/esbuild || { echo "web/node_modules is missing:" \
+		"run scripts/install-deps (npm ci in web/)" >&2; exit 1; }
+	@mkdir -p $(@D)
+	node web/build.mjs $(BUILD)/web $@
+$(BUILD)/gen/web_assets.o: $(BUILD)/gen/web_assets.c
+	$(CC) -Isrc -c -o $@ $<
+
+$(BUILD)/pyheap: $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/gen/web_assets.o $(BUILD)/libpyheap.a
+	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/gen/web_assets.o \
+		$(BUILD)/libpyheap.a $(LDLIBS_ALL)
 
 # ./pyheap is the default build's binary; other builds (make asan) keep theirs in $(BUILD).
 pyheap: build/pyheap

@@ -28,6 +28,7 @@
 #ifndef PH_ANALYZE_DIFF_H
 #define PH_ANALYZE_DIFF_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -63,6 +64,12 @@ struct ph_diff_opts {
 int ph_diff_compute(struct ph_diff *d, struct ph_analysis *old, struct ph_analysis *new_,
 		    const struct ph_diff_opts *opts);
 void ph_diff_release(struct ph_diff *d);
+
+/* Whether a kind grew: more objects or more bytes in the new dump. */
+static inline bool ph_diff_grew(const struct ph_diff_kind *k)
+{
+	return k->size_new > k->size_old || k->count_new > k->count_old;
+}
 
 /* The signed difference new - old of two unsigned amounts, saturated. */
 static inline int64_t ph_delta(uint64_t old, uint64_t new_)

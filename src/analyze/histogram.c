@@ -38,11 +38,10 @@ static char *dupstr(const char *prefix, const char *s)
 	return d;
 }
 
-static const struct ph_heap *sort_heap;
-
-static int by_module_name(const void *x, const void *y)
+/* qsort_r order of type ids by module name (ctx: the heap), so that threads may share a heap */
+static int by_module_name(const void *x, const void *y, void *ctx)
 {
-	const struct ph_heap *h = sort_heap;
+	const struct ph_heap *h = ctx;
 	const char *a = ph_heap_str(h, h->types[*(const uint32_t *)x].module, NULL);
 	const char *b = ph_heap_str(h, h->types[*(const uint32_t *)y].module, NULL);
 
@@ -92,12 +91,11 @@ int ph_partition_kinds(const struct ph_analysis *a, enum ph_partition by, uint32
 			goto out_nomem;
 		for (uint32_t t = 0; t < n_types; t++)
 			order[t] = t;
-		sort_heap = h;
-		qsort(order, n_types, sizeof(*order), by_module_name);
+		qsort_r(order, n_types, sizeof(*order), by_module_name, (void *)h);
 		for (uint32_t i = 0; i < n_types; i++) {
 			const char *m = ph_heap_str(h, h->types[order[i]].module, NULL);
 
-			if (i && by_module_name(&order[i - 1], &order[i]) != 0)
+			if (i && by_module_name(&order[i - 1], &order[i], (void *)h) != 0)
 				g++;
 			group[order[i]] = g;
 			if (!names[g] && !(names[g] = dupstr("", m ? m : "<no module>")))

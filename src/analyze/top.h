@@ -4,7 +4,8 @@
  *
  * ph_top_objects() selects the n objects with the largest retained sizes
  * (ties: larger shallow size, then lower object id), optionally only those
- * of one kind name, in O(objects log n) with a bounded heap.
+ * of one kind name, in O(objects log n) with a bounded heap (the first page
+ * of objects.h's query).
  *
  * Ownership: *out is malloc'ed; the caller frees it.
  */

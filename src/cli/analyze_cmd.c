@@ -115,14 +115,6 @@ const char *ph_tmp_node(struct ph_buf *b, const struct ph_analysis *a, uint32_t 
 	return ph_buf_cstr(b);
 }
 
-void ph_json_node_addr(struct ph_json *j, const struct ph_analysis *a, uint32_t v)
-{
-	if (v < a->g.n)
-		ph_json_addr(j, a->h->addr[v]);
-	else
-		ph_json_null(j);
-}
-
 void ph_print_wrapped(FILE *f, const char *text, int indent)
 {
 	int col = 0;
@@ -161,11 +153,13 @@ void ph_cli_json_start(struct ph_json *j, struct ph_buf *b)
 	ph_json_init_buf(j, b, true);
 }
 
-int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b)
+int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b, int err)
 {
 	int status = 0;
 
-	if (ph_json_finish(j) || j->error)
+	if (err)
+		status = ph_fail(cmd, err);
+	else if (ph_json_finish(j) || j->error)
 		status = ph_fail(cmd, ph_error_code() == PH_ENOMEM
 					      ? PH_ENOMEM
 					      : ph_error(PH_ENOMEM, "out of memory: cannot build the JSON document"));

@@ -50,20 +50,18 @@ unsigned ph_ipct(uint64_t part, uint64_t total);
 const char *ph_tmp_value(struct ph_buf *b, const struct ph_analysis *a, uint32_t id, size_t max);
 const char *ph_tmp_node(struct ph_buf *b, const struct ph_analysis *a, uint32_t v);
 
-/* JSON for a node's address: "0x..." for objects, null for synthetic nodes. */
-void ph_json_node_addr(struct ph_json *j, const struct ph_analysis *a, uint32_t v);
-
 /* Print a paragraph wrapped at 78 columns with an indent. */
 void ph_print_wrapped(FILE *f, const char *text, int indent);
 
 /*
- * JSON documents are built in memory (b, borrowed) and printed by
- * ph_cli_json_finish() only when whole, so that a failure half-way never
- * leaves half a document on stdout. finish releases b; it returns 0 or
+ * JSON documents (report.h) are built in memory (b, borrowed) and printed
+ * by ph_cli_json_finish() only when whole, so that a failure half-way never
+ * leaves half a document on stdout. err is what the report returned: when
+ * it is an error, nothing is printed. finish releases b; it returns 0 or
  * (after reporting the error) the exit status.
  */
 void ph_cli_json_start(struct ph_json *j, struct ph_buf *b);
-int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b);
+int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b, int err);
 
 /*
  * The exit status of a command that computed status: an error recorded
@@ -76,6 +74,5 @@ int ph_cli_end(const struct ph_cmd *cmd, int status);
 struct ph_histogram;
 int ph_histogram_table(const struct ph_histogram *hist, size_t n, bool with_index, FILE *f);
 int ph_top_table(const struct ph_analysis *a, const uint32_t *ids, size_t n, FILE *f);
-void ph_top_json(struct ph_json *j, const struct ph_analysis *a, const uint32_t *ids, size_t n);
 
 #endif

@@ -90,38 +90,10 @@ int ph_fail(const struct ph_cmd *cmd, int err)
 
 int ph_parse_u64(const struct ph_cmd *cmd, const char *opt, const char *s, uint64_t *out)
 {
-	char *end;
-	unsigned long long v;
-
-	errno = 0;
-	if (!s || !*s || *s == '-')
-		goto bad;
-	v = strtoull(s, &end, 10);
-	if (errno || *end)
-		goto bad;
-	*out = v;
-	return 0;
-bad:
+	if (ph_parse_uint(s, false, out))
+		return 0;
 	ph_usage_error(cmd, "%s needs a non-negative integer, not '%s'", opt, s ? s : "");
 	return -2;
-}
-
-bool ph_parse_addr(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	int base = 10;
-
-	if (!s || !*s || *s == '-')
-		return false;
-	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		base = 16;
-	errno = 0;
-	v = strtoull(s, &end, base);
-	if (errno || *end)
-		return false;
-	*out = v;
-	return true;
 }
 
 /* Print text wrapped at 78 columns with the given indent; paragraphs kept. */

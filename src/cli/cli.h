@@ -61,9 +61,6 @@ int ph_fail(const struct ph_cmd *cmd, int err);
 /* Parse a non-negative integer option value; on error prints usage and returns -2. */
 int ph_parse_u64(const struct ph_cmd *cmd, const char *opt, const char *s, uint64_t *out);
 
-/* Parse an address ("0x7f..", or decimal). false if s is not one. */
-bool ph_parse_addr(const char *s, uint64_t *out);
-
 void ph_print_cmd_help(const struct ph_cmd *cmd, bool to_stderr);
 
 /* The command table (defined in main.c). */

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "analyze/diff.h"
+#include "analyze/report.h"
 #include "cli/analyze_cmd.h"
 #include "cli/table.h"
 #include "common/error.h"
@@ -22,79 +23,6 @@ static const struct ph_opt opts[] = {
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
-
-static bool grew(const struct ph_diff_kind *k)
-{
-	return k->size_new > k->size_old || k->count_new > k->count_old;
-}
-
-static void print_json(struct ph_json *j, const struct ph_diff *d, size_t nk, size_t np, bool all)
-{
-	ph_json_begin_object(j);
-	ph_json_key(j, "objects_old");
-	ph_json_uint(j, d->objects_old);
-	ph_json_key(j, "objects_new");
-	ph_json_uint(j, d->objects_new);
-	ph_json_key(j, "size_old");
-	ph_json_uint(j, d->total_old);
-	ph_json_key(j, "size_new");
-	ph_json_uint(j, d->total_new);
-	ph_json_key(j, "rows");
-	ph_json_begin_array(j);
-	for (size_t i = 0, shown = 0; i < d->n_kinds && shown < nk; i++) {
-		const struct ph_diff_kind *k = &d->kinds[i];
-
-		if (!all && !grew(k))
-			continue;
-		shown++;
-		ph_json_begin_object(j);
-		ph_json_key(j, "kind");
-		ph_json_str(j, k->kind);
-		ph_json_key(j, "count_old");
-		ph_json_uint(j, k->count_old);
-		ph_json_key(j, "count_new");
-		ph_json_uint(j, k->count_new);
-		ph_json_key(j, "size_old");
-		ph_json_uint(j, k->size_old);
-		ph_json_key(j, "size_new");
-		ph_json_uint(j, k->size_new);
-		ph_json_key(j, "retained_old");
-		ph_json_uint(j, k->retained_old);
-		ph_json_key(j, "retained_new");
-		ph_json_uint(j, k->retained_new);
-		ph_json_end_object(j);
-	}
-	ph_json_end_array(j);
-	ph_json_key(j, "paths");
-	ph_json_begin_array(j);
-	for (size_t i = 0; i < np; i++) {
-		const struct ph_diff_path *p = &d->paths[i];
-
-		ph_json_begin_object(j);
-		ph_json_key(j, "path");
-		ph_json_str(j, p->path);
-		ph_json_key(j, "type");
-		ph_json_str(j, p->type_new);
-		ph_json_key(j, "address_old");
-		if (p->address_old)
-			ph_json_addr(j, p->address_old);
-		else
-			ph_json_null(j);
-		ph_json_key(j, "address_new");
-		ph_json_addr(j, p->address_new);
-		ph_json_key(j, "retained_old");
-		ph_json_uint(j, p->retained_old);
-		ph_json_key(j, "retained_new");
-		ph_json_uint(j, p->retained_new);
-		ph_json_key(j, "objects_old");
-		ph_json_uint(j, p->count_old);
-		ph_json_key(j, "objects_new");
-		ph_json_uint(j, p->count_new);
-		ph_json_end_object(j);
-	}
-	ph_json_end_array(j);
-	ph_json_end_object(j);
-}
 
 static int print_text(const struct ph_diff *d, size_t nk, size_t np, bool all)
 {
@@ -122,7 +50,7 @@ static int print_text(const struct ph_diff *d, size_t nk, size_t np, bool all)
 	for (size_t i = 0; i < d->n_kinds && shown < nk && !err; i++) {
 		const struct ph_diff_kind *k = &d->kinds[i];
 
-		if (!all && !grew(k))
+		if (!all && !ph_diff_grew(k))
 			continue;
 		shown++;
 		err = ph_table_row(&t);
@@ -227,24 +155,21 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		ph_analysis_free(a);
 		return status;
 	}
-	err = ph_diff_compute(&d, a, b, &o);
-	if (err) {
+	if (json) {
+		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
+
+		ph_cli_json_start(&j, &jb);
+		err = ph_report_diff(&j, a, b, o.by, (size_t)limit, all);
+		status = ph_cli_json_finish(cmd, &j, &jb, err);
+	} else if ((err = ph_diff_compute(&d, a, b, &o))) {
 		status = ph_fail(cmd, err);
 	} else {
 		size_t nk = limit ? (size_t)limit : d.n_kinds;
 		size_t np = limit && limit < d.n_paths ? (size_t)limit : d.n_paths;
 
-		if (json) {
-			struct ph_json j;
-			struct ph_buf jb = PH_BUF_INIT;
-
-			ph_cli_json_start(&j, &jb);
-			print_json(&j, &d, nk, np, all);
-			status = ph_cli_json_finish(cmd, &j, &jb);
-		} else {
-			err = print_text(&d, nk, np, all);
-			status = err ? ph_fail(cmd, err) : 0;
-		}
+		err = print_text(&d, nk, np, all);
+		status = err ? ph_fail(cmd, err) : 0;
 		ph_diff_release(&d);
 	}
 	ph_analysis_free(a);

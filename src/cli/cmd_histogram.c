@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "analyze/histogram.h"
+#include "analyze/report.h"
 #include "cli/analyze_cmd.h"
 #include "cli/table.h"
 #include "common/error.h"
@@ -24,42 +25,6 @@ static const struct ph_opt opts[] = {
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
-
-static int print_json(const struct ph_cmd *cmd, const struct ph_histogram *hist, size_t n)
-{
-	struct ph_json j;
-	struct ph_buf jb = PH_BUF_INIT;
-
-	ph_cli_json_start(&j, &jb);
-	ph_json_begin_object(&j);
-	ph_json_key(&j, "by");
-	ph_json_str(&j, ph_partition_name(hist->by));
-	ph_json_key(&j, "objects");
-	ph_json_uint(&j, hist->total_count);
-	ph_json_key(&j, "size");
-	ph_json_uint(&j, hist->total_size);
-	ph_json_key(&j, "kinds");
-	ph_json_uint(&j, hist->n);
-	ph_json_key(&j, "rows");
-	ph_json_begin_array(&j);
-	for (size_t i = 0; i < n; i++) {
-		const struct ph_hist_row *r = &hist->rows[i];
-
-		ph_json_begin_object(&j);
-		ph_json_key(&j, "kind");
-		ph_json_str(&j, r->kind);
-		ph_json_key(&j, "count");
-		ph_json_uint(&j, r->count);
-		ph_json_key(&j, "size");
-		ph_json_uint(&j, r->size);
-		ph_json_key(&j, "retained");
-		ph_json_uint(&j, r->retained);
-		ph_json_end_object(&j);
-	}
-	ph_json_end_array(&j);
-	ph_json_end_object(&j);
-	return ph_cli_json_finish(cmd, &j, &jb);
-}
 
 int ph_histogram_table(const struct ph_histogram *hist, size_t n, bool with_index, FILE *f)
 {
@@ -139,22 +104,28 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		return ph_usage_error(cmd, "expected one FILE");
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
 		return status;
+	if (json) {
+		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
+
+		ph_cli_json_start(&j, &jb);
+		err = ph_report_histogram(&j, a, by, (size_t)limit);
+		status = ph_cli_json_finish(cmd, &j, &jb, err);
+		ph_analysis_free(a);
+		return ph_cli_end(cmd, status);
+	}
 	err = ph_histogram_compute(&hist, a, by);
 	if (err) {
 		ph_analysis_free(a);
 		return ph_fail(cmd, err);
 	}
 	n = limit && limit < hist.n ? (size_t)limit : hist.n;
-	if (json) {
-		status = print_json(cmd, &hist, n);
-	} else {
-		printf("Partition of %" PRIu64 " objects by %s, total size %" PRIu64 " bytes.\n",
-		       hist.total_count, ph_partition_name(by), hist.total_size);
-		err = ph_histogram_table(&hist, n, true, stdout);
-		if (!err && n < hist.n)
-			printf("<%zu more kinds: -n 0 shows all>\n", hist.n - n);
-		status = err ? ph_fail(cmd, err) : 0;
-	}
+	printf("Partition of %" PRIu64 " objects by %s, total size %" PRIu64 " bytes.\n",
+	       hist.total_count, ph_partition_name(by), hist.total_size);
+	err = ph_histogram_table(&hist, n, true, stdout);
+	if (!err && n < hist.n)
+		printf("<%zu more kinds: -n 0 shows all>\n", hist.n - n);
+	status = err ? ph_fail(cmd, err) : 0;
 	ph_histogram_free(&hist);
 	ph_analysis_free(a);
 	return ph_cli_end(cmd, status);

@@ -10,6 +10,7 @@
 
 #include "analyze/paths.h"
 #include "analyze/render.h"
+#include "analyze/report.h"
 #include "cli/analyze_cmd.h"
 #include "common/error.h"
 
@@ -19,58 +20,6 @@ static const struct ph_opt opts[] = {
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
-
-static void json_paths(struct ph_json *j, const struct ph_analysis *a, uint32_t v,
-		       const struct ph_path *paths, size_t n)
-{
-	struct ph_buf b = PH_BUF_INIT;
-
-	ph_json_begin_object(j);
-	ph_json_key(j, "address");
-	ph_json_addr(j, a->h->addr[v]);
-	ph_json_key(j, "type");
-	ph_json_str(j, ph_heap_kind(a->h, v));
-	ph_json_key(j, "reachable");
-	ph_json_bool(j, !ph_bit(a->d.garbage, v));
-	ph_json_key(j, "paths");
-	ph_json_begin_array(j);
-	for (size_t i = 0; i < n; i++) {
-		const struct ph_path *p = &paths[i];
-		uint32_t prev = a->g.super;
-
-		ph_json_begin_object(j);
-		ph_json_key(j, "expr");
-		b.len = 0;
-		ph_path_expr(&b, &a->g, p);
-		ph_json_str(j, ph_buf_cstr(&b));
-		ph_json_key(j, "steps");
-		ph_json_begin_array(j);
-		for (size_t k = 0; k < p->len; k++) {
-			uint32_t node = p->steps[k].node;
-
-			ph_json_begin_object(j);
-			ph_json_key(j, "address");
-			ph_json_node_addr(j, a, node);
-			ph_json_key(j, "type");
-			ph_json_str(j, ph_node_kind(&a->g, node));
-			ph_json_key(j, "label");
-			b.len = 0;
-			ph_render_step(&b, &a->g, prev, p->steps[k].edge, node, false);
-			{
-				const char *lab = ph_buf_cstr(&b);
-
-				ph_json_str(j, lab + strspn(lab, " ")); /* steps stand alone */
-			}
-			ph_json_end_object(j);
-			prev = node;
-		}
-		ph_json_end_array(j);
-		ph_json_end_object(j);
-	}
-	ph_json_end_array(j);
-	ph_json_end_object(j);
-	ph_buf_release(&b);
-}
 
 static int run(const struct ph_cmd *cmd, int argc, char **argv)
 {
@@ -92,16 +41,15 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		ph_analysis_free(a);
 		return status;
 	}
-	err = ph_paths_to(a, v, (size_t)limit, &paths, &n);
-	if (err) {
-		status = ph_fail(cmd, err);
-	} else if (json) {
+	if (json) {
 		struct ph_json j;
 		struct ph_buf jb = PH_BUF_INIT;
 
 		ph_cli_json_start(&j, &jb);
-		json_paths(&j, a, v, paths, n);
-		status = ph_cli_json_finish(cmd, &j, &jb);
+		err = ph_report_paths(&j, a, v, (size_t)limit);
+		status = ph_cli_json_finish(cmd, &j, &jb, err);
+	} else if ((err = ph_paths_to(a, v, (size_t)limit, &paths, &n))) {
+		status = ph_fail(cmd, err);
 	} else {
 		struct ph_buf b = PH_BUF_INIT;
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "analyze/histogram.h"
+#include "analyze/report.h"
 #include "analyze/top.h"
 #include "cli/analyze_cmd.h"
 #include "common/error.h"
@@ -21,43 +22,6 @@ static const struct ph_opt opts[] = {
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
-
-static void meta_json_value(struct ph_json *j, const struct ph_heap_meta *m)
-{
-	switch (m->type) {
-	case PH_FMT_META_STR:
-		ph_json_strn(j, m->value, m->value_len);
-		break;
-	case PH_FMT_META_INT:
-		ph_json_int(j, m->i);
-		break;
-	case PH_FMT_META_UINT:
-		ph_json_uint(j, m->u);
-		break;
-	case PH_FMT_META_FLOAT:
-		ph_json_double(j, m->f);
-		break;
-	case PH_FMT_META_BOOL:
-		ph_json_bool(j, m->u != 0);
-		break;
-	case PH_FMT_META_STRLIST: {
-		struct ph_meta_rec r = {0};
-		uint64_t pos = 0, len;
-		const uint8_t *s;
-
-		r.type = m->type;
-		r.value = m->value;
-		r.value_len = m->value_len;
-		ph_json_begin_array(j);
-		while (ph_meta_strlist_next(&r, &pos, &s, &len) == 1)
-			ph_json_strn(j, s, len);
-		ph_json_end_array(j);
-		break;
-	}
-	default:
-		ph_json_null(j);
-	}
-}
 
 static const char *meta_str(const struct ph_heap *h, const char *key)
 {
@@ -139,109 +103,6 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 	ph_top_table(a, top, ntop, stdout);
 }
 
-static void print_json(struct ph_json *j, const struct ph_analysis *a,
-		       const struct ph_histogram *hist, size_t nt, const uint32_t *top, size_t ntop)
-{
-	const struct ph_heap *h = a->h;
-	const struct ph_roots *r = &a->g.roots;
-	const struct ph_heap_meta *m;
-	char v[16];
-	uint64_t u;
-
-	ph_json_begin_object(j);
-	ph_json_key(j, "file");
-	ph_json_str(j, h->path);
-	ph_json_key(j, "format_version");
-	snprintf(v, sizeof(v), "%u.%u", h->major, h->minor);
-	ph_json_str(j, v);
-	ph_json_key(j, "python_version");
-	if ((m = ph_heap_meta(h, "python_version")) && m->type == PH_FMT_META_STR)
-		ph_json_strn(j, m->value, m->value_len);
-	else
-		ph_json_null(j);
-	ph_json_key(j, "pid");
-	if (meta_uint(h, "pid", &u))
-		ph_json_uint(j, u);
-	else
-		ph_json_null(j);
-	ph_json_key(j, "metadata");
-	ph_json_begin_object(j);
-	for (size_t i = 0; i < h->n_meta; i++) {
-		if (ph_heap_meta(h, h->meta[i].key) != &h->meta[i])
-			continue; /* a later record with the same key counts */
-		ph_json_key(j, h->meta[i].key);
-		meta_json_value(j, &h->meta[i]);
-	}
-	ph_json_end_object(j);
-	ph_json_key(j, "objects");
-	ph_json_uint(j, h->n_objects);
-	ph_json_key(j, "edges");
-	ph_json_uint(j, h->n_edges);
-	ph_json_key(j, "weak_edges");
-	ph_json_uint(j, h->n_weak);
-	ph_json_key(j, "dangling_edges");
-	ph_json_uint(j, h->dangling_edges);
-	ph_json_key(j, "total_size");
-	ph_json_uint(j, h->total_size);
-	ph_json_key(j, "types");
-	ph_json_uint(j, h->n_types);
-	ph_json_key(j, "threads");
-	ph_json_uint(j, h->n_threads);
-	ph_json_key(j, "frames");
-	ph_json_uint(j, h->n_frames);
-	ph_json_key(j, "roots");
-	ph_json_begin_object(j);
-	ph_json_key(j, "total");
-	ph_json_uint(j, r->n + r->n_locals);
-	ph_json_key(j, "sys_modules");
-	ph_json_uint(j, r->by_kind[PH_FMT_ROOT_MODULES]);
-	ph_json_key(j, "interpreter");
-	ph_json_uint(j, r->by_kind[PH_FMT_ROOT_INTERP]);
-	ph_json_key(j, "thread_state");
-	ph_json_uint(j, r->by_kind[PH_FMT_ROOT_THREAD]);
-	ph_json_key(j, "other");
-	ph_json_uint(j, r->by_kind[PH_FMT_ROOT_OTHER]);
-	ph_json_key(j, "frame_locals");
-	ph_json_uint(j, r->n_locals);
-	ph_json_key(j, "held");
-	ph_json_uint(j, r->n_held);
-	ph_json_key(j, "static");
-	ph_json_uint(j, r->n_static);
-	ph_json_end_object(j);
-	ph_json_key(j, "reachable");
-	ph_json_begin_object(j);
-	ph_json_key(j, "objects");
-	ph_json_uint(j, h->n_objects - a->d.n_garbage);
-	ph_json_key(j, "size");
-	ph_json_uint(j, h->total_size - a->d.garbage_size);
-	ph_json_end_object(j);
-	ph_json_key(j, "unreachable");
-	ph_json_begin_object(j);
-	ph_json_key(j, "objects");
-	ph_json_uint(j, a->d.n_garbage);
-	ph_json_key(j, "size");
-	ph_json_uint(j, a->d.garbage_size);
-	ph_json_end_object(j);
-	ph_json_key(j, "top_types");
-	ph_json_begin_array(j);
-	for (size_t i = 0; i < nt; i++) {
-		ph_json_begin_object(j);
-		ph_json_key(j, "kind");
-		ph_json_str(j, hist->rows[i].kind);
-		ph_json_key(j, "count");
-		ph_json_uint(j, hist->rows[i].count);
-		ph_json_key(j, "size");
-		ph_json_uint(j, hist->rows[i].size);
-		ph_json_key(j, "retained");
-		ph_json_uint(j, hist->rows[i].retained);
-		ph_json_end_object(j);
-	}
-	ph_json_end_array(j);
-	ph_json_key(j, "top_retainers");
-	ph_top_json(j, a, top, ntop);
-	ph_json_end_object(j);
-}
-
 static int run(const struct ph_cmd *cmd, int argc, char **argv)
 {
 	uint64_t limit = 10;
@@ -258,6 +119,16 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		return ph_usage_error(cmd, "--number %" PRIu64 " is too large", limit);
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
 		return status;
+	if (json) {
+		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
+
+		ph_cli_json_start(&j, &jb);
+		err = ph_report_summary(&j, a, (size_t)limit);
+		status = ph_cli_json_finish(cmd, &j, &jb, err);
+		ph_analysis_free(a);
+		return ph_cli_end(cmd, status);
+	}
 	err = ph_histogram_compute(&hist, a, PH_BY_TYPE);
 	if (err) {
 		ph_analysis_free(a);
@@ -266,16 +137,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	err = ph_top_objects(a, (size_t)limit, NULL, &top, &ntop);
 	if (!err) {
 		nt = limit < hist.n ? (size_t)limit : hist.n;
-		if (json) {
-			struct ph_json j;
-			struct ph_buf jb = PH_BUF_INIT;
-
-			ph_cli_json_start(&j, &jb);
-			print_json(&j, a, &hist, nt, top, ntop);
-			status = ph_cli_json_finish(cmd, &j, &jb);
-		} else {
-			print_text(a, &hist, nt, top, ntop);
-		}
+		print_text(a, &hist, nt, top, ntop);
 	} else {
 		status = ph_fail(cmd, err);
 	}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "analyze/render.h"
+#include "analyze/report.h"
 #include "analyze/suspects.h"
 #include "cli/analyze_cmd.h"
 #include "common/error.h"
@@ -21,74 +22,6 @@ static const struct ph_opt opts[] = {
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
-
-static void json_node(struct ph_json *j, const struct ph_analysis *a, uint32_t v)
-{
-	ph_json_key(j, "address");
-	ph_json_node_addr(j, a, v);
-	ph_json_key(j, "type");
-	ph_json_str(j, v == PH_NO_ID ? "" : ph_node_kind(&a->g, v));
-}
-
-static void print_json(struct ph_json *j, const struct ph_analysis *a, const struct ph_suspect *s,
-		       size_t n)
-{
-	ph_json_begin_object(j);
-	ph_json_key(j, "total_size");
-	ph_json_uint(j, ph_analysis_total(a));
-	ph_json_key(j, "suspects");
-	ph_json_begin_array(j);
-	for (size_t i = 0; i < n; i++) {
-		ph_json_begin_object(j);
-		ph_json_key(j, "kind");
-		ph_json_str(j, s[i].what == PH_SUSPECT_KIND ? "type" : "object");
-		ph_json_key(j, "address");
-		if (s[i].node != PH_NO_ID)
-			ph_json_node_addr(j, a, s[i].node);
-		else
-			ph_json_null(j);
-		ph_json_key(j, "type");
-		ph_json_str(j, s[i].type);
-		ph_json_key(j, "retained");
-		ph_json_uint(j, s[i].retained);
-		ph_json_key(j, "share");
-		ph_json_double(j, s[i].share);
-		ph_json_key(j, "objects");
-		ph_json_uint(j, s[i].objects);
-		ph_json_key(j, "path");
-		if (s[i].path)
-			ph_json_str(j, s[i].path);
-		else
-			ph_json_null(j);
-		ph_json_key(j, "accumulation");
-		if (s[i].acc == PH_NO_ID) {
-			ph_json_null(j);
-		} else {
-			ph_json_begin_object(j);
-			json_node(j, a, s[i].acc);
-			ph_json_key(j, "retained");
-			ph_json_uint(j, a->r.size[s[i].acc]);
-			ph_json_key(j, "path");
-			if (s[i].acc_path)
-				ph_json_str(j, s[i].acc_path);
-			else
-				ph_json_null(j);
-			ph_json_key(j, "children");
-			ph_json_uint(j, s[i].acc_children);
-			ph_json_key(j, "children_kind");
-			if (s[i].acc_child_kind)
-				ph_json_str(j, s[i].acc_child_kind);
-			else
-				ph_json_null(j);
-			ph_json_end_object(j);
-		}
-		ph_json_key(j, "explanation");
-		ph_json_str(j, s[i].explanation);
-		ph_json_end_object(j);
-	}
-	ph_json_end_array(j);
-	ph_json_end_object(j);
-}
 
 static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, size_t n,
 		       double threshold)
@@ -166,16 +99,15 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		return ph_usage_error(cmd, "expected one FILE");
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
 		return status;
-	err = ph_suspects_find(a, threshold, &s, &n);
-	if (err) {
-		status = ph_fail(cmd, err);
-	} else if (json) {
+	if (json) {
 		struct ph_json j;
 		struct ph_buf jb = PH_BUF_INIT;
 
 		ph_cli_json_start(&j, &jb);
-		print_json(&j, a, s, n);
-		status = ph_cli_json_finish(cmd, &j, &jb);
+		err = ph_report_suspects(&j, a, threshold);
+		status = ph_cli_json_finish(cmd, &j, &jb, err);
+	} else if ((err = ph_suspects_find(a, threshold, &s, &n))) {
+		status = ph_fail(cmd, err);
 	} else {
 		print_text(a, s, n, threshold);
 	}

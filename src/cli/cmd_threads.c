@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "analyze/render.h"
+#include "analyze/report.h"
 #include "cli/analyze_cmd.h"
 #include "cli/table.h"
 #include "common/error.h"
@@ -23,75 +24,6 @@ static const char *s_or(const struct ph_heap *h, uint64_t sref, const char *none
 	const char *s = ph_heap_str(h, sref, NULL);
 
 	return s ? s : none;
-}
-
-static void print_json(struct ph_json *j, const struct ph_analysis *a)
-{
-	const struct ph_heap *h = a->h;
-
-	ph_json_begin_object(j);
-	ph_json_key(j, "threads");
-	ph_json_begin_array(j);
-	for (size_t t = 0; t < h->n_threads; t++) {
-		const struct ph_heap_thread *th = &h->threads[t];
-
-		ph_json_begin_object(j);
-		ph_json_key(j, "id");
-		ph_json_uint(j, th->ident);
-		ph_json_key(j, "native_id");
-		ph_json_uint(j, th->native_id);
-		ph_json_key(j, "name");
-		if (ph_heap_str(h, th->name, NULL))
-			ph_json_str(j, ph_heap_str(h, th->name, NULL));
-		else
-			ph_json_null(j);
-		ph_json_key(j, "daemon");
-		ph_json_bool(j, th->flags & PH_FMT_THREAD_DAEMON);
-		ph_json_key(j, "main");
-		ph_json_bool(j, th->flags & PH_FMT_THREAD_MAIN);
-		ph_json_key(j, "retained");
-		ph_json_uint(j, a->r.size[a->g.first_thread + t]);
-		ph_json_key(j, "frames");
-		ph_json_begin_array(j);
-		for (size_t f = th->first_frame; f < th->first_frame + th->n_frames; f++) {
-			const struct ph_heap_frame *fr = &h->frames[f];
-
-			ph_json_begin_object(j);
-			ph_json_key(j, "function");
-			ph_json_str(j, s_or(h, fr->function, "?"));
-			ph_json_key(j, "file");
-			ph_json_str(j, s_or(h, fr->filename, "?"));
-			ph_json_key(j, "line");
-			ph_json_uint(j, fr->line);
-			ph_json_key(j, "retained");
-			ph_json_uint(j, a->r.size[a->g.first_frame + f]);
-			ph_json_key(j, "locals");
-			ph_json_begin_array(j);
-			for (size_t l = fr->first_local; l < fr->first_local + fr->n_locals; l++) {
-				const struct ph_heap_local *lo = &h->locals[l];
-
-				ph_json_begin_object(j);
-				ph_json_key(j, "name");
-				ph_json_str(j, s_or(h, lo->name, "?"));
-				ph_json_key(j, "address");
-				ph_json_addr(j, lo->address);
-				ph_json_key(j, "type");
-				if (lo->object != PH_NO_ID)
-					ph_json_str(j, ph_heap_kind(h, lo->object));
-				else
-					ph_json_null(j);
-				ph_json_key(j, "retained");
-				ph_json_uint(j, lo->object != PH_NO_ID ? a->r.size[lo->object] : 0);
-				ph_json_end_object(j);
-			}
-			ph_json_end_array(j);
-			ph_json_end_object(j);
-		}
-		ph_json_end_array(j);
-		ph_json_end_object(j);
-	}
-	ph_json_end_array(j);
-	ph_json_end_object(j);
 }
 
 static int print_text(const struct ph_analysis *a)
@@ -183,8 +115,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		struct ph_buf jb = PH_BUF_INIT;
 
 		ph_cli_json_start(&j, &jb);
-		print_json(&j, a);
-		status = ph_cli_json_finish(cmd, &j, &jb);
+		status = ph_cli_json_finish(cmd, &j, &jb, ph_report_threads(&j, a));
 	} else {
 		int err = print_text(a);
 

@@ -1,24 +1,38 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * cmd_top.c - `pyheap top FILE [-n N] [--type KIND]`: the objects that retain
- * the most.
+ * cmd_top.c - `pyheap top FILE [-n N] [--offset N] [--sort KEY] [--type KIND]
+ * [--by WHAT] [--query TEXT]`: the objects that retain the most, a page at a
+ * time (the rows of report.h's objects document).
  */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "analyze/render.h"
-#include "analyze/top.h"
+#include "analyze/objects.h"
+#include "analyze/report.h"
 #include "cli/analyze_cmd.h"
 #include "cli/table.h"
 #include "common/error.h"
 
-enum { OPT_TYPE = 257 };
+enum { OPT_TYPE = 257, OPT_BY, OPT_SORT, OPT_OFFSET, OPT_QUERY };
 
 static const struct ph_opt opts[] = {
 	{"number", 'n', "N", "Show N objects (default 20)."},
-	{"type", OPT_TYPE, "KIND", "Only objects of this kind (module.QualName; bare for builtins)."},
+	{"offset", OPT_OFFSET, "N", "Skip the first N objects (default 0): the next page."},
+	{"sort", OPT_SORT, "KEY",
+	 "Order by 'retained' size (the default) or shallow 'size', largest first."},
+	{"type", OPT_TYPE, "KIND",
+	 "Only objects of this kind (module.QualName; bare for builtins; 'dict of app.Node' or a "
+	 "module name with --by)."},
+	{"by", OPT_BY, "WHAT",
+	 "What --type names: a 'type' (the default), an 'owner' kind as histogram --by owner "
+	 "shows it, or a 'module'."},
+	{"query", OPT_QUERY, "TEXT",
+	 "Only objects whose value contains TEXT (the text of a str, the bytes of a bytes, a "
+	 "module's name; case-sensitive)."},
 	PH_OPT_JSON,
 	PH_OPT_HELP,
 	PH_OPT_END,
@@ -62,51 +76,41 @@ int ph_top_table(const struct ph_analysis *a, const uint32_t *ids, size_t n, FIL
 	return err;
 }
 
-void ph_top_json(struct ph_json *j, const struct ph_analysis *a, const uint32_t *ids, size_t n)
-{
-	struct ph_buf b = PH_BUF_INIT;
-
-	ph_json_begin_array(j);
-	for (size_t i = 0; i < n; i++) {
-		uint32_t v = ids[i];
-
-		ph_json_begin_object(j);
-		ph_json_key(j, "address");
-		ph_json_addr(j, a->h->addr[v]);
-		ph_json_key(j, "type");
-		ph_json_str(j, ph_heap_kind(a->h, v));
-		ph_json_key(j, "size");
-		ph_json_uint(j, a->h->size[v]);
-		ph_json_key(j, "retained");
-		ph_json_uint(j, a->r.size[v]);
-		ph_json_key(j, "retained_objects");
-		ph_json_uint(j, a->r.count[v]);
-		ph_json_key(j, "value");
-		ph_json_str(j, ph_tmp_value(&b, a, v, 200));
-		ph_json_end_object(j);
-	}
-	ph_json_end_array(j);
-	ph_buf_release(&b);
-}
-
 static int run(const struct ph_cmd *cmd, int argc, char **argv)
 {
-	uint64_t limit = 20;
-	const char *kind = NULL, *arg;
+	struct ph_objects_query q = {PH_SORT_RETAINED, PH_BY_TYPE, NULL, NULL, 0, 20};
+	struct ph_objects_page page;
+	const char *arg;
 	bool json = false;
 	struct ph_analysis *a;
-	uint32_t *ids;
-	size_t n;
 	int c, err, status;
 
 	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
 		switch (c) {
 		case 'n':
-			if (ph_parse_u64(cmd, "--number", arg, &limit))
+			if (ph_parse_u64(cmd, "--number", arg, &q.limit))
+				return 2;
+			break;
+		case OPT_OFFSET:
+			if (ph_parse_u64(cmd, "--offset", arg, &q.offset))
 				return 2;
 			break;
 		case OPT_TYPE:
-			kind = arg;
+			q.kind = arg;
+			break;
+		case OPT_BY:
+			if (ph_partition_parse(arg) < 0)
+				return ph_usage_error(cmd, "--by takes type, owner or module, not '%s'",
+						      arg);
+			q.by = (enum ph_partition)ph_partition_parse(arg);
+			break;
+		case OPT_SORT:
+			if (strcmp(arg, "retained") && strcmp(arg, "size"))
+				return ph_usage_error(cmd, "--sort takes retained or size, not '%s'", arg);
+			q.sort = strcmp(arg, "size") ? PH_SORT_RETAINED : PH_SORT_SIZE;
+			break;
+		case OPT_QUERY:
+			q.q = arg;
 			break;
 		case PH_OPT_JSON_ID:
 			json = true;
@@ -117,34 +121,34 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return ph_usage_error(cmd, "expected one FILE");
-	if (limit > 10000000)
-		return ph_usage_error(cmd, "--number %" PRIu64 " is too large", limit);
+	if (q.limit > 10000000)
+		return ph_usage_error(cmd, "--number %" PRIu64 " is too large", q.limit);
+	if (q.offset > PH_HEAP_MAX_OBJECTS)
+		return ph_usage_error(cmd, "--offset %" PRIu64 " is too large", q.offset);
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
 		return status;
-	err = ph_top_objects(a, (size_t)limit, kind, &ids, &n);
-	if (err) {
-		ph_analysis_free(a);
-		return ph_fail(cmd, err);
-	}
 	if (json) {
 		struct ph_json j;
 		struct ph_buf jb = PH_BUF_INIT;
 
 		ph_cli_json_start(&j, &jb);
-		ph_json_begin_object(&j);
-		ph_json_key(&j, "total_size");
-		ph_json_uint(&j, ph_analysis_total(a));
-		ph_json_key(&j, "rows");
-		ph_top_json(&j, a, ids, n);
-		ph_json_end_object(&j);
-		status = ph_cli_json_finish(cmd, &j, &jb);
-	} else if (!n && kind) {
-		printf("No objects of kind '%s'.\n", kind);
+		err = ph_report_objects(&j, a, NULL, &q);
+		status = ph_cli_json_finish(cmd, &j, &jb, err);
+	} else if ((err = ph_objects_query(a, &q, &page))) {
+		status = ph_fail(cmd, err);
 	} else {
-		err = ph_top_table(a, ids, n, stdout);
+		if (!page.total && (q.kind || q.q))
+			printf("No objects%s%s%s%s%s.\n", q.kind ? " of kind '" : "", q.kind ? q.kind : "",
+			       q.kind ? "'" : "", q.q ? " whose value contains " : "",
+			       q.q ? q.q : "");
+		else if (page.n)
+			err = ph_top_table(a, page.ids, page.n, stdout);
+		if (!err && page.n && page.n < page.total)
+			printf("<rows %" PRIu64 "-%" PRIu64 " of %" PRIu64 ": --offset and -n show others>\n",
+			       q.offset + 1, q.offset + page.n, page.total);
 		status = err ? ph_fail(cmd, err) : 0;
+		free(page.ids);
 	}
-	free(ids);
 	ph_analysis_free(a);
 	return ph_cli_end(cmd, status);
 }
@@ -152,14 +156,18 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 const struct ph_cmd ph_cmd_top = {
 	.name = "top",
 	.summary = "List the objects that retain the most memory",
-	.synopsis = "[-n N] [--type KIND] [--json] FILE",
+	.synopsis = "[-n N] [--offset N] [--sort retained|size] [--type KIND [--by WHAT]] [--query TEXT] [--json] FILE",
 	.description =
 		"Lists objects by retained size, largest first: the memory that would be freed if the "
 		"object went away (everything it alone keeps alive, by the dominator tree). Shows each "
 		"object's address, type, shallow size, retained size and its share of the heap, and a "
 		"preview of its value: the text of a str, the number of an int, the number of items of "
-		"a container.",
+		"a container. --sort size orders by shallow size instead; --type and --query keep the "
+		"objects of a kind and those whose value contains a text, and --offset pages through "
+		"them. With --json, the document also gives the number of objects that match (total): "
+		"it is the document `pyheap serve` answers at /api/objects.",
 	.opts = opts,
-	.examples = "$ pyheap top app.pyheap\n$ pyheap top -n 5 --type app.models.User app.pyheap",
+	.examples = "$ pyheap top app.pyheap\n$ pyheap top -n 5 --type app.models.User app.pyheap\n"
+		    "$ pyheap top --sort size --query secret --offset 20 app.pyheap",
 	.run = run,
 };

@@ -263,9 +263,11 @@ def test_threads(pyheap, dumps):
         "id": 1, "native_id": 0, "name": "MainThread", "daemon": False, "main": True, "retained": 142,
         "frames": [
             {"function": "inner", "file": "app.py", "line": 30, "retained": 0,
-             "locals": [{"name": "y", "address": A(12), "type": "app.Node", "retained": 1213}]},
+             "locals": [{"name": "y", "address": A(12), "type": "app.Node", "retained": 1213,
+                         "value": ""}]},
             {"function": "main", "file": "app.py", "line": 12, "retained": 142,
-             "locals": [{"name": "x", "address": A(22), "type": "list", "retained": 142}]},
+             "locals": [{"name": "x", "address": A(22), "type": "list", "retained": 142,
+                         "value": "[1 item]"}]},
         ]}]}
     r = run(pyheap, "threads", dumps["app"])
     assert r.returncode == 0, r.stderr

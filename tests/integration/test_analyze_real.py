@@ -63,7 +63,7 @@ def test_planted_structures(pyheap, planted):
     assert len(frames) == 1 and frames[0]["file"] == TARGET
     local = [x for x in frames[0]["locals"] if x["name"] == "local_big"]
     assert local == [{"name": "local_big", "address": hex(expect["worker"]["address"]), "type": "list",
-                      "retained": expect["worker"]["retained"]}]
+                      "retained": expect["worker"]["retained"], "value": "[10 items]"}]
     assert frames[0]["retained"] >= expect["worker"]["retained"]
     assert worker[0]["retained"] >= frames[0]["retained"]
     assert any(t["main"] for t in threads)
