@@ -132,9 +132,11 @@ def _wrapper(root_name, exe):
 
 
 NOTICES = []  # why interpreters one might expect are not tested here
+DEBUG_PYTHONS = []  # debug builds (Py_DEBUG), which pyheap must refuse
 
 
 def _find_rooted():
+    """The roots' interpreters (debug builds, python3.Xd, go to DEBUG_PYTHONS)."""
     found = []
     try:
         r = subprocess.run([PYROOTS, "list"], capture_output=True, text=True, timeout=30)
@@ -151,14 +153,15 @@ def _find_rooted():
             continue
         bindir = os.path.join(rdir, "usr", "bin")
         for b in sorted(os.listdir(bindir)):
-            m = re.fullmatch(r"python(\d+)\.(\d+)", b)
+            m = re.fullmatch(r"python(\d+)\.(\d+)(d?)", b)
             full = os.path.join(bindir, b)
             if not m or os.path.islink(full) or not os.access(full, os.X_OK):
                 continue
             ver = (int(m.group(1)), int(m.group(2)))
             exe = "/usr/bin/" + b
-            found.append(Python("%s-%d.%d" % ((name,) + ver), _wrapper(name, exe), ver, exe,
-                                rdir))
+            py = Python("%s-%d.%d%s" % ((name,) + ver + (m.group(3),)), _wrapper(name, exe), ver,
+                        exe, rdir)
+            (DEBUG_PYTHONS if m.group(3) else found).append(py)
     return found
 
 
@@ -186,7 +189,7 @@ ALL = _find()
 SUPPORTED_PYTHONS = [p for p in ALL if p.version in SUPPORTED]
 UNSUPPORTED_PYTHONS = [p for p in ALL if p.version in UNSUPPORTED]
 MISSING_SUPPORTED = [v for v in SUPPORTED if not any(p.version == v for p in SUPPORTED_PYTHONS)]
-BY_PATH = {p.path: p for p in ALL}
+BY_PATH = {p.path: p for p in ALL + DEBUG_PYTHONS}
 
 
 def by_version(major, minor):
