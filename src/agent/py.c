@@ -127,12 +127,20 @@ bool ph_py_is_trusted_code(const struct ph_py *py, uintptr_t addr)
 
 /* ---- init ---- */
 
-/* "3.14.10" out of sys.version, for messages (a static buffer: the agent has one thread) */
+/* "3.14.10" (or "3.15.0rc1"), for messages (a static buffer: the agent has one thread) */
 static const char *short_version(const struct ph_py *py)
 {
 	static char buf[32];
+	uint64_t v = py->hexversion;
+	unsigned level = (unsigned)(v >> 4) & 0xf;
 
-	snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(py->version, " "), py->version);
+	if (level == 0xf)
+		snprintf(buf, sizeof(buf), "%u.%u.%u", (unsigned)(v >> 24), (unsigned)(v >> 16) & 0xff,
+			 (unsigned)(v >> 8) & 0xff);
+	else
+		snprintf(buf, sizeof(buf), "%u.%u.%u%s%u", (unsigned)(v >> 24),
+			 (unsigned)(v >> 16) & 0xff, (unsigned)(v >> 8) & 0xff,
+			 level == 0xa ? "a" : level == 0xb ? "b" : "rc", (unsigned)v & 0xf);
 	return buf;
 }
 
@@ -412,6 +420,7 @@ int ph_py_attach(struct ph_py *py)
 {
 	const struct ph_layout *first = ph_layout_find((int)((py->hexversion >> 16) & 0xff));
 	struct mismatch m0, m;
+	char seen[128] = ""; /* the builds of the tables tried */
 
 	py->interp = (uintptr_t)(py->interp_main ? py->interp_main() : py->interp_head());
 	if (!py->interp)
@@ -423,13 +432,16 @@ int ph_py_attach(struct ph_py *py)
 	else
 		py->n_interps = 1;
 	for (const struct ph_layout *T = first; T; T = ph_layout_next(T)) {
+		size_t n = strlen(seen);
+
 		if (layout_ok(py, T, &py->gc, T == first ? &m0 : &m)) {
 			py->L = T;
 			return 0;
 		}
+		snprintf(seen + n, sizeof(seen) - n, "%s%s", n ? ", " : "", T->seen);
 	}
 	return ph_error(PH_EPYVERSION,
-			"agent: Python %s is laid out as no table of pyheap's for 3.%d says (%s; "
-			"learned from %s): unsupported build",
-			short_version(py), (int)((py->hexversion >> 16) & 0xff), m0.what, first->seen);
+			"agent: Python %s matches none of pyheap's layouts for 3.%d (learned from "
+			"%s): %s: unsupported build",
+			short_version(py), (int)((py->hexversion >> 16) & 0xff), seen, m0.what);
 }
