@@ -135,7 +135,6 @@ static void shared_constants(void)
 	S(PH_OFF_TP_SUBCLASSES, offsetof(PyTypeObject, tp_subclasses));
 	S(PH_OFF_LIST_ITEMS, offsetof(PyListObject, ob_item));
 	S(PH_OFF_LIST_ALLOCATED, offsetof(PyListObject, allocated));
-	S(PH_OFF_DICT_USED, offsetof(PyDictObject, ma_used));
 	S(PH_OFF_DICT_KEYS, offsetof(PyDictObject, ma_keys));
 	S(PH_OFF_DICT_VALUES, offsetof(PyDictObject, ma_values));
 	S(PH_OFF_STR_LENGTH, offsetof(PyASCIIObject, length));

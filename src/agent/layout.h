@@ -2,9 +2,10 @@
 /*
  * layout.h - everything the agent knows about one CPython version: where
  * the structs it reads keep their fields, and how the version behaves
- * (capabilities). layout.c holds one struct ph_layout per supported minor
- * version (PH_PY_MINOR_MIN to PH_PY_MINOR_MAX of agent.h); it is chosen once
- * by ph_layout_find() and read through py->L everywhere else. No other file
+ * (capabilities). layout.c holds a struct ph_layout for each supported minor
+ * version (PH_PY_MINOR_MIN to PH_PY_MINOR_MAX of agent.h), and more than one
+ * where patch releases differ; py.c picks the one that matches the live
+ * interpreter, and everything else reads it through py->L. No other file
  * knows an offset that differs between versions, and none tests a version:
  * code switches on the capabilities below instead.
  *
@@ -55,7 +56,6 @@
 #define PH_OFF_TP_SUBCLASSES 360
 #define PH_OFF_LIST_ITEMS    24 /* PyListObject.ob_item (tuples: ph_layout.obj->tuple_items) */
 #define PH_OFF_LIST_ALLOCATED 32
-#define PH_OFF_DICT_USED     16
 #define PH_OFF_DICT_KEYS     32
 #define PH_OFF_DICT_VALUES   40
 #define PH_OFF_STR_LENGTH    16

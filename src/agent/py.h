@@ -11,10 +11,13 @@
  * Python object except the few calls documented on struct ph_py.
  *
  * Life cycle: ph_py_init() runs before the GIL is taken (it parses the
- * version, picks the layout, maps the loaded ELF objects with
- * dl_iterate_phdr); ph_py_attach() runs with the GIL held and checks the
- * layout against the live interpreter; ph_py_release() frees what init
- * allocated. struct ph_py owns its range arrays.
+ * version, refuses what is out of the range or a debug or free-threaded
+ * build, takes the version's first layout table, maps the loaded ELF objects
+ * with dl_iterate_phdr); ph_py_attach() runs with the GIL held and keeps the
+ * version's table that matches the live interpreter, or refuses it;
+ * ph_py_release() frees what init allocated. struct ph_py owns its range
+ * arrays. Before attach only the capabilities may be used (the same for
+ * every table of a version) and the offsets py.c checks them with.
  */
 #ifndef PH_AGENT_PY_H
 #define PH_AGENT_PY_H
@@ -97,12 +100,6 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args);
  * detail that names the version and the first mismatch.
  */
 int ph_py_attach(struct ph_py *py);
-
-/* True if the target is CPython major.minor or later (the only version test allowed). */
-static inline bool ph_py_at_least(const struct ph_py *py, unsigned major, unsigned minor)
-{
-	return py->hexversion >= ((uint64_t)major << 24 | (uint64_t)minor << 16);
-}
 
 /* True if the interpreter is shutting down (callable without the GIL). */
 bool ph_py_finalizing(const struct ph_py *py);
