@@ -65,7 +65,10 @@ uintptr_t ph_keys_key(const struct ph_py *py, uintptr_t keys, int64_t i)
 
 	if (D->dk_size >= 0) {
 		uint64_t size = ph_rd(keys, D->dk_size);
-		unsigned width = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffu ? 4 : 8;
+		unsigned width = size <= 0xff	      ? 1
+				 : size <= 0xffff      ? 2
+				 : size <= 0xffffffffu ? 4
+						       : 8;
 
 		if (size > ((uint64_t)1 << 40))
 			return 0;

@@ -211,7 +211,8 @@ struct ph_l_debug {
 	int32_t runtime_interp_head;
 	int32_t interp_threads_head, interp_gc, interp_modules, interp_sysdict, interp_builtins;
 	int32_t tstate_next, tstate_current_frame, tstate_thread_id, tstate_native_thread_id;
-	int32_t iframe_previous, iframe_executable, iframe_instr_ptr, iframe_localsplus, iframe_owner;
+	int32_t iframe_previous, iframe_executable, iframe_instr_ptr, iframe_localsplus;
+	int32_t iframe_owner;
 	int32_t code_filename, code_name, code_qualname, code_linetable, code_localsplusnames;
 	int32_t code_localspluskinds, code_adaptive;
 	int32_t tp_name, tp_flags;
@@ -223,8 +224,9 @@ struct ph_l_debug {
 /* How frames are reached from a thread state. */
 enum ph_frames {
 	PH_FRAMES_OBJECTS, /* 3.8-3.10: PyFrameObject chain from tstate.frame through f_back */
-	PH_FRAMES_CFRAME,  /* 3.11-3.12: _PyInterpreterFrame chain from tstate.cframe.current_frame */
-	PH_FRAMES_TSTATE,  /* 3.13+: _PyInterpreterFrame chain from tstate.current_frame */
+	/* 3.11+: a _PyInterpreterFrame chain through previous, */
+	PH_FRAMES_CFRAME,  /* 3.11-3.12: the same from tstate.cframe.current_frame */
+	PH_FRAMES_TSTATE,  /* 3.13+: the same from tstate.current_frame */
 };
 
 /* Where instance attributes live. */
@@ -247,15 +249,15 @@ struct ph_caps {
 	uint8_t frames;      /* enum ph_frames */
 	uint8_t inst_dict;   /* enum ph_inst_dict */
 	uint8_t preheader;   /* enum ph_preheader */
-	bool immortal;       /* 3.12+: the reference count is 32 bits, negative (int32) = immortal */
-	bool long_tag;       /* 3.12+: int's size word is lv_tag (digits << 3 | sign), else ob_size */
+	bool immortal;       /* 3.12+: 32-bit reference count, negative (as int32) = immortal */
+	bool long_tag;       /* 3.12+: int's size word is lv_tag (digits << 3 | sign) */
 	bool long_min_digit; /* 3.11+: int.__sizeof__ counts at least one digit */
-	bool static_builtins; /* 3.12+: static builtin types keep __dict__ and subclasses elsewhere */
+	bool static_builtins; /* 3.12+: static builtin types keep __dict__, subclasses elsewhere */
 	bool stackrefs;      /* 3.14+: frames hold _PyStackRef (tag bits, tagged ints) */
 	bool fork_head_lock; /* 3.13+: PyOS_BeforeFork takes the runtime's HEAD_LOCK itself */
 	bool frozenset_untracked; /* 3.15+: frozensets of untracked objects are not tracked */
 	uint8_t owner_generator; /* _PyInterpreterFrame.owner of a generator's frame */
-	uint8_t owner_first_shim; /* owners from here on are not Python frames (C stack, interpreter) */
+	uint8_t owner_first_shim; /* owners from here on are not Python frames (shims, entries) */
 	uint8_t fast_cell, fast_free; /* co_localspluskinds bits of cell and free variables */
 };
 

@@ -135,8 +135,8 @@ static const char *short_version(const struct ph_py *py)
 	unsigned level = (unsigned)(v >> 4) & 0xf;
 
 	if (level == 0xf)
-		snprintf(buf, sizeof(buf), "%u.%u.%u", (unsigned)(v >> 24), (unsigned)(v >> 16) & 0xff,
-			 (unsigned)(v >> 8) & 0xff);
+		snprintf(buf, sizeof(buf), "%u.%u.%u", (unsigned)(v >> 24),
+			 (unsigned)(v >> 16) & 0xff, (unsigned)(v >> 8) & 0xff);
 	else
 		snprintf(buf, sizeof(buf), "%u.%u.%u%s%u", (unsigned)(v >> 24),
 			 (unsigned)(v >> 16) & 0xff, (unsigned)(v >> 8) & 0xff,
@@ -160,8 +160,8 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	minor = (unsigned)((py->hexversion >> 16) & 0xff);
 	if ((py->hexversion >> 24) != 3 || minor < PH_PY_MINOR_MIN || minor > PH_PY_MINOR_MAX)
 		return ph_error(PH_EPYVERSION,
-				"agent: Python %s is not supported (pyheap supports CPython " PH_PY_RANGE
-				")",
+				"agent: Python %s is not supported (pyheap supports CPython "
+				PH_PY_RANGE ")",
 				short_version(py));
 	py->L = ph_layout_find((int)minor);
 	if (!py->L)
@@ -250,8 +250,8 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	if (py->L->dbg) {
 		if (memcmp((const void *)py->runtime, "xdebugpy", 8) != 0)
 			return ph_error(PH_EPYVERSION,
-					"agent: Python %s: _PyRuntime does not start with its debug "
-					"offsets: unsupported build",
+					"agent: Python %s: _PyRuntime does not start with its "
+					"debug offsets: unsupported build",
 					short_version(py));
 		if (ph_rd(py->runtime, py->L->dbg->free_threaded))
 			return ph_error(PH_EPYVERSION,
@@ -409,7 +409,8 @@ static bool layout_ok(const struct ph_py *py, const struct ph_layout *T, uintptr
 	if (ph_rd(g, T->gc->generation0) != g + (uintptr_t)T->gc->generations)
 		return differs(m, "the GC state's generations are not where the table says");
 	if (ph_rd_u32(g, T->gc->enabled) > 1)
-		return differs(m, "the GC state's enabled flag reads %u", ph_rd_u32(g, T->gc->enabled));
+		return differs(m, "the GC state's enabled flag reads %u",
+			       ph_rd_u32(g, T->gc->enabled));
 	if (ph_rd(py->runtime, T->rt->interp_head) == 0)
 		return differs(m, "_PyRuntime lists no interpreter");
 	*gc = g;

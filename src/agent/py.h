@@ -36,7 +36,7 @@ struct ph_range {
 };
 
 struct ph_py {
-	const struct ph_layout *L; /* this version's table (after ph_py_attach: the one that matches) */
+	const struct ph_layout *L; /* the version's table (after attach: the one that matches) */
 	const struct ph_caps *caps; /* L->caps (the same for every table of a minor version) */
 	uint64_t hexversion;    /* sys.hexversion */
 	const char *version;    /* sys.version (static string in the target) */

@@ -55,7 +55,7 @@ static uint64_t preheader(const struct ph_py *py, const struct ph_tinfo *ti, uin
 	return n;
 }
 
-/* The C __sizeof__ of the object, called as CPython's method descriptors would; false if it failed. */
+/* The C __sizeof__ of o, called as CPython's method descriptors would; false if it failed. */
 static bool call_sizeof(struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o, uint64_t *size)
 {
 	const struct ph_py *py = R->py;
@@ -247,8 +247,11 @@ int ph_record_value(struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o,
 	}
 	case PH_K_FUNCTION:
 		return text_of_str(R, ph_rd(o, L->fn->qualname), v);
-	case PH_K_CODE:
-		return text_of_str(R, ph_rd(o, L->co->qualname >= 0 ? L->co->qualname : L->co->name), v);
+	case PH_K_CODE: {
+		int32_t name = L->co->qualname >= 0 ? L->co->qualname : L->co->name;
+
+		return text_of_str(R, ph_rd(o, name), v);
+	}
 	case PH_K_TYPE: {
 		struct ph_tinfo *self;
 		int err = ph_types_get(R->T, o, &self);

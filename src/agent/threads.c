@@ -218,8 +218,8 @@ static int frames_old(struct tstate_work *tw, uintptr_t ts)
 		if (varnames && nlocals > ph_ob_size(varnames))
 			nlocals = ph_ob_size(varnames);
 		for (int64_t i = 0; i < nlocals && !err; i++)
-			err = add_local(tw, ph_tuple_item(py, varnames, i), ph_rd(plus, (long)(8 * i)),
-					false);
+			err = add_local(tw, ph_tuple_item(py, varnames, i),
+					ph_rd(plus, (long)(8 * i)), false);
 		for (int64_t i = 0; i < ncells && !err; i++)
 			err = add_local(tw, ph_tuple_item(py, cellvars, i),
 					ph_rd(plus, (long)(8 * (nlocals + i))), true);
@@ -269,7 +269,8 @@ static int frames_new(struct tstate_work *tw, uintptr_t ts)
 			continue;
 		lasti = (int64_t)instr - (int64_t)start;
 		line = py->addr2line((void *)code, lasti < 0 ? -1 : (int)lasti);
-		err = new_frame(tw, code, ph_rd(f, I->frame_obj), line > 0 ? (uint64_t)line : 0, &r);
+		err = new_frame(tw, code, ph_rd(f, I->frame_obj), line > 0 ? (uint64_t)line : 0,
+				&r);
 		if (err)
 			break;
 		/* what the frame holds besides its locals */
@@ -303,7 +304,8 @@ static int tstate_roots(struct tstate_work *tw, uintptr_t ts)
 {
 	const struct ph_l_tstate *L = tw->th->py->L->ts;
 	uintptr_t exc = ts + (uintptr_t)L->exc_state;
-	const char *value = L->curexc_type >= 0 ? "tstate.curexc_value" : "tstate.current_exception";
+	const char *value =
+		L->curexc_type >= 0 ? "tstate.curexc_value" : "tstate.current_exception";
 	int err;
 
 	if ((err = ts_root(tw, "tstate.dict", ts, L->dict)) ||

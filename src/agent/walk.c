@@ -497,10 +497,9 @@ static int walk_locked(struct walk *W)
 	if ((err = ph_threads_dump(&th)) || (err = reach_new_types(W)) || (err = drain(W)))
 		return err;
 	for (int g = 0; g < 4 && !err; g++) {
-		uintptr_t head = g < 3 ? py->gc + (uintptr_t)(G->generations + g * G->generation_size)
-				       : py->gc + (uintptr_t)G->permanent;
+		int32_t off = g < 3 ? G->generations + g * G->generation_size : G->permanent;
 
-		err = walk_list(W, head);
+		err = walk_list(W, py->gc + (uintptr_t)off);
 	}
 	if (!err)
 		err = drain(W);
