@@ -158,6 +158,8 @@ static void shared_constants(void)
 	S(PH_OFF_MB_OFFSET, offsetof(PyMemberDef, offset));
 	S(PH_SIZE_MEMBERDEF, sizeof(PyMemberDef));
 	S(PH_SIZE_GC_HEAD, sizeof(PyGC_Head));
+	S(PH_OFF_GC_NEXT, offsetof(PyGC_Head, _gc_next));
+	S(PH_OFF_GC_PREV, offsetof(PyGC_Head, _gc_prev));
 	S(PH_OFF_SET_ENTRY_KEY, offsetof(setentry, key));
 	S(PH_SIZE_SET_ENTRY, sizeof(setentry));
 	S(PH_TPF_HEAPTYPE, Py_TPFLAGS_HEAPTYPE);

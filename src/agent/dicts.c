@@ -134,12 +134,12 @@ bool ph_values_find(const struct ph_py *py, uintptr_t o, unsigned long tp_flags,
 			goto no_order;
 	} else {
 		/* the order in the bytes before the values */
-		uint8_t prefix = ph_rd_u8(values, -1);
+		uint8_t prefix = ph_rd_u8(values, PH_DV_PREFIX_SIZE);
 
 		v->values = values + (uintptr_t)D->dv_values;
 		v->capacity = -1;
-		v->count = ph_rd_u8(values, -2);
-		v->order = values - 3;
+		v->count = ph_rd_u8(values, PH_DV_PREFIX_COUNT);
+		v->order = values + PH_DV_PREFIX_ORDER;
 		v->order_step = -1;
 		if (v->count + 2 > prefix)
 			goto no_order;

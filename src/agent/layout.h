@@ -74,7 +74,9 @@
 #define PH_OFF_MB_TYPE       8
 #define PH_OFF_MB_OFFSET     16
 #define PH_SIZE_MEMBERDEF    40
-#define PH_SIZE_GC_HEAD      16
+#define PH_SIZE_GC_HEAD      16 /* PyGC_Head, before a GC object */
+#define PH_OFF_GC_NEXT       0  /* its _gc_next: next in the list (bit 0: a collection's mark) */
+#define PH_OFF_GC_PREV       8  /* its _gc_prev: previous (bits 0-1: flags) */
 #define PH_OFF_SET_ENTRY_KEY 0  /* setentry {key, hash} */
 #define PH_SIZE_SET_ENTRY    16
 
@@ -95,6 +97,16 @@
 
 /* PyGC_Head._gc_prev bits. */
 #define PH_GC_PREV_COLLECTING 2UL
+
+/*
+ * 3.11/3.12 instance values (PyDictValues without a header): bytes before
+ * the array of values, from its start (Objects/dictobject.c, not in the
+ * headers): the prefix's size, the number of attributes, then the index of
+ * attribute i at PH_DV_PREFIX_ORDER - i.
+ */
+#define PH_DV_PREFIX_SIZE  (-1)
+#define PH_DV_PREFIX_COUNT (-2)
+#define PH_DV_PREFIX_ORDER (-3)
 
 /* _PyRuntimeState */
 struct ph_l_runtime {

@@ -232,12 +232,12 @@ static inline bool ph_is_subtype(uintptr_t tp, uintptr_t base)
 /* The PyGC_Head words of a GC object. */
 static inline uintptr_t ph_gc_next(uintptr_t o)
 {
-	return ph_rd(o - PH_SIZE_GC_HEAD, 0);
+	return ph_rd(o - PH_SIZE_GC_HEAD, PH_OFF_GC_NEXT);
 }
 
 static inline uintptr_t ph_gc_prev(uintptr_t o)
 {
-	return ph_rd(o - PH_SIZE_GC_HEAD, 8);
+	return ph_rd(o - PH_SIZE_GC_HEAD, PH_OFF_GC_PREV);
 }
 
 #endif

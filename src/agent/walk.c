@@ -411,14 +411,14 @@ static int drain(struct walk *W)
 static int walk_list(struct walk *W, uintptr_t head)
 {
 	uintptr_t prev = head;
-	uintptr_t p = ph_rd(head, 0) & ~(uintptr_t)1;
+	uintptr_t p = ph_rd(head, PH_OFF_GC_NEXT) & ~(uintptr_t)1;
 	int err = 0;
 
 	while (p != head && p && !err) {
 		uintptr_t o = p + PH_SIZE_GC_HEAD;
 		struct ph_tinfo *ti;
 
-		if ((ph_rd(p, 8) & ~(uintptr_t)3) != prev)
+		if ((ph_rd(p, PH_OFF_GC_PREV) & ~(uintptr_t)3) != prev)
 			W->bad_links++;
 		err = ph_types_get(&W->T, ph_type(o), &ti);
 		if (err)
@@ -437,7 +437,7 @@ static int walk_list(struct walk *W, uintptr_t head)
 				err = drain(W);
 		}
 		prev = p;
-		p = ph_rd(p, 0) & ~(uintptr_t)1;
+		p = ph_rd(p, PH_OFF_GC_NEXT) & ~(uintptr_t)1;
 	}
 	return err;
 }
