@@ -196,7 +196,7 @@ def test_instance_attributes(python, tmp_path_factory, basic_runs):
     minor = python.version[1]
     attr_edges = {d.text(e.label): e for e in d.out(plain, P.LABEL_ATTR)}
     if minor >= 11:
-        # managed dict never materialised (3.11/3.12 values, 3.13 inline values): the
+        # managed dict never materialised (3.11/3.12 values, 3.13+ inline values): the
         # instance holds the values, labelled with the names' str objects
         assert d.field(plain, "__dict__") is None
         assert set(attr_edges) == {"alpha", "beta", "gamma"}
@@ -205,7 +205,7 @@ def test_instance_attributes(python, tmp_path_factory, basic_runs):
     else:
         assert not attr_edges
         assert d.field(plain, "__dict__") is not None
-    # obj.__dict__ touched: a real dict (3.13: the values stay inline, the dict shares them)
+    # obj.__dict__ touched: a real dict (3.13+: the values stay inline, the dict shares them)
     tdict = d.field(touched, "__dict__")
     assert tdict is not None and d.type_name(tdict) == "dict"
     if minor >= 13:
