@@ -148,6 +148,8 @@ def _find_rooted():
         if state != "ok":
             NOTICES.append("root %s (%s): %s: %s" % (name, rdir, state, detail))
             continue
+        if "without" in detail:
+            NOTICES.append("root %s: %s" % (name, detail))
         if os.getuid() != 0:
             NOTICES.append("root %s: running its interpreters needs root (unshare, chroot)" % name)
             continue
