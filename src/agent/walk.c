@@ -65,7 +65,6 @@
 #define VALUE_CAP_MAX  ((uint64_t)1 << 20)
 
 struct walk {
-	const struct ph_agent_args *args;
 	struct ph_agent_state *state;
 	struct ph_py py;
 	struct ph_writer w;
@@ -530,7 +529,6 @@ static int walk_init(struct walk *W, const struct ph_agent_args *args,
 	int err;
 
 	memset(W, 0, sizeof(*W));
-	W->args = args;
 	W->state = state;
 	err = ph_py_init(&W->py, args);
 	if (err)
