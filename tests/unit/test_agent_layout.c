@@ -27,6 +27,8 @@ Test(agent_layout, one_table_per_supported_version)
 				  "3.%d (%s)", minor, L->seen);
 			/* interpreter frames exactly where the frames are not frame objects */
 			cr_assert_eq(L->ifr != NULL, L->caps->frames != PH_FRAMES_OBJECTS);
+			/* py.c checks _Py_DebugOffsets' frame offsets against the table's */
+			cr_assert(!L->dbg || L->ifr);
 			/* the GC state is found somewhere */
 			cr_assert((L->rt->gc >= 0) != (L->is->gc >= 0));
 			cr_assert(L->gc->generations >= 0 && L->gc->generation0 >= 0 &&
