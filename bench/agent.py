@@ -5,16 +5,19 @@
 usage: bench/agent.py [--python PY]... [--sizes 100000,1000000,10000000] [--out DIR]
                      [--shape records|shared]
 
+PY: a version (3.14), a label of tests/integration/pythons.py (pyenv-3.13.0,
+trixie-3.13, sid-3.15: the Debian roots' interpreters run in their root) or a
+path.
+
 For each interpreter and size, a child process builds a heap of about that
 many objects of a realistic shape (class instances with str/int/float
 attributes, small lists and dicts, shared and unique strings), then the agent
 dumps it to a file. Printed per run: objects dumped, the pause (time the agent
 held the GIL), objects per second of pause, raw dump bytes per object, and the
 target's extra peak RSS during the dump (VmHWM after resetting it through
-/proc/self/clear_refs, minus VmRSS before). Defaults: pyenv 3.11 and 3.13.
+/proc/self/clear_refs, minus VmRSS before). Defaults: 3.11, 3.13, 3.14, 3.15.
 """
 import argparse
-import glob
 import json
 import os
 import subprocess
@@ -23,6 +26,8 @@ import tempfile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 HARNESS = os.path.join(ROOT, "tests", "integration")
+sys.path.insert(0, HARNESS)
+import pythons  # noqa: E402
 
 CHILD = r'''
 import gc, json, os, sys, time
@@ -72,15 +77,18 @@ print(json.dumps(r))
 '''
 
 
-def pythons(wanted):
-    if wanted:
-        return wanted
-    root = subprocess.run(["pyenv", "root"], capture_output=True, text=True).stdout.strip()
+def find_pythons(wanted):
+    """(label, path) of each wanted interpreter (see the module doc)."""
     found = []
-    for minor in ("3.11", "3.13"):
-        for exe in sorted(glob.glob(os.path.join(root, "versions", minor + ".*", "bin", "python" + minor))):
-            found.append(exe)
-            break
+    for w in wanted or ["3.11", "3.13", "3.14", "3.15"]:
+        p = next((p for p in pythons.SUPPORTED_PYTHONS if p.label == w), None) or \
+            next((p for p in pythons.SUPPORTED_PYTHONS if "%d.%d" % p.version == w), None)
+        if p is not None:
+            found.append((p.label, p.path))
+        elif os.path.sep in w:
+            found.append((w, w))
+        else:
+            print("%s: not found (pyenv, Debian, scripts/pyroots): skipped" % w)
     return found
 
 
@@ -96,18 +104,18 @@ def main():
     env = dict(os.environ, PYHEAP_BUILD=os.environ.get("PYHEAP_BUILD", os.path.join(ROOT, "build")))
     print("%-30s %10s %10s %9s %12s %8s %10s" % ("python", "size", "objects", "pause s",
                                                  "objects/s", "B/obj", "extra RSS"))
-    for py in pythons(a.python):
+    for label, py in find_pythons(a.python):
         for size in [int(x) for x in a.sizes.split(",")]:
-            path = os.path.join(out, "bench-%s-%d.pyheap" % (os.path.basename(py), size))
+            path = os.path.join(out, "bench-%s-%d.pyheap" % (label, size))
             p = subprocess.run([py, "-c", CHILD, str(size), path, HARNESS, a.shape], capture_output=True,
                                text=True, env=env)
             if p.returncode:
-                print("%s %d: failed\n%s" % (py, size, p.stderr[-2000:]))
+                print("%s %d: failed\n%s" % (label, size, p.stderr[-2000:]))
                 continue
             r = json.loads(p.stdout.strip().splitlines()[-1])
             pause = r["pause_ns"] / 1e9
             print("%-30s %10d %10d %9.3f %12.0f %8.1f %8.1f MB" % (
-                py, size, r["objects"], pause, r["objects"] / pause, r["file_bytes"] / r["objects"],
+                label, size, r["objects"], pause, r["objects"] / pause, r["file_bytes"] / r["objects"],
                 r["extra_rss"] / 1e6))
             os.unlink(path)
             sys.stdout.flush()

@@ -11,8 +11,13 @@ on the chosen interpreters, dump each, and print per dump:
   +RSS       the target's extra resident memory during the dump: peak VmRSS
              sampled every 5 ms minus VmRSS just before (and VmHWM growth)
 
-    bench/dump.py [--sizes 100k,1M,10M] [--pythons 3.11,3.13] [--pyheap ./pyheap]
+    bench/dump.py [--sizes 100k,1M,10M] [--pythons 3.11,3.13,3.14,3.15] [--pyheap ./pyheap]
                   [--repeat N] [--keep DIR]
+
+--pythons takes versions (the first interpreter of that version that
+tests/integration/pythons.py finds: pyenv's, Debian's, then those of the Debian
+roots of scripts/pyroots, which run in their root as in a container) or labels
+(pyenv-3.13.0, trixie-3.13, sid-3.14).
 
 This is a script that reports numbers, not a test: record results with the
 machine and commit in bench/RESULTS.md.
@@ -28,6 +33,8 @@ import threading
 import time
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+import pythons  # noqa: E402
 
 # Builds about N objects (counted the way gc.get_objects() plus the untracked scalars would
 # see them), prints "READY <pid> <gc census>", then sleeps.
@@ -80,12 +87,14 @@ def parse_size(s):
     return int(float(s) * mult)
 
 
-def find_python(ver):
-    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-    for d in sorted(glob.glob(os.path.join(root, "versions", ver + ".*"))):
-        exe = os.path.join(d, "bin", "python" + ver)
-        if os.access(exe, os.X_OK):
-            return exe
+def find_python(want):
+    """The interpreter with that label, else the first of that version (see the module doc)."""
+    for p in pythons.SUPPORTED_PYTHONS:
+        if p.label == want:
+            return p
+    for p in pythons.SUPPORTED_PYTHONS:
+        if "%d.%d" % p.version == want:
+            return p
     return None
 
 
@@ -110,12 +119,12 @@ def sample_rss(pid, stop, out):
 
 def run_one(pyheap, python, n, outdir, label):
     t0 = time.monotonic()
-    p = subprocess.Popen([python, "-c", TARGET, str(n)], stdout=subprocess.PIPE, text=True)
+    p = subprocess.Popen([python.path, "-c", TARGET, str(n)], stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline().split()
     if not line or line[0] != "READY":
         p.kill()
         raise RuntimeError("target did not start")
-    pid, census = int(line[1]), int(line[2])
+    pid, census = python.host_pid(p, int(line[1])), int(line[2])
     build_s = time.monotonic() - t0
     try:
         time.sleep(0.5)
@@ -140,6 +149,8 @@ def run_one(pyheap, python, n, outdir, label):
             "python": label, "target_objects": n, "gc_census": census, "objects": objects,
             "build_s": build_s, "wall_s": wall,
             "pause_ms": info["metadata"].get("pause_ns", 0) / 1e6,
+            "objects_per_s": objects / (info["metadata"].get("pause_ns", 0) / 1e9)
+            if info["metadata"].get("pause_ns") else float("nan"),
             "size": info["size"],
             "bytes_per_object": info["size"] / objects if objects else float("nan"),
             "extra_rss_mb": (max(peak[0], rss0) - rss0) / 1024.0,
@@ -153,7 +164,7 @@ def run_one(pyheap, python, n, outdir, label):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="100k,1M,10M")
-    ap.add_argument("--pythons", default="3.11,3.13")
+    ap.add_argument("--pythons", default="3.11,3.13,3.14,3.15")
     ap.add_argument("--pyheap", default=os.path.join(ROOT, "pyheap"))
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--keep", help="keep the dumps in this directory")
@@ -164,28 +175,28 @@ def main():
     print("pyheap dump benchmark: %s, %d cores, %s" % (
         subprocess.run([a.pyheap, "--version"], capture_output=True, text=True).stdout.strip(),
         os.cpu_count(), time.strftime("%Y-%m-%d %H:%M")))
-    hdr = "%-6s %10s %10s %10s %8s %9s %10s %7s %8s %8s" % (
-        "python", "size", "gc census", "objects", "build s", "wall s", "pause ms", "B/obj",
-        "+RSS MB", "+HWM MB")
+    hdr = "%-14s %10s %10s %10s %8s %9s %10s %10s %7s %8s %8s" % (
+        "python", "size", "gc census", "objects", "build s", "wall s", "pause ms", "objects/s",
+        "B/obj", "+RSS MB", "+HWM MB")
     print(hdr)
     print("-" * len(hdr))
     failed = 0
     for ver in a.pythons.split(","):
         py = find_python(ver)
         if not py:
-            print("%-6s not found under pyenv: skipped" % ver)
+            print("%-14s not found (pyenv, Debian, scripts/pyroots): skipped" % ver)
             continue
         for n in sizes:
             for _ in range(a.repeat):
                 try:
-                    r = run_one(a.pyheap, py, n, outdir, ver)
+                    r = run_one(a.pyheap, py, n, outdir, py.label)
                 except Exception as e:  # report and go on with the next size
-                    print("%-6s %10d  FAILED: %s" % (ver, n, e))
+                    print("%-14s %10d  FAILED: %s" % (py.label, n, e))
                     failed += 1
                     continue
-                print("%-6s %10d %10d %10d %8.1f %9.3f %10.1f %7.1f %8.1f %8.1f" % (
-                    ver, n, r["gc_census"], r["objects"], r["build_s"], r["wall_s"],
-                    r["pause_ms"], r["bytes_per_object"], r["extra_rss_mb"],
+                print("%-14s %10d %10d %10d %8.1f %9.3f %10.1f %10.0f %7.1f %8.1f %8.1f" % (
+                    py.label, n, r["gc_census"], r["objects"], r["build_s"], r["wall_s"],
+                    r["pause_ms"], r["objects_per_s"], r["bytes_per_object"], r["extra_rss_mb"],
                     r["extra_hwm_mb"]), flush=True)
     if not a.keep:
         for f in glob.glob(os.path.join(outdir, "*.pyheap")):

@@ -1,18 +1,30 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pyoffsets.c - print the CPython struct offsets the agent's layout table
- * (src/agent/layout.c) is made of, for the interpreter whose headers it is
- * compiled against. Not part of any build: scripts/pyoffsets compiles it
- * once per installed interpreter (with -DPy_BUILD_CORE and internal/) and
- * prints the designated initializer to paste into layout.c. -1 means the
- * field does not exist in that version.
+ * pyoffsets.c - the CPython struct offsets the agent's layout table
+ * (src/agent/layout.c) is made of, read from the headers of the interpreter
+ * it is compiled against (with -DPy_BUILD_CORE and internal/), and linked
+ * with the agent's own table. Not part of any build: scripts/pyoffsets
+ * compiles and runs it once per interpreter with headers.
+ *
+ *   pyoffsets          print this version's sub-tables and capabilities as
+ *                      layout.c initializers (-1: no such field)
+ *   pyoffsets --check  compare the agent's table for this version with the
+ *                      headers, every field and the PH_OFF_* constants, and
+ *                      the capabilities the headers show; print each
+ *                      difference; exit 1 if there is one (2: no table)
+ *
+ * Facts no installed header holds come from the team's notes: the 3.8-3.10
+ * dict keys (Objects/dict-common.h) and modules (Objects/moduleobject.c),
+ * read from the debug info of those builds.
  */
 #define Py_BUILD_CORE 1
+#define NDEBUG 1 /* the header helpers used below assert on the (fake) object */
 #include <Python.h>
 #include <frameobject.h>
 #include <structmember.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 #if PY_VERSION_HEX < 0x03090000
 #include "internal/pycore_pystate.h"
@@ -25,15 +37,18 @@
 #include "internal/pycore_dict.h"
 #include "internal/pycore_moduleobject.h"
 #include "internal/pycore_code.h"
+#include "internal/pycore_object.h"
 #endif
 #if PY_VERSION_HEX >= 0x030c0000
 #include "internal/pycore_long.h"
 #endif
+#if PY_VERSION_HEX >= 0x030e0000
+#include "internal/pycore_interpframe.h"
+#include "internal/pycore_debug_offsets.h"
+#endif
 
-#define F(name, expr) printf("\t\t.%s = %ld,\n", name, (long)(expr))
-#define NONE(name) printf("\t\t.%s = -1,\n", name)
+#include "agent/layout.h"
 
-/* ≤3.10 keep these in .c files: layouts from the notes (gdb on debug info). */
 #if PY_VERSION_HEX < 0x030b0000
 typedef struct {
 	PyObject_HEAD
@@ -48,313 +63,739 @@ typedef struct {
 #define MODOBJ PyModuleObject
 #endif
 
-int main(void)
+#define NONE (-1L)
+#define OFF(type, member) ((long)offsetof(type, member))
+
+static int check;     /* --check */
+static int quiet;     /* --check: count the differences, print none */
+static int bad;       /* differences found */
+static const char *sub; /* the sub-table being printed or checked */
+
+static void begin(const char *type, const char *name)
 {
-	printf("\t/* %s */\n", PY_VERSION);
-	F("version", PY_VERSION_HEX & 0xffff0000);
-	/* runtime */
-#if PY_VERSION_HEX < 0x03090000
-	F("rt_gc", offsetof(_PyRuntimeState, gc));
+	sub = name;
+	if (!check)
+		printf("static const struct %s %s_%d_%d = {\n", type, name, PY_MAJOR_VERSION,
+		       PY_MINOR_VERSION);
+}
+
+static void end(void)
+{
+	if (!check)
+		printf("};\n\n");
+}
+
+static void field(const char *name, long want, long have)
+{
+	if (!check) {
+		printf("\t.%s = %ld,\n", name, want);
+	} else if (want != have) {
+		if (!quiet)
+			printf("%s.%s: the headers say %ld, the agent's table %ld\n", sub, name, want,
+			       have);
+		bad++;
+	}
+}
+
+/* F(name, expr): field name of the current sub-table T (NULL: every field -1) */
+#define F(name, expr) field(#name, (long)(expr), T ? (long)T->name : -1L)
+
+static void shared(const char *name, long want, long have)
+{
+	if (check && want != have) {
+		if (!quiet)
+			printf("shared constant %s: the headers say %ld, layout.h %ld\n", name, want,
+			       have);
+		bad++;
+	}
+}
+
+#define S(constant, expr) shared(#constant, (long)(expr), (long)(constant))
+
+static void shared_constants(void)
+{
+	S(PH_OFF_REFCNT, offsetof(PyObject, ob_refcnt));
+	S(PH_OFF_TYPE, offsetof(PyObject, ob_type));
+	S(PH_OFF_SIZE, offsetof(PyVarObject, ob_size));
+	S(PH_OFF_TP_NAME, offsetof(PyTypeObject, tp_name));
+	S(PH_OFF_TP_BASICSIZE, offsetof(PyTypeObject, tp_basicsize));
+	S(PH_OFF_TP_ITEMSIZE, offsetof(PyTypeObject, tp_itemsize));
+	S(PH_OFF_TP_FLAGS, offsetof(PyTypeObject, tp_flags));
+	S(PH_OFF_TP_TRAVERSE, offsetof(PyTypeObject, tp_traverse));
+	S(PH_OFF_TP_WEAKLISTOFFSET, offsetof(PyTypeObject, tp_weaklistoffset));
+	S(PH_OFF_TP_METHODS, offsetof(PyTypeObject, tp_methods));
+	S(PH_OFF_TP_MEMBERS, offsetof(PyTypeObject, tp_members));
+	S(PH_OFF_TP_BASE, offsetof(PyTypeObject, tp_base));
+	S(PH_OFF_TP_DICT, offsetof(PyTypeObject, tp_dict));
+	S(PH_OFF_TP_DICTOFFSET, offsetof(PyTypeObject, tp_dictoffset));
+	S(PH_OFF_TP_IS_GC, offsetof(PyTypeObject, tp_is_gc));
+	S(PH_OFF_TP_BASES, offsetof(PyTypeObject, tp_bases));
+	S(PH_OFF_TP_MRO, offsetof(PyTypeObject, tp_mro));
+	S(PH_OFF_TP_CACHE, offsetof(PyTypeObject, tp_cache));
+	S(PH_OFF_TP_SUBCLASSES, offsetof(PyTypeObject, tp_subclasses));
+	S(PH_OFF_LIST_ITEMS, offsetof(PyListObject, ob_item));
+	S(PH_OFF_LIST_ALLOCATED, offsetof(PyListObject, allocated));
+	S(PH_OFF_DICT_KEYS, offsetof(PyDictObject, ma_keys));
+	S(PH_OFF_DICT_VALUES, offsetof(PyDictObject, ma_values));
+	S(PH_OFF_STR_LENGTH, offsetof(PyASCIIObject, length));
+	S(PH_OFF_STR_STATE, offsetof(PyASCIIObject, state));
+#if PY_VERSION_HEX >= 0x030c0000
+	S(PH_OFF_LONG_DIGITS, offsetof(PyLongObject, long_value.ob_digit));
 #else
-	NONE("rt_gc");
+	S(PH_OFF_LONG_DIGITS, offsetof(PyLongObject, ob_digit));
 #endif
-	F("rt_interp_head", offsetof(_PyRuntimeState, interpreters.head));
-	F("rt_main_thread", offsetof(_PyRuntimeState, main_thread));
-	/* interpreter */
+	S(PH_OFF_FLOAT_VALUE, offsetof(PyFloatObject, ob_fval));
+	S(PH_OFF_BYTES_DATA, offsetof(PyBytesObject, ob_sval));
+	S(PH_OFF_CELL_REF, offsetof(PyCellObject, ob_ref));
+	S(PH_OFF_WR_OBJECT, offsetof(PyWeakReference, wr_object));
+	S(PH_OFF_WR_CALLBACK, offsetof(PyWeakReference, wr_callback));
+	S(PH_OFF_ML_NAME, offsetof(PyMethodDef, ml_name));
+	S(PH_OFF_ML_METH, offsetof(PyMethodDef, ml_meth));
+	S(PH_OFF_ML_FLAGS, offsetof(PyMethodDef, ml_flags));
+	S(PH_SIZE_METHODDEF, sizeof(PyMethodDef));
+	S(PH_OFF_MB_NAME, offsetof(PyMemberDef, name));
+	S(PH_OFF_MB_TYPE, offsetof(PyMemberDef, type));
+	S(PH_OFF_MB_OFFSET, offsetof(PyMemberDef, offset));
+	S(PH_SIZE_MEMBERDEF, sizeof(PyMemberDef));
+	S(PH_SIZE_GC_HEAD, sizeof(PyGC_Head));
+	S(PH_OFF_GC_NEXT, offsetof(PyGC_Head, _gc_next));
+	S(PH_OFF_GC_PREV, offsetof(PyGC_Head, _gc_prev));
+	S(PH_OFF_SET_ENTRY_KEY, offsetof(setentry, key));
+	S(PH_SIZE_SET_ENTRY, sizeof(setentry));
+	S(PH_TPF_HEAPTYPE, Py_TPFLAGS_HEAPTYPE);
+	S(PH_TPF_HAVE_GC, Py_TPFLAGS_HAVE_GC);
+	S(PH_TPF_LONG_SUBCLASS, Py_TPFLAGS_LONG_SUBCLASS);
+	S(PH_TPF_LIST_SUBCLASS, Py_TPFLAGS_LIST_SUBCLASS);
+	S(PH_TPF_TUPLE_SUBCLASS, Py_TPFLAGS_TUPLE_SUBCLASS);
+	S(PH_TPF_BYTES_SUBCLASS, Py_TPFLAGS_BYTES_SUBCLASS);
+	S(PH_TPF_UNICODE_SUBCLASS, Py_TPFLAGS_UNICODE_SUBCLASS);
+	S(PH_TPF_DICT_SUBCLASS, Py_TPFLAGS_DICT_SUBCLASS);
+	S(PH_TPF_TYPE_SUBCLASS, Py_TPFLAGS_TYPE_SUBCLASS);
+#ifdef Py_TPFLAGS_MANAGED_DICT
+	S(PH_TPF_MANAGED_DICT, Py_TPFLAGS_MANAGED_DICT);
+#endif
+#ifdef Py_TPFLAGS_MANAGED_WEAKREF
+	S(PH_TPF_MANAGED_WEAKREF, Py_TPFLAGS_MANAGED_WEAKREF);
+#endif
+#ifdef Py_TPFLAGS_INLINE_VALUES
+	S(PH_TPF_INLINE_VALUES, Py_TPFLAGS_INLINE_VALUES);
+#endif
+#ifdef _Py_TPFLAGS_STATIC_BUILTIN
+	S(PH_TPF_STATIC_BUILTIN, _Py_TPFLAGS_STATIC_BUILTIN);
+#endif
+#ifdef _PyGC_PREV_MASK_COLLECTING
+	S(PH_GC_PREV_COLLECTING, _PyGC_PREV_MASK_COLLECTING);
+#endif
+}
+
+static void runtime(const struct ph_l_runtime *T)
+{
+	begin("ph_l_runtime", "rt");
+#if PY_VERSION_HEX < 0x03090000
+	F(gc, OFF(_PyRuntimeState, gc));
+#else
+	F(gc, NONE);
+#endif
+	F(interp_head, OFF(_PyRuntimeState, interpreters.head));
+	F(main_thread, OFF(_PyRuntimeState, main_thread));
+	end();
+}
+
+static void interp(const struct ph_l_interp *T)
+{
+	begin("ph_l_interp", "is");
 #if PY_VERSION_HEX < 0x030b0000
-	F("is_threads_head", offsetof(PyInterpreterState, tstate_head));
+	F(threads_head, OFF(PyInterpreterState, tstate_head));
 #else
-	F("is_threads_head", offsetof(PyInterpreterState, threads.head));
+	F(threads_head, OFF(PyInterpreterState, threads.head));
 #endif
 #if PY_VERSION_HEX < 0x03090000
-	NONE("is_gc");
+	F(gc, NONE);
 #else
-	F("is_gc", offsetof(PyInterpreterState, gc));
+	F(gc, OFF(PyInterpreterState, gc));
 #endif
 #if PY_VERSION_HEX < 0x030c0000
-	F("is_modules", offsetof(PyInterpreterState, modules));
-	F("is_modules_by_index", offsetof(PyInterpreterState, modules_by_index));
-	F("is_importlib", offsetof(PyInterpreterState, importlib));
-	F("is_import_func", offsetof(PyInterpreterState, import_func));
+	F(modules, OFF(PyInterpreterState, modules));
+	F(modules_by_index, OFF(PyInterpreterState, modules_by_index));
+	F(importlib, OFF(PyInterpreterState, importlib));
+	F(import_func, OFF(PyInterpreterState, import_func));
 #else
-	F("is_modules", offsetof(PyInterpreterState, imports.modules));
-	F("is_modules_by_index", offsetof(PyInterpreterState, imports.modules_by_index));
-	F("is_importlib", offsetof(PyInterpreterState, imports.importlib));
-	F("is_import_func", offsetof(PyInterpreterState, imports.import_func));
+	F(modules, OFF(PyInterpreterState, imports.modules));
+	F(modules_by_index, OFF(PyInterpreterState, imports.modules_by_index));
+	F(importlib, OFF(PyInterpreterState, imports.importlib));
+	F(import_func, OFF(PyInterpreterState, imports.import_func));
 #endif
-	F("is_sysdict", offsetof(PyInterpreterState, sysdict));
-	F("is_builtins", offsetof(PyInterpreterState, builtins));
+	F(sysdict, OFF(PyInterpreterState, sysdict));
+	F(builtins, OFF(PyInterpreterState, builtins));
 #if PY_VERSION_HEX < 0x030d0000
-	F("is_codec_search_path", offsetof(PyInterpreterState, codec_search_path));
-	F("is_codec_search_cache", offsetof(PyInterpreterState, codec_search_cache));
-	F("is_codec_error_registry", offsetof(PyInterpreterState, codec_error_registry));
+	F(codec_search_path, OFF(PyInterpreterState, codec_search_path));
+	F(codec_search_cache, OFF(PyInterpreterState, codec_search_cache));
+	F(codec_error_registry, OFF(PyInterpreterState, codec_error_registry));
 #else
-	F("is_codec_search_path", offsetof(PyInterpreterState, codecs.search_path));
-	F("is_codec_search_cache", offsetof(PyInterpreterState, codecs.search_cache));
-	F("is_codec_error_registry", offsetof(PyInterpreterState, codecs.error_registry));
+	F(codec_search_path, OFF(PyInterpreterState, codecs.search_path));
+	F(codec_search_cache, OFF(PyInterpreterState, codecs.search_cache));
+	F(codec_error_registry, OFF(PyInterpreterState, codecs.error_registry));
 #endif
-	F("is_dict", offsetof(PyInterpreterState, dict));
-	F("is_builtins_copy", offsetof(PyInterpreterState, builtins_copy));
+	F(dict, OFF(PyInterpreterState, dict));
+	F(builtins_copy, OFF(PyInterpreterState, builtins_copy));
 #if PY_VERSION_HEX >= 0x030c0000
-	F("is_sysdict_copy", offsetof(PyInterpreterState, sysdict_copy));
+	F(sysdict_copy, OFF(PyInterpreterState, sysdict_copy));
 #else
-	NONE("is_sysdict_copy");
+	F(sysdict_copy, NONE);
 #endif
-	F("is_before_forkers", offsetof(PyInterpreterState, before_forkers));
-	F("is_after_forkers_parent", offsetof(PyInterpreterState, after_forkers_parent));
-	F("is_after_forkers_child", offsetof(PyInterpreterState, after_forkers_child));
-	F("is_audit_hooks", offsetof(PyInterpreterState, audit_hooks));
-	/* gc state */
-	F("gc_enabled", offsetof(struct _gc_runtime_state, enabled));
-	F("gc_generations", offsetof(struct _gc_runtime_state, generations));
-	F("gc_generation_size", sizeof(struct gc_generation));
-	F("gc_permanent", offsetof(struct _gc_runtime_state, permanent_generation));
-	F("gc_collecting", offsetof(struct _gc_runtime_state, collecting));
-	F("gc_garbage", offsetof(struct _gc_runtime_state, garbage));
-	F("gc_callbacks", offsetof(struct _gc_runtime_state, callbacks));
-	/* thread state */
-	F("ts_next", offsetof(PyThreadState, next));
+	F(before_forkers, OFF(PyInterpreterState, before_forkers));
+	F(after_forkers_parent, OFF(PyInterpreterState, after_forkers_parent));
+	F(after_forkers_child, OFF(PyInterpreterState, after_forkers_child));
+	F(audit_hooks, OFF(PyInterpreterState, audit_hooks));
+	end();
+}
+
+static void gc(const struct ph_l_gc *T)
+{
+	begin("ph_l_gc", "gc");
+	F(enabled, OFF(struct _gc_runtime_state, enabled));
+	F(generations, OFF(struct _gc_runtime_state, generations));
+	F(generation_size, sizeof(struct gc_generation));
+	F(generation0, OFF(struct _gc_runtime_state, generation0));
+	F(permanent, OFF(struct _gc_runtime_state, permanent_generation));
+	F(collecting, OFF(struct _gc_runtime_state, collecting));
+	F(garbage, OFF(struct _gc_runtime_state, garbage));
+	F(callbacks, OFF(struct _gc_runtime_state, callbacks));
+	F(size, sizeof(struct _gc_runtime_state));
+	end();
+}
+
+static void tstate(const struct ph_l_tstate *T)
+{
+	begin("ph_l_tstate", "ts");
+	F(next, OFF(PyThreadState, next));
 #if PY_VERSION_HEX < 0x030b0000
-	F("ts_frame", offsetof(PyThreadState, frame));
+	F(frame, OFF(PyThreadState, frame));
 #else
-	NONE("ts_frame");
+	F(frame, NONE);
 #endif
 #if PY_VERSION_HEX >= 0x030b0000 && PY_VERSION_HEX < 0x030d0000
-	F("ts_cframe", offsetof(PyThreadState, cframe));
-	F("cf_current_frame", offsetof(_PyCFrame, current_frame));
+	F(cframe, OFF(PyThreadState, cframe));
+	F(cframe_current_frame, OFF(_PyCFrame, current_frame));
 #else
-	NONE("ts_cframe");
-	NONE("cf_current_frame");
+	F(cframe, NONE);
+	F(cframe_current_frame, NONE);
 #endif
 #if PY_VERSION_HEX >= 0x030d0000
-	F("ts_current_frame", offsetof(PyThreadState, current_frame));
+	F(current_frame, OFF(PyThreadState, current_frame));
 #else
-	NONE("ts_current_frame");
+	F(current_frame, NONE);
 #endif
-	F("ts_thread_id", offsetof(PyThreadState, thread_id));
+	F(thread_id, OFF(PyThreadState, thread_id));
 #if PY_VERSION_HEX >= 0x030b0000
-	F("ts_native_thread_id", offsetof(PyThreadState, native_thread_id));
+	F(native_thread_id, OFF(PyThreadState, native_thread_id));
 #else
-	NONE("ts_native_thread_id");
+	F(native_thread_id, NONE);
 #endif
-	F("ts_dict", offsetof(PyThreadState, dict));
-	F("ts_c_profileobj", offsetof(PyThreadState, c_profileobj));
-	F("ts_c_traceobj", offsetof(PyThreadState, c_traceobj));
+	F(dict, OFF(PyThreadState, dict));
+	F(c_profileobj, OFF(PyThreadState, c_profileobj));
+	F(c_traceobj, OFF(PyThreadState, c_traceobj));
 #if PY_VERSION_HEX < 0x030c0000
-	F("ts_curexc_type", offsetof(PyThreadState, curexc_type));
-	F("ts_curexc_value", offsetof(PyThreadState, curexc_value));
-	F("ts_curexc_traceback", offsetof(PyThreadState, curexc_traceback));
+	F(curexc_type, OFF(PyThreadState, curexc_type));
+	F(curexc_value, OFF(PyThreadState, curexc_value));
+	F(curexc_traceback, OFF(PyThreadState, curexc_traceback));
 #else
-	NONE("ts_curexc_type");
-	F("ts_curexc_value", offsetof(PyThreadState, current_exception));
-	NONE("ts_curexc_traceback");
+	F(curexc_type, NONE);
+	F(curexc_value, OFF(PyThreadState, current_exception));
+	F(curexc_traceback, NONE);
 #endif
-	F("ts_exc_state", offsetof(PyThreadState, exc_state));
+	F(exc_state, OFF(PyThreadState, exc_state));
 #if PY_VERSION_HEX < 0x030b0000
-	F("ei_exc_type", offsetof(_PyErr_StackItem, exc_type));
-	F("ei_exc_traceback", offsetof(_PyErr_StackItem, exc_traceback));
+	F(exc_type, OFF(_PyErr_StackItem, exc_type));
+	F(exc_traceback, OFF(_PyErr_StackItem, exc_traceback));
 #else
-	NONE("ei_exc_type");
-	NONE("ei_exc_traceback");
+	F(exc_type, NONE);
+	F(exc_traceback, NONE);
 #endif
-	F("ei_exc_value", offsetof(_PyErr_StackItem, exc_value));
-	F("ts_async_exc", offsetof(PyThreadState, async_exc));
-	F("ts_context", offsetof(PyThreadState, context));
-	F("ts_async_gen_firstiter", offsetof(PyThreadState, async_gen_firstiter));
-	F("ts_async_gen_finalizer", offsetof(PyThreadState, async_gen_finalizer));
-	/* frames */
+	F(exc_value, OFF(_PyErr_StackItem, exc_value));
+	F(async_exc, OFF(PyThreadState, async_exc));
+	F(context, OFF(PyThreadState, context));
+	F(async_gen_firstiter, OFF(PyThreadState, async_gen_firstiter));
+	F(async_gen_finalizer, OFF(PyThreadState, async_gen_finalizer));
+	end();
+}
+
+static void frameobj(const struct ph_l_frameobj *T)
+{
+	begin("ph_l_frameobj", "fo");
+	F(back, OFF(PyFrameObject, f_back));
 #if PY_VERSION_HEX < 0x030b0000
-	F("fo_back", offsetof(PyFrameObject, f_back));
-	F("fo_code", offsetof(PyFrameObject, f_code));
-	F("fo_builtins", offsetof(PyFrameObject, f_builtins));
-	F("fo_globals", offsetof(PyFrameObject, f_globals));
-	F("fo_locals", offsetof(PyFrameObject, f_locals));
-	F("fo_trace", offsetof(PyFrameObject, f_trace));
-	F("fo_localsplus", offsetof(PyFrameObject, f_localsplus));
-	NONE("if_code");
-	NONE("if_previous");
-	NONE("if_func");
-	NONE("if_globals");
-	NONE("if_builtins");
-	NONE("if_locals");
-	NONE("if_frame_obj");
-	NONE("if_instr");
-	NONE("if_owner");
-	NONE("if_localsplus");
+	F(code, OFF(PyFrameObject, f_code));
+	F(builtins, OFF(PyFrameObject, f_builtins));
+	F(globals, OFF(PyFrameObject, f_globals));
+	F(locals, OFF(PyFrameObject, f_locals));
+	F(trace, OFF(PyFrameObject, f_trace));
+	F(localsplus, OFF(PyFrameObject, f_localsplus));
 #else
-	F("fo_back", offsetof(PyFrameObject, f_back));
-	NONE("fo_code");
-	NONE("fo_builtins");
-	NONE("fo_globals");
-	NONE("fo_locals");
-	F("fo_trace", offsetof(PyFrameObject, f_trace));
-	NONE("fo_localsplus");
+	F(code, NONE);
+	F(builtins, NONE);
+	F(globals, NONE);
+	F(locals, NONE);
+	F(trace, OFF(PyFrameObject, f_trace));
+	F(localsplus, NONE);
+#endif
+	end();
+}
+
+#if PY_VERSION_HEX >= 0x030b0000
+static void iframe(const struct ph_l_iframe *T)
+{
+	begin("ph_l_iframe", "ifr");
 #if PY_VERSION_HEX >= 0x030d0000
-	F("if_code", offsetof(_PyInterpreterFrame, f_executable));
+	F(executable, OFF(_PyInterpreterFrame, f_executable));
+	F(instr_ptr, OFF(_PyInterpreterFrame, instr_ptr));
 #else
-	F("if_code", offsetof(_PyInterpreterFrame, f_code));
+	F(executable, OFF(_PyInterpreterFrame, f_code));
+	F(instr_ptr, OFF(_PyInterpreterFrame, prev_instr));
 #endif
-	F("if_previous", offsetof(_PyInterpreterFrame, previous));
+	F(previous, OFF(_PyInterpreterFrame, previous));
 #if PY_VERSION_HEX >= 0x030c0000
-	F("if_func", offsetof(_PyInterpreterFrame, f_funcobj));
+	F(funcobj, OFF(_PyInterpreterFrame, f_funcobj));
 #else
-	F("if_func", offsetof(_PyInterpreterFrame, f_func));
+	F(funcobj, OFF(_PyInterpreterFrame, f_func));
 #endif
-	F("if_globals", offsetof(_PyInterpreterFrame, f_globals));
-	F("if_builtins", offsetof(_PyInterpreterFrame, f_builtins));
-	F("if_locals", offsetof(_PyInterpreterFrame, f_locals));
-	F("if_frame_obj", offsetof(_PyInterpreterFrame, frame_obj));
-#if PY_VERSION_HEX >= 0x030d0000
-	F("if_instr", offsetof(_PyInterpreterFrame, instr_ptr));
-#else
-	F("if_instr", offsetof(_PyInterpreterFrame, prev_instr));
+	F(globals, OFF(_PyInterpreterFrame, f_globals));
+	F(builtins, OFF(_PyInterpreterFrame, f_builtins));
+	F(locals, OFF(_PyInterpreterFrame, f_locals));
+	F(frame_obj, OFF(_PyInterpreterFrame, frame_obj));
+	F(owner, OFF(_PyInterpreterFrame, owner));
+	F(localsplus, OFF(_PyInterpreterFrame, localsplus));
+	end();
+}
 #endif
-	F("if_owner", offsetof(_PyInterpreterFrame, owner));
-	F("if_localsplus", offsetof(_PyInterpreterFrame, localsplus));
-#endif
-	/* code */
-	F("co_nlocals", offsetof(PyCodeObject, co_nlocals));
-	F("co_consts", offsetof(PyCodeObject, co_consts));
-	F("co_names", offsetof(PyCodeObject, co_names));
-	F("co_filename", offsetof(PyCodeObject, co_filename));
-	F("co_name", offsetof(PyCodeObject, co_name));
+
+static void code(const struct ph_l_code *T)
+{
+	begin("ph_l_code", "co");
+	F(nlocals, OFF(PyCodeObject, co_nlocals));
+	F(consts, OFF(PyCodeObject, co_consts));
+	F(names, OFF(PyCodeObject, co_names));
+	F(filename, OFF(PyCodeObject, co_filename));
+	F(name, OFF(PyCodeObject, co_name));
 #if PY_VERSION_HEX < 0x030b0000
-	F("co_code", offsetof(PyCodeObject, co_code));
-	F("co_varnames", offsetof(PyCodeObject, co_varnames));
-	F("co_freevars", offsetof(PyCodeObject, co_freevars));
-	F("co_cellvars", offsetof(PyCodeObject, co_cellvars));
+	F(qualname, NONE);
+	F(code, OFF(PyCodeObject, co_code));
+	F(varnames, OFF(PyCodeObject, co_varnames));
+	F(freevars, OFF(PyCodeObject, co_freevars));
+	F(cellvars, OFF(PyCodeObject, co_cellvars));
 #if PY_VERSION_HEX < 0x030a0000
-	F("co_linetable", offsetof(PyCodeObject, co_lnotab));
+	F(lnotab, OFF(PyCodeObject, co_lnotab));
+	F(linetable, NONE);
 #else
-	F("co_linetable", offsetof(PyCodeObject, co_linetable));
+	F(lnotab, NONE);
+	F(linetable, OFF(PyCodeObject, co_linetable));
 #endif
-	F("co_zombieframe", offsetof(PyCodeObject, co_zombieframe));
-	NONE("co_qualname");
-	NONE("co_exceptiontable");
-	NONE("co_localsplusnames");
-	NONE("co_localspluskinds");
-	NONE("co_nlocalsplus");
-	NONE("co_cached");
-	NONE("co_firsttraceable");
-	NONE("co_code_adaptive");
+	F(exceptiontable, NONE);
+	F(zombieframe, OFF(PyCodeObject, co_zombieframe));
+	F(localsplusnames, NONE);
+	F(localspluskinds, NONE);
+	F(nlocalsplus, NONE);
+	F(code_cache, NONE);
+	F(cached, NONE);
+	F(cached_code, NONE);
+	F(cached_varnames, NONE);
+	F(cached_cellvars, NONE);
+	F(cached_freevars, NONE);
+	F(firsttraceable, NONE);
+	F(code_adaptive, NONE);
 #else
-	NONE("co_code");
-	NONE("co_varnames");
-	NONE("co_freevars");
-	NONE("co_cellvars");
-	F("co_linetable", offsetof(PyCodeObject, co_linetable));
-	NONE("co_zombieframe");
-	F("co_qualname", offsetof(PyCodeObject, co_qualname));
-	F("co_exceptiontable", offsetof(PyCodeObject, co_exceptiontable));
-	F("co_localsplusnames", offsetof(PyCodeObject, co_localsplusnames));
-	F("co_localspluskinds", offsetof(PyCodeObject, co_localspluskinds));
-	F("co_nlocalsplus", offsetof(PyCodeObject, co_nlocalsplus));
+	F(qualname, OFF(PyCodeObject, co_qualname));
+	F(code, NONE);
+	F(varnames, NONE);
+	F(freevars, NONE);
+	F(cellvars, NONE);
+	F(lnotab, NONE);
+	F(linetable, OFF(PyCodeObject, co_linetable));
+	F(exceptiontable, OFF(PyCodeObject, co_exceptiontable));
+	F(zombieframe, NONE);
+	F(localsplusnames, OFF(PyCodeObject, co_localsplusnames));
+	F(localspluskinds, OFF(PyCodeObject, co_localspluskinds));
+	F(nlocalsplus, OFF(PyCodeObject, co_nlocalsplus));
 #if PY_VERSION_HEX < 0x030c0000
-	F("co_cached", offsetof(PyCodeObject, _co_code));
+	F(code_cache, OFF(PyCodeObject, _co_code));
+	F(cached, NONE);
+	F(cached_code, NONE);
+	F(cached_varnames, NONE);
+	F(cached_cellvars, NONE);
+	F(cached_freevars, NONE);
 #else
-	F("co_cached", offsetof(PyCodeObject, _co_cached));
+	F(code_cache, NONE);
+	F(cached, OFF(PyCodeObject, _co_cached));
+	F(cached_code, OFF(_PyCoCached, _co_code));
+	F(cached_varnames, OFF(_PyCoCached, _co_varnames));
+	F(cached_cellvars, OFF(_PyCoCached, _co_cellvars));
+	F(cached_freevars, OFF(_PyCoCached, _co_freevars));
 #endif
-	F("co_firsttraceable", offsetof(PyCodeObject, _co_firsttraceable));
-	F("co_code_adaptive", offsetof(PyCodeObject, co_code_adaptive));
+	F(firsttraceable, OFF(PyCodeObject, _co_firsttraceable));
+	F(code_adaptive, OFF(PyCodeObject, co_code_adaptive));
 #endif
-	/* function */
-	F("fn_code", offsetof(PyFunctionObject, func_code));
-	F("fn_globals", offsetof(PyFunctionObject, func_globals));
+	end();
+}
+
+static void func(const struct ph_l_func *T)
+{
+	begin("ph_l_func", "fn");
+	F(code, OFF(PyFunctionObject, func_code));
+	F(globals, OFF(PyFunctionObject, func_globals));
 #if PY_VERSION_HEX >= 0x030a0000
-	F("fn_builtins", offsetof(PyFunctionObject, func_builtins));
+	F(builtins, OFF(PyFunctionObject, func_builtins));
 #else
-	NONE("fn_builtins");
+	F(builtins, NONE);
 #endif
-	F("fn_name", offsetof(PyFunctionObject, func_name));
-	F("fn_qualname", offsetof(PyFunctionObject, func_qualname));
-	F("fn_defaults", offsetof(PyFunctionObject, func_defaults));
-	F("fn_kwdefaults", offsetof(PyFunctionObject, func_kwdefaults));
-	F("fn_closure", offsetof(PyFunctionObject, func_closure));
-	F("fn_doc", offsetof(PyFunctionObject, func_doc));
-	F("fn_module", offsetof(PyFunctionObject, func_module));
-	F("fn_annotations", offsetof(PyFunctionObject, func_annotations));
+	F(name, OFF(PyFunctionObject, func_name));
+	F(qualname, OFF(PyFunctionObject, func_qualname));
+	F(defaults, OFF(PyFunctionObject, func_defaults));
+	F(kwdefaults, OFF(PyFunctionObject, func_kwdefaults));
+	F(closure, OFF(PyFunctionObject, func_closure));
+	F(doc, OFF(PyFunctionObject, func_doc));
+	F(module, OFF(PyFunctionObject, func_module));
+	F(annotations, OFF(PyFunctionObject, func_annotations));
+#if PY_VERSION_HEX >= 0x030e0000
+	F(annotate, OFF(PyFunctionObject, func_annotate));
+#else
+	F(annotate, NONE);
+#endif
 #if PY_VERSION_HEX >= 0x030c0000
-	F("fn_typeparams", offsetof(PyFunctionObject, func_typeparams));
+	F(typeparams, OFF(PyFunctionObject, func_typeparams));
 #else
-	NONE("fn_typeparams");
+	F(typeparams, NONE);
 #endif
-	/* types */
-	F("ht_name", offsetof(PyHeapTypeObject, ht_name));
-	F("ht_slots", offsetof(PyHeapTypeObject, ht_slots));
-	F("ht_qualname", offsetof(PyHeapTypeObject, ht_qualname));
-	F("ht_cached_keys", offsetof(PyHeapTypeObject, ht_cached_keys));
+	F(size, sizeof(PyFunctionObject));
+	end();
+}
+
+static void heaptype(const struct ph_l_heaptype *T)
+{
+	begin("ph_l_heaptype", "ht");
+	F(name, OFF(PyHeapTypeObject, ht_name));
+	F(slots, OFF(PyHeapTypeObject, ht_slots));
+	F(qualname, OFF(PyHeapTypeObject, ht_qualname));
+	F(cached_keys, OFF(PyHeapTypeObject, ht_cached_keys));
 #if PY_VERSION_HEX >= 0x03090000
-	F("ht_module", offsetof(PyHeapTypeObject, ht_module));
+	F(module, OFF(PyHeapTypeObject, ht_module));
 #else
-	NONE("ht_module");
+	F(module, NONE);
 #endif
-	F("heaptype_size", sizeof(PyHeapTypeObject));
-	/* dict keys (3.11+: in the headers; before: dict-common.h, from the notes) */
-#if PY_VERSION_HEX >= 0x030b0000
-	F("dk_log2_index_bytes", offsetof(PyDictKeysObject, dk_log2_index_bytes));
-	F("dk_kind", offsetof(PyDictKeysObject, dk_kind));
-	F("dk_nentries", offsetof(PyDictKeysObject, dk_nentries));
-	F("dk_indices", offsetof(PyDictKeysObject, dk_indices));
+	F(size, sizeof(PyHeapTypeObject));
+	end();
+}
+
+/* The offset of what p(obj) points at, relative to obj. */
+#define REL(p) ((long)((char *)(p) - (char *)obj))
+
+static void dict(const struct ph_l_dict *T)
+{
+	PyObject *obj = (PyObject *)(void *)((char *)0 + 4096);
+
+	(void)obj;
+	begin("ph_l_dict", "dict");
+#if PY_VERSION_HEX < 0x030b0000
+	/* Objects/dict-common.h: {refcnt, size, lookup, usable, nentries, indices[]} */
+	F(dk_size, 8);
+	F(dk_log2_index_bytes, NONE);
+	F(dk_kind, NONE);
+	F(dk_nentries, 32);
+	F(dk_indices, 40);
+	F(entry_size, 24); /* {hash, key, value} */
+	F(entry_key, 8);
+	F(uentry_size, NONE);
+	F(uentry_key, NONE);
 #else
-	NONE("dk_log2_index_bytes");
-	NONE("dk_kind");
-	F("dk_nentries", 32);
-	F("dk_indices", 40);
+	F(dk_size, NONE);
+	F(dk_log2_index_bytes, OFF(PyDictKeysObject, dk_log2_index_bytes));
+	F(dk_kind, OFF(PyDictKeysObject, dk_kind));
+	F(dk_nentries, OFF(PyDictKeysObject, dk_nentries));
+	F(dk_indices, OFF(PyDictKeysObject, dk_indices));
+	F(entry_size, sizeof(PyDictKeyEntry));
+	F(entry_key, OFF(PyDictKeyEntry, me_key));
+	F(uentry_size, sizeof(PyDictUnicodeEntry));
+	F(uentry_key, OFF(PyDictUnicodeEntry, me_key));
 #endif
 #if PY_VERSION_HEX >= 0x030d0000
-	F("dv_values", offsetof(PyDictValues, values));
+	F(dv_capacity, OFF(PyDictValues, capacity));
+	F(dv_size, OFF(PyDictValues, size));
+	F(dv_embedded, OFF(PyDictValues, embedded));
+	F(dv_valid, OFF(PyDictValues, valid));
+	F(dv_values, OFF(PyDictValues, values));
+#elif PY_VERSION_HEX >= 0x030b0000
+	F(dv_capacity, NONE);
+	F(dv_size, NONE);
+	F(dv_embedded, NONE);
+	F(dv_valid, NONE);
+	F(dv_values, OFF(PyDictValues, values));
 #else
-	F("dv_values", 0);
+	F(dv_capacity, NONE);
+	F(dv_size, NONE);
+	F(dv_embedded, NONE);
+	F(dv_valid, NONE);
+	F(dv_values, NONE);
 #endif
-	/* str */
-	F("ascii_size", sizeof(PyASCIIObject));
-	F("compact_size", sizeof(PyCompactUnicodeObject));
-	F("unicode_size", sizeof(PyUnicodeObject));
-	F("u_utf8_length", offsetof(PyCompactUnicodeObject, utf8_length));
-	F("u_utf8", offsetof(PyCompactUnicodeObject, utf8));
+#if PY_VERSION_HEX >= 0x030d0000
+	F(managed_dict, MANAGED_DICT_OFFSET);
+	F(managed_values, NONE);
+#elif PY_VERSION_HEX >= 0x030c0000
+	F(managed_dict, REL(_PyObject_DictOrValuesPointer(obj)));
+	F(managed_values, NONE);
+#elif PY_VERSION_HEX >= 0x030b0000
+	F(managed_dict, REL(_PyObject_ManagedDictPointer(obj)));
+	F(managed_values, REL(_PyObject_ValuesPointer(obj)));
+#else
+	F(managed_dict, NONE);
+	F(managed_values, NONE);
+#endif
+	end();
+}
+
+static void str(const struct ph_l_str *T)
+{
+	begin("ph_l_str", "str");
+	F(ascii_size, sizeof(PyASCIIObject));
+	F(compact_size, sizeof(PyCompactUnicodeObject));
+	F(unicode_size, sizeof(PyUnicodeObject));
+	F(utf8_length, OFF(PyCompactUnicodeObject, utf8_length));
+	F(utf8, OFF(PyCompactUnicodeObject, utf8));
 #if PY_VERSION_HEX < 0x030c0000
-	F("u_wstr", offsetof(PyASCIIObject, wstr));
-	F("u_wstr_length", offsetof(PyCompactUnicodeObject, wstr_length));
+	F(wstr, OFF(PyASCIIObject, wstr));
+	F(wstr_length, OFF(PyCompactUnicodeObject, wstr_length));
 #else
-	NONE("u_wstr");
-	NONE("u_wstr_length");
+	F(wstr, NONE);
+	F(wstr_length, NONE);
 #endif
-	F("u_data", offsetof(PyUnicodeObject, data));
-	/* misc objects */
-	F("md_dict", offsetof(MODOBJ, md_dict));
-	F("md_name", offsetof(MODOBJ, md_name));
-	F("md_size", sizeof(MODOBJ));
-	F("wr_size", sizeof(PyWeakReference));
-	F("fn_size", sizeof(PyFunctionObject));
-	F("set_mask", offsetof(PySetObject, mask));
-	F("set_table", offsetof(PySetObject, table));
-	F("set_smalltable", offsetof(PySetObject, smalltable));
-	F("set_size", sizeof(PySetObject));
-	F("list_allocated", offsetof(PyListObject, allocated));
-	F("descr_type", offsetof(PyDescrObject, d_type));
-	F("descr_method", offsetof(PyMethodDescrObject, d_method));
+	F(data, OFF(PyUnicodeObject, data));
+	end();
+}
+
+static void objects(const struct ph_l_objects *T)
+{
+	begin("ph_l_objects", "obj");
+	F(tuple_items, OFF(PyTupleObject, ob_item));
+	F(md_dict, OFF(MODOBJ, md_dict));
+	F(md_name, OFF(MODOBJ, md_name));
+	F(md_size, sizeof(MODOBJ));
+	F(wr_size, sizeof(PyWeakReference));
+	F(set_mask, OFF(PySetObject, mask));
+	F(set_table, OFF(PySetObject, table));
+	F(set_smalltable, OFF(PySetObject, smalltable));
+	F(set_size, sizeof(PySetObject));
+	F(descr_type, OFF(PyDescrObject, d_type));
+	F(descr_method, OFF(PyMethodDescrObject, d_method));
+	end();
+}
+
 #if PY_VERSION_HEX >= 0x030d0000
-	F("dbg_version", offsetof(_Py_DebugOffsets, version));
-	F("dbg_free_threaded", offsetof(_Py_DebugOffsets, free_threaded));
-	F("dbg_interp_head", offsetof(_Py_DebugOffsets, runtime_state.interpreters_head));
-	F("dbg_is_threads_head", offsetof(_Py_DebugOffsets, interpreter_state.threads_head));
-	F("dbg_is_gc", offsetof(_Py_DebugOffsets, interpreter_state.gc));
-	F("dbg_is_modules", offsetof(_Py_DebugOffsets, interpreter_state.imports_modules));
-	F("dbg_ts_current_frame", offsetof(_Py_DebugOffsets, thread_state.current_frame));
-	F("dbg_ts_thread_id", offsetof(_Py_DebugOffsets, thread_state.thread_id));
-	F("dbg_if_owner", offsetof(_Py_DebugOffsets, interpreter_frame.owner));
-	F("dbg_co_qualname", offsetof(_Py_DebugOffsets, code_object.qualname));
+#define D(name, member) F(name, OFF(_Py_DebugOffsets, member))
+static void debug(const struct ph_l_debug *T)
+{
+	begin("ph_l_debug", "dbg");
+	D(version, version);
+	D(free_threaded, free_threaded);
+	D(runtime_interp_head, runtime_state.interpreters_head);
+	D(interp_threads_head, interpreter_state.threads_head);
+	D(interp_gc, interpreter_state.gc);
+	D(interp_modules, interpreter_state.imports_modules);
+	D(interp_sysdict, interpreter_state.sysdict);
+	D(interp_builtins, interpreter_state.builtins);
+	D(tstate_next, thread_state.next);
+	D(tstate_current_frame, thread_state.current_frame);
+	D(tstate_thread_id, thread_state.thread_id);
+	D(tstate_native_thread_id, thread_state.native_thread_id);
+	D(iframe_previous, interpreter_frame.previous);
+	D(iframe_executable, interpreter_frame.executable);
+	D(iframe_instr_ptr, interpreter_frame.instr_ptr);
+	D(iframe_localsplus, interpreter_frame.localsplus);
+	D(iframe_owner, interpreter_frame.owner);
+	D(code_filename, code_object.filename);
+	D(code_name, code_object.name);
+	D(code_qualname, code_object.qualname);
+	D(code_linetable, code_object.linetable);
+	D(code_localsplusnames, code_object.localsplusnames);
+	D(code_localspluskinds, code_object.localspluskinds);
+	D(code_adaptive, code_object.co_code_adaptive);
+	D(tp_name, type_object.tp_name);
+	D(tp_flags, type_object.tp_flags);
+	D(tuple_items, tuple_object.ob_item);
+	D(list_items, list_object.ob_item);
+#if PY_VERSION_HEX >= 0x030e0000
+	D(set_table, set_object.table);
+	D(set_mask, set_object.mask);
 #else
-	NONE("dbg_version");
-	NONE("dbg_free_threaded");
-	NONE("dbg_interp_head");
-	NONE("dbg_is_threads_head");
-	NONE("dbg_is_gc");
-	NONE("dbg_is_modules");
-	NONE("dbg_ts_current_frame");
-	NONE("dbg_ts_thread_id");
-	NONE("dbg_if_owner");
-	NONE("dbg_co_qualname");
+	F(set_table, NONE);
+	F(set_mask, NONE);
 #endif
-	return 0;
+	D(dict_keys, dict_object.ma_keys);
+	D(dict_values, dict_object.ma_values);
+	D(float_value, float_object.ob_fval);
+	D(long_digits, long_object.ob_digit);
+	D(bytes_data, bytes_object.ob_sval);
+	D(str_state, unicode_object.state);
+	D(str_length, unicode_object.length);
+	D(str_ascii_size, unicode_object.asciiobject_size);
+	D(gc_size, gc.size);
+	D(gc_collecting, gc.collecting);
+	end();
+}
+#endif
+
+/* C(name, value): a capability the headers show (printed; compared with --check) */
+#define C(name, value)                                                                             \
+	do {                                                                                       \
+		if (!check)                                                                        \
+			printf("\t\t.%s = %s,\n", #name, #value);                                  \
+		else if (L->caps->name != (value)) {                                               \
+			if (!quiet)                                                                \
+				printf("caps.%s: the headers say %s (%ld), the agent's table %ld\n", \
+				       #name, #value, (long)(value), (long)L->caps->name);         \
+			bad++;                                                                     \
+		}                                                                                  \
+	} while (0)
+
+static void caps(const struct ph_layout *L)
+{
+	if (!check)
+		printf("\t/* %s */\n\t{\n\t\t.version = 0x%08x,\n\t\t.caps = {\n", PY_VERSION,
+		       PY_VERSION_HEX & 0xffff0000);
+#if PY_VERSION_HEX < 0x030b0000
+	C(frames, PH_FRAMES_OBJECTS);
+	C(inst_dict, PH_INST_DICT_OFFSET);
+#elif PY_VERSION_HEX < 0x030d0000
+	C(frames, PH_FRAMES_CFRAME);
+#else
+	C(frames, PH_FRAMES_TSTATE);
+#endif
+#if PY_VERSION_HEX >= 0x030b0000 && PY_VERSION_HEX < 0x030c0000
+	C(inst_dict, PH_INST_DICT_VALUES);
+#elif PY_VERSION_HEX >= 0x030c0000 && !defined(Py_TPFLAGS_INLINE_VALUES)
+	C(inst_dict, PH_INST_DICT_TAGGED);
+#elif defined(Py_TPFLAGS_INLINE_VALUES)
+	C(inst_dict, PH_INST_DICT_INLINE);
+#endif
+#if defined(_Py_IMMORTAL_REFCNT) || defined(_Py_IMMORTAL_INITIAL_REFCNT)
+	C(immortal, true);
+#else
+	C(immortal, false);
+#endif
+#ifdef _PyLong_SIGN_MASK
+	C(long_tag, true);
+#else
+	C(long_tag, false);
+#endif
+#ifdef _Py_TPFLAGS_STATIC_BUILTIN
+	C(static_builtins, true);
+#else
+	C(static_builtins, false);
+#endif
+#ifdef Py_TAG_BITS
+	C(stackrefs, true);
+#else
+	C(stackrefs, false);
+#endif
+#if PY_VERSION_HEX >= 0x030b0000
+	C(owner_generator, FRAME_OWNED_BY_GENERATOR);
+#if PY_VERSION_HEX >= 0x030e0000
+	C(owner_first_shim, FRAME_OWNED_BY_INTERPRETER);
+#elif PY_VERSION_HEX >= 0x030c0000
+	C(owner_first_shim, FRAME_OWNED_BY_CSTACK);
+#else
+	C(owner_first_shim, FRAME_OWNED_BY_FRAME_OBJECT + 1);
+#endif
+	C(fast_cell, CO_FAST_CELL);
+	C(fast_free, CO_FAST_FREE);
+#endif
+	if (!check)
+		printf("\t\t/* and preheader, long_min_digit, fork_head_lock: from the behaviour */\n"
+		       "\t\t},\n\t},\n\n");
+}
+
+/* Compare everything with table L; returns the number of differences. */
+static int compare(const struct ph_layout *L)
+{
+	bad = 0;
+	runtime(L->rt);
+	interp(L->is);
+	gc(L->gc);
+	tstate(L->ts);
+	frameobj(L->fo);
+#if PY_VERSION_HEX >= 0x030b0000
+	iframe(L->ifr);
+#else
+	if (L->ifr && ++bad && !quiet)
+		printf("ifr: the agent's table has one, the headers none\n");
+#endif
+	code(L->co);
+	func(L->fn);
+	heaptype(L->ht);
+	dict(L->dict);
+	str(L->str);
+	objects(L->obj);
+#if PY_VERSION_HEX >= 0x030d0000
+	debug(L->dbg);
+#else
+	if (L->dbg && ++bad && !quiet)
+		printf("dbg: the agent's table has one, the headers none\n");
+#endif
+	shared_constants();
+	caps(L);
+	return bad;
+}
+
+int main(int argc, char **argv)
+{
+	const struct ph_layout *L, *best = NULL;
+	int best_bad = 0;
+
+	check = argc > 1 && strcmp(argv[1], "--check") == 0;
+	if (!check) {
+		static const struct ph_caps none;
+		static const struct ph_layout nolayout = {.caps = &none};
+
+		runtime(NULL);
+		interp(NULL);
+		gc(NULL);
+		tstate(NULL);
+		frameobj(NULL);
+#if PY_VERSION_HEX >= 0x030b0000
+		iframe(NULL);
+#endif
+		code(NULL);
+		func(NULL);
+		heaptype(NULL);
+		dict(NULL);
+		str(NULL);
+		objects(NULL);
+#if PY_VERSION_HEX >= 0x030d0000
+		debug(NULL);
+#endif
+		caps(&nolayout);
+		return 0;
+	}
+	L = ph_layout_find(PY_MINOR_VERSION);
+	if (!L) {
+		printf("%s: the agent has no layout table for 3.%d\n", PY_VERSION, PY_MINOR_VERSION);
+		return 2;
+	}
+	/* the table (of those for this minor version) that matches, else the closest */
+	quiet = 1;
+	for (; L; L = ph_layout_next(L)) {
+		int n = compare(L);
+
+		if (!best || n < best_bad) {
+			best = L;
+			best_bad = n;
+		}
+	}
+	quiet = 0;
+	compare(best);
+	if (bad)
+		printf("%s: the agent's tables differ from the headers (%d differences from the "
+		       "closest, learned from %s)\n",
+		       PY_VERSION, bad, best->seen);
+	else
+		printf("%s: the headers match the agent's table learned from %s\n", PY_VERSION,
+		       best->seen);
+	return bad ? 1 : 0;
 }

@@ -63,6 +63,19 @@
 #define PH_AGENT_CURRENT_SYMBOL "pyheap_agent_current" /* struct ph_agent_state *, 0 if none */
 
 /*
+ * The CPython versions pyheap dumps: 3.PH_PY_MINOR_MIN to 3.PH_PY_MINOR_MAX,
+ * GIL builds, x86_64. The one definition of the range: the dumper's version
+ * gate (inject/target.c), the agent's (agent/py.c, which also needs a layout
+ * table for each: agent/layout.c), the help texts and the tests (which read
+ * these two lines) follow it; README and docs say the same (a test checks).
+ */
+#define PH_PY_MINOR_MIN 8
+#define PH_PY_MINOR_MAX 15
+#define PH_PY_STR_(x)   #x
+#define PH_PY_STR(x)    PH_PY_STR_(x)
+#define PH_PY_RANGE     "3." PH_PY_STR(PH_PY_MINOR_MIN) "-3." PH_PY_STR(PH_PY_MINOR_MAX)
+
+/*
  * Symbols the dumper resolves in the target (functions and data). The agent
  * reads args.api[PH_API_x]. Add new ones at the end only within one ABI.
  */
@@ -73,29 +86,22 @@
 	X(PyThreadState_Clear)                                                                     \
 	X(PyThreadState_DeleteCurrent)                                                             \
 	X(PyGILState_GetThisThreadState)                                                           \
-	X(PyThreadState_Get)                                                                       \
 	X(PyInterpreterState_Main)                                                                 \
 	X(PyInterpreterState_Head)                                                                 \
 	X(PyInterpreterState_Next)                                                                 \
-	X(PyInterpreterState_ThreadHead)                                                           \
-	X(PyThreadState_Next)                                                                      \
 	X(PyDict_Next)                                                                             \
-	X(PyType_IsSubtype)                                                                        \
 	X(PyCode_Addr2Line)                                                                        \
 	X(PyFrame_GetLineNumber)                                                                   \
 	X(PyGC_Disable)                                                                            \
 	X(PyGC_Enable)                                                                             \
-	X(PyGC_IsEnabled)                                                                          \
 	X(_Py_IsFinalizing)                                                                        \
 	X(Py_IsFinalizing)                                                                         \
-	X(PyImport_GetModuleDict)                                                                  \
 	X(PyType_GetDict)                                                                          \
 	X(_PyDict_SizeOf)                                                                          \
 	X(PyLong_AsSsize_t)                                                                        \
 	X(Py_DecRef)                                                                               \
 	X(PyErr_Occurred)                                                                          \
 	X(PyErr_Fetch)                                                                             \
-	X(PyErr_Restore)                                                                           \
 	X(_PyRuntime)                                                                              \
 	X(Py_Version)                                                                              \
 	X(_Py_NoneStruct)                                                                          \
@@ -108,7 +114,6 @@
 	X(PyBool_Type)                                                                             \
 	X(PyFloat_Type)                                                                            \
 	X(PyBytes_Type)                                                                            \
-	X(PyByteArray_Type)                                                                        \
 	X(PyList_Type)                                                                             \
 	X(PyTuple_Type)                                                                            \
 	X(PyDict_Type)                                                                             \
@@ -120,7 +125,6 @@
 	X(PyCell_Type)                                                                             \
 	X(PyFrame_Type)                                                                            \
 	X(PyMethodDescr_Type)                                                                      \
-	X(PyComplex_Type)                                                                          \
 	X(_PyWeakref_RefType)                                                                      \
 	X(_PyWeakref_ProxyType)                                                                    \
 	X(_PyWeakref_CallableProxyType)                                                            \

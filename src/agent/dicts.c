@@ -1,33 +1,32 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * dicts.c - dicts, shared keys and instance values, read in place (see
- * dicts.h).
+ * dicts.h). Every offset comes from the layout's dict sub-table
+ * (layout.h says what its fields mean), every choice from its capabilities.
  *
- * PyDictKeysObject, 3.8-3.10 (Objects/dict-common.h):
- *   OFFSET SIZE
- *        8    8  dk_size (slots in the index table)
- *       32    8  dk_nentries
- *       40       dk_indices: dk_size indexes of 1, 2, 4 or 8 bytes, then
- *                the entries {hash, key, value} (24 bytes each)
- * 3.11+ (internal/pycore_dict.h):
- *        9    1  dk_log2_index_bytes
- *       10    1  dk_kind: 0 general (entries {hash, key, value}), 1 unicode
- *                and 2 split (entries {key, value}, 16 bytes)
- *       24    8  dk_nentries
- *       32       dk_indices (1 << dk_log2_index_bytes bytes), then entries
+ * PyDictKeysObject: 3.8-3.10 keep dk_size, the number of index slots, and
+ * the index width follows from it (1, 2, 4 or 8 bytes); 3.11+ keep
+ * log2 of the indices' bytes and a kind (0: general entries {hash, key,
+ * value}; else str-keyed or split entries {key, value}). The entries come
+ * after the indices.
  *
- * Managed-dict instances (type flag MANAGED_DICT):
- *   3.11  o-32: PyDictValues *values; o-24: PyDictObject *dict
- *   3.12  o-24: (char *)values - 1 (low bit set) or a dict pointer
- *   3.13  o-24: dict pointer; with INLINE_VALUES the PyDictValues lives at
- *         o + tp_basicsize: {u8 capacity, size, embedded, valid; values[]}
+ * Managed-dict instances (type flag MANAGED_DICT, 3.11+), by inst_dict:
+ *   VALUES  a pointer to the values array and one to the dict, before the
+ *           object (3.11)
+ *   TAGGED  one word before the object: (char *)values - 1 (low bit set)
+ *           or a dict pointer (3.12)
+ *   INLINE  a dict pointer before the object; with INLINE_VALUES the
+ *           PyDictValues lives at o + tp_basicsize: {u8 capacity, size,
+ *           embedded, valid; values[]} (3.13+)
  * 3.11/3.12 values arrays keep their insertion order in the bytes before
  * the array: [-1] prefix size, [-2] count, [-3 - i] index of attribute i.
- * 3.13 keeps it after the values: ((u8 *)&values[capacity])[i].
+ * 3.13+ keep it after the values: ((u8 *)&values[capacity])[i].
  */
 #include "agent/dicts.h"
 
 #include "agent/values.h"
+
+#define DICT_KEYS_GENERAL 0 /* dk_kind of keys with {hash, key, value} entries (3.11+) */
 
 uintptr_t ph_dict_get(const struct ph_py *py, uintptr_t d, const char *key)
 {
@@ -46,83 +45,101 @@ bool ph_dict_values_embedded(const struct ph_py *py, uintptr_t d)
 {
 	uintptr_t values;
 
-	if (py->minor < 13)
+	if (py->caps->inst_dict != PH_INST_DICT_INLINE)
 		return false;
 	values = ph_rd(d, PH_OFF_DICT_VALUES);
-	return values && ph_rd_u8(values, 2) != 0;
+	return values && ph_rd_u8(values, py->L->dict->dv_embedded) != 0;
 }
 
 int64_t ph_keys_nentries(const struct ph_py *py, uintptr_t keys)
 {
-	int64_t n = keys ? ph_rd_i64(keys, py->L->dk_nentries) : 0;
+	int64_t n = keys ? ph_rd_i64(keys, py->L->dict->dk_nentries) : 0;
 
 	return n < 0 ? 0 : n;
 }
 
 uintptr_t ph_keys_key(const struct ph_py *py, uintptr_t keys, int64_t i)
 {
+	const struct ph_l_dict *D = py->L->dict;
 	uintptr_t entries;
 
-	if (py->minor >= 11) {
-		unsigned log2_bytes = ph_rd_u8(keys, py->L->dk_log2_index_bytes);
-		unsigned kind = ph_rd_u8(keys, py->L->dk_kind);
+	if (D->dk_size >= 0) {
+		uint64_t size = ph_rd(keys, D->dk_size);
+		unsigned width = size <= 0xff	      ? 1
+				 : size <= 0xffff      ? 2
+				 : size <= 0xffffffffu ? 4
+						       : 8;
+
+		if (size > ((uint64_t)1 << 40))
+			return 0;
+		entries = keys + (uintptr_t)D->dk_indices + size * width;
+		return ph_rd(entries, (long)(i * D->entry_size + D->entry_key));
+	}
+	{
+		unsigned log2_bytes = ph_rd_u8(keys, D->dk_log2_index_bytes);
 
 		if (log2_bytes > 40)
 			return 0;
-		entries = keys + (uintptr_t)py->L->dk_indices + ((uintptr_t)1 << log2_bytes);
-		if (kind == 0)
-			return ph_rd(entries, (long)(i * 24 + 8));
-		return ph_rd(entries, (long)(i * 16));
-	} else {
-		uint64_t size = ph_rd(keys, 8);
-		unsigned width = size <= 0xff ? 1 : size <= 0xffff ? 2 : size <= 0xffffffffu ? 4 : 8;
-
-		entries = keys + (uintptr_t)py->L->dk_indices + size * width;
-		return ph_rd(entries, (long)(i * 24 + 8));
+		entries = keys + (uintptr_t)D->dk_indices + ((uintptr_t)1 << log2_bytes);
+		if (ph_rd_u8(keys, D->dk_kind) == DICT_KEYS_GENERAL)
+			return ph_rd(entries, (long)(i * D->entry_size + D->entry_key));
+		return ph_rd(entries, (long)(i * D->uentry_size + D->uentry_key));
 	}
 }
 
 bool ph_values_find(const struct ph_py *py, uintptr_t o, unsigned long tp_flags,
 		    int64_t basicsize, uintptr_t cached_keys, struct ph_values *v)
 {
+	const struct ph_l_dict *D = py->L->dict;
 	uintptr_t values = 0;
 
-	if (py->minor < 11 || !(tp_flags & PH_TPF_MANAGED_DICT) || !cached_keys)
+	if (!(tp_flags & PH_TPF_MANAGED_DICT) || !cached_keys)
 		return false;
-	if (py->minor == 11) {
-		values = ph_rd(o, -32);
-	} else if (py->minor == 12) {
-		uintptr_t dorv = ph_rd(o, -24);
+	switch (py->caps->inst_dict) {
+	case PH_INST_DICT_VALUES:
+		values = ph_rd(o, D->managed_values);
+		break;
+	case PH_INST_DICT_TAGGED: {
+		uintptr_t dorv = ph_rd(o, D->managed_dict);
 
 		if (dorv & 1)
 			values = dorv + 1; /* stored as (char *)values - 1 */
-	} else if (tp_flags & PH_TPF_INLINE_VALUES) {
-		uintptr_t inl = o + (uintptr_t)basicsize;
+		break;
+	}
+	case PH_INST_DICT_INLINE:
+		if (tp_flags & PH_TPF_INLINE_VALUES) {
+			uintptr_t inl = o + (uintptr_t)basicsize;
 
-		if (ph_rd_u8(inl, 3)) /* valid */
-			values = inl;
+			if (ph_rd_u8(inl, D->dv_valid))
+				values = inl;
+		}
+		break;
+	default:
+		return false;
 	}
 	if (!values)
 		return false;
 	v->keys = cached_keys;
 	v->nentries = ph_keys_nentries(py, cached_keys);
-	if (py->minor >= 13) {
-		uint8_t capacity = ph_rd_u8(values, 0);
+	if (D->dv_capacity >= 0) {
+		/* a header before the values, the order after them */
+		uint8_t capacity = ph_rd_u8(values, D->dv_capacity);
 
-		v->values = values + (uintptr_t)py->L->dv_values;
+		v->values = values + (uintptr_t)D->dv_values;
 		v->capacity = capacity;
-		v->count = ph_rd_u8(values, 1);
+		v->count = ph_rd_u8(values, D->dv_size);
 		v->order = v->values + (uintptr_t)capacity * 8;
 		v->order_step = 1;
 		if (v->count > capacity)
 			goto no_order;
 	} else {
-		uint8_t prefix = ph_rd_u8(values, -1);
+		/* the order in the bytes before the values */
+		uint8_t prefix = ph_rd_u8(values, PH_DV_PREFIX_SIZE);
 
-		v->values = values;
+		v->values = values + (uintptr_t)D->dv_values;
 		v->capacity = -1;
-		v->count = ph_rd_u8(values, -2);
-		v->order = values - 3;
+		v->count = ph_rd_u8(values, PH_DV_PREFIX_COUNT);
+		v->order = values + PH_DV_PREFIX_ORDER;
 		v->order_step = -1;
 		if (v->count + 2 > prefix)
 			goto no_order;
@@ -159,10 +176,10 @@ uintptr_t ph_obj_dict(const struct ph_py *py, uintptr_t o)
 	unsigned long flags = ph_tp_flags(tp);
 	int64_t off;
 
-	if (py->minor >= 11 && (flags & PH_TPF_MANAGED_DICT)) {
-		uintptr_t d = ph_rd(o, -24);
+	if (py->caps->inst_dict != PH_INST_DICT_OFFSET && (flags & PH_TPF_MANAGED_DICT)) {
+		uintptr_t d = ph_rd(o, py->L->dict->managed_dict);
 
-		return py->minor == 12 && (d & 1) ? 0 : d;
+		return py->caps->inst_dict == PH_INST_DICT_TAGGED && (d & 1) ? 0 : d;
 	}
 	off = ph_rd_i64(tp, PH_OFF_TP_DICTOFFSET);
 	if (off == 0)
@@ -181,7 +198,6 @@ uintptr_t ph_obj_dict(const struct ph_py *py, uintptr_t o)
 	}
 	return ph_rd(o, (long)off);
 }
-
 uintptr_t ph_obj_attr(const struct ph_py *py, uintptr_t o, const char *name)
 {
 	uintptr_t tp = ph_type(o);
@@ -190,7 +206,7 @@ uintptr_t ph_obj_attr(const struct ph_py *py, uintptr_t o, const char *name)
 
 	if ((flags & PH_TPF_HEAPTYPE) &&
 	    ph_values_find(py, o, flags, ph_rd_i64(tp, PH_OFF_TP_BASICSIZE),
-			   ph_rd(tp, py->L->ht_cached_keys), &v)) {
+			   ph_rd(tp, py->L->ht->cached_keys), &v)) {
 		for (uint64_t i = 0; i < v.count; i++) {
 			uintptr_t k, val;
 

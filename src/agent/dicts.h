@@ -16,9 +16,6 @@
 
 #include "agent/py.h"
 
-/* Offset in PyDictObject (every version). */
-#define PH_OFF_DICT_VALUES 40
-
 /*
  * Next entry of dict d (or a dict subclass): *pos starts at 0. Returns false
  * at the end. Thin wrapper around PyDict_Next.
@@ -39,7 +36,7 @@ static inline bool ph_dict_next(const struct ph_py *py, uintptr_t d, intptr_t *p
 uintptr_t ph_dict_get(const struct ph_py *py, uintptr_t d, const char *key);
 
 /*
- * True if dict d's values live inline in an object (3.13 materialised
+ * True if dict d's values live inline in an object (3.13+ materialised
  * __dict__ of an inline-values instance): the object, not the dict, holds
  * those references.
  */
@@ -62,8 +59,8 @@ struct ph_values {
 	int64_t nentries; /* of keys: indexes are below this */
 	uint64_t count;   /* attributes in insertion order */
 	uintptr_t order;  /* the order bytes */
-	int order_step;   /* +1 (3.13) or -1 (3.11/3.12: the bytes grow downwards) */
-	int64_t capacity; /* slots in values (3.13), or -1 if not recorded */
+	int order_step;   /* +1 (3.13+) or -1 (3.11/3.12: the bytes grow downwards) */
+	int64_t capacity; /* slots in values (3.13+), or -1 if not recorded */
 };
 
 /*

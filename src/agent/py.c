@@ -6,6 +6,7 @@
 #include "agent/py.h"
 
 #include <link.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,10 +127,28 @@ bool ph_py_is_trusted_code(const struct ph_py *py, uintptr_t addr)
 
 /* ---- init ---- */
 
+/* "3.14.10" (or "3.15.0rc1"), for messages (a static buffer: the agent has one thread) */
+static const char *short_version(const struct ph_py *py)
+{
+	static char buf[32];
+	uint64_t v = py->hexversion;
+	unsigned level = (unsigned)(v >> 4) & 0xf;
+
+	if (level == 0xf)
+		snprintf(buf, sizeof(buf), "%u.%u.%u", (unsigned)(v >> 24),
+			 (unsigned)(v >> 16) & 0xff, (unsigned)(v >> 8) & 0xff);
+	else
+		snprintf(buf, sizeof(buf), "%u.%u.%u%s%u", (unsigned)(v >> 24),
+			 (unsigned)(v >> 16) & 0xff, (unsigned)(v >> 8) & 0xff,
+			 level == 0xa ? "a" : level == 0xb ? "b" : "rc", (unsigned)v & 0xf);
+	return buf;
+}
+
 int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 {
 	const char *(*get_version)(void) = FN(args, Py_GetVersion);
 	struct map_ctx mc;
+	unsigned minor;
 
 	memset(py, 0, sizeof(*py));
 	if (!get_version)
@@ -138,12 +157,21 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	py->hexversion = parse_version(py->version);
 	if (API(args, Py_Version))
 		py->hexversion = *(const unsigned long *)API(args, Py_Version);
-	py->minor = (int)((py->hexversion >> 16) & 0xff);
-	if ((py->hexversion >> 24) != 3 || !(py->L = ph_layout_find(py->minor)))
-		return ph_error(PH_EPYVERSION, "agent: Python %.*s is not supported (3.8 to 3.13 are)",
-				(int)strcspn(py->version, " "), py->version);
+	minor = (unsigned)((py->hexversion >> 16) & 0xff);
+	if ((py->hexversion >> 24) != 3 || minor < PH_PY_MINOR_MIN || minor > PH_PY_MINOR_MAX)
+		return ph_error(PH_EPYVERSION,
+				"agent: Python %s is not supported (pyheap supports CPython "
+				PH_PY_RANGE ")",
+				short_version(py));
+	py->L = ph_layout_find((int)minor);
+	if (!py->L)
+		return ph_error(PH_EPYVERSION, "agent: no layout table for Python %s",
+				short_version(py));
+	py->caps = py->L->caps;
 	if (API(args, _Py_NegativeRefcount))
-		return ph_error(PH_EPYVERSION, "agent: this is a debug build of Python (not supported)");
+		return ph_error(PH_EPYVERSION,
+				"agent: Python %s is a debug build (Py_DEBUG): not supported",
+				short_version(py));
 
 	py->tstate_new = FN(args, PyThreadState_New);
 	py->restore_thread = FN(args, PyEval_RestoreThread);
@@ -209,8 +237,8 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	REQUIRE(py->t_type && py->t_object && py->t_str && py->t_int && py->t_bool && py->t_float &&
 			py->t_bytes && py->t_list && py->t_tuple && py->t_dict && py->t_code,
 		"a builtin type object")
-	REQUIRE(py->addr2line || py->minor < 11, "PyCode_Addr2Line")
-	REQUIRE(py->frame_lineno || py->minor >= 11, "PyFrame_GetLineNumber")
+	REQUIRE(py->addr2line || py->caps->frames == PH_FRAMES_OBJECTS, "PyCode_Addr2Line")
+	REQUIRE(py->frame_lineno || py->caps->frames != PH_FRAMES_OBJECTS, "PyFrame_GetLineNumber")
 #undef REQUIRE
 	py->t_none = ph_type(py->none);
 	py->digit_size = (int)ph_rd(py->t_int, PH_OFF_TP_ITEMSIZE);
@@ -218,13 +246,17 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	if (py->digit_size != 4 && py->digit_size != 2)
 		return ph_error(PH_EPYVERSION, "agent: int digits of %d bytes", py->digit_size);
 
-	/* 3.13: refuse the free-threaded build and a runtime that is not what the table says */
-	if (py->L->dbg_version >= 0) {
+	/* 3.13+: refuse the free-threaded build (its objects have another header) */
+	if (py->L->dbg) {
 		if (memcmp((const void *)py->runtime, "xdebugpy", 8) != 0)
-			return ph_error(PH_EPYVERSION, "agent: _PyRuntime has no debug offsets cookie");
-		if (ph_rd(py->runtime, py->L->dbg_free_threaded))
 			return ph_error(PH_EPYVERSION,
-					"agent: free-threaded Python builds are not supported");
+					"agent: Python %s: _PyRuntime does not start with its "
+					"debug offsets: unsupported build",
+					short_version(py));
+		if (ph_rd(py->runtime, py->L->dbg->free_threaded))
+			return ph_error(PH_EPYVERSION,
+					"agent: Python %s is a free-threaded build: not supported",
+					short_version(py));
 	}
 
 	memset(&mc, 0, sizeof(mc));
@@ -259,38 +291,137 @@ bool ph_py_finalizing(const struct ph_py *py)
 
 /* ---- attach: with the GIL ---- */
 
-static int check_size(const struct ph_py *py, uintptr_t tp, const char *name, int32_t want)
-{
-	intptr_t got;
+/*
+ * A check of table T against the live interpreter that failed: what
+ * differs, for the message. One table of the version matching is enough.
+ */
+struct mismatch {
+	char what[160];
+};
 
-	if (!tp || want < 0)
-		return 0;
-	got = (intptr_t)ph_rd(tp, PH_OFF_TP_BASICSIZE);
-	if (got != want)
-		return ph_error(PH_EPYVERSION,
-				"agent: %s objects are %ld bytes in this Python %.20s, the 3.%d layout says %d: unsupported build",
-				name, (long)got, py->version, py->minor, want);
-	return 0;
+static bool differs(struct mismatch *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool differs(struct mismatch *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->what, sizeof(m->what), fmt, ap);
+	va_end(ap);
+	return false;
 }
 
-static int check_dbg(const struct ph_py *py, int32_t dbg, int32_t want, const char *what)
+static bool size_ok(uintptr_t tp, const char *name, int32_t want, struct mismatch *m)
 {
-	uint64_t got;
+	int64_t got;
 
-	if (dbg < 0)
-		return 0;
-	got = ph_rd(py->runtime, dbg);
-	if (got != (uint64_t)(int64_t)want)
-		return ph_error(PH_EPYVERSION,
-				"agent: _Py_DebugOffsets says %s is at %llu, the 3.%d layout says %d",
-				what, (unsigned long long)got, py->minor, want);
-	return 0;
+	if (!tp || want < 0)
+		return true;
+	got = ph_rd_i64(tp, PH_OFF_TP_BASICSIZE);
+	return got == want ||
+	       differs(m, "%s objects are %lld bytes, the table says %d", name, (long long)got,
+		       want);
+}
+
+/* _Py_DebugOffsets (3.13+): each offset it publishes against the table's. */
+static bool debug_ok(const struct ph_py *py, const struct ph_layout *T, struct mismatch *m)
+{
+	const struct ph_l_debug *d = T->dbg;
+	const struct {
+		int32_t at, want;
+		const char *name;
+	} pairs[] = {
+		{d->runtime_interp_head, T->rt->interp_head, "runtime.interpreters_head"},
+		{d->interp_threads_head, T->is->threads_head, "interp.threads_head"},
+		{d->interp_gc, T->is->gc, "interp.gc"},
+		{d->interp_modules, T->is->modules, "interp.imports.modules"},
+		{d->interp_sysdict, T->is->sysdict, "interp.sysdict"},
+		{d->interp_builtins, T->is->builtins, "interp.builtins"},
+		{d->tstate_next, T->ts->next, "tstate.next"},
+		{d->tstate_current_frame, T->ts->current_frame, "tstate.current_frame"},
+		{d->tstate_thread_id, T->ts->thread_id, "tstate.thread_id"},
+		{d->tstate_native_thread_id, T->ts->native_thread_id, "tstate.native_thread_id"},
+		{d->iframe_previous, T->ifr->previous, "frame.previous"},
+		{d->iframe_executable, T->ifr->executable, "frame.f_executable"},
+		{d->iframe_instr_ptr, T->ifr->instr_ptr, "frame.instr_ptr"},
+		{d->iframe_localsplus, T->ifr->localsplus, "frame.localsplus"},
+		{d->iframe_owner, T->ifr->owner, "frame.owner"},
+		{d->code_filename, T->co->filename, "code.co_filename"},
+		{d->code_name, T->co->name, "code.co_name"},
+		{d->code_qualname, T->co->qualname, "code.co_qualname"},
+		{d->code_linetable, T->co->linetable, "code.co_linetable"},
+		{d->code_localsplusnames, T->co->localsplusnames, "code.co_localsplusnames"},
+		{d->code_localspluskinds, T->co->localspluskinds, "code.co_localspluskinds"},
+		{d->code_adaptive, T->co->code_adaptive, "code.co_code_adaptive"},
+		{d->tp_name, PH_OFF_TP_NAME, "type.tp_name"},
+		{d->tp_flags, PH_OFF_TP_FLAGS, "type.tp_flags"},
+		{d->tuple_items, T->obj->tuple_items, "tuple.ob_item"},
+		{d->list_items, PH_OFF_LIST_ITEMS, "list.ob_item"},
+		{d->set_table, T->obj->set_table, "set.table"},
+		{d->set_mask, T->obj->set_mask, "set.mask"},
+		{d->dict_keys, PH_OFF_DICT_KEYS, "dict.ma_keys"},
+		{d->dict_values, PH_OFF_DICT_VALUES, "dict.ma_values"},
+		{d->float_value, PH_OFF_FLOAT_VALUE, "float.ob_fval"},
+		{d->long_digits, PH_OFF_LONG_DIGITS, "int.ob_digit"},
+		{d->bytes_data, PH_OFF_BYTES_DATA, "bytes.ob_sval"},
+		{d->str_state, PH_OFF_STR_STATE, "str.state"},
+		{d->str_length, PH_OFF_STR_LENGTH, "str.length"},
+		{d->str_ascii_size, T->str->ascii_size, "sizeof(PyASCIIObject)"},
+		{d->gc_size, T->gc->size, "sizeof(the GC state)"},
+		{d->gc_collecting, T->gc->collecting, "gc.collecting"},
+	};
+	uint64_t v = ph_rd(py->runtime, d->version);
+
+	if ((v >> 16) != (py->hexversion >> 16))
+		return differs(m, "_Py_DebugOffsets names version %llx",
+			       (unsigned long long)v);
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		uint64_t got;
+
+		if (pairs[i].at < 0)
+			continue; /* not published by this version */
+		got = ph_rd(py->runtime, pairs[i].at);
+		if (got != (uint64_t)(int64_t)pairs[i].want)
+			return differs(m, "_Py_DebugOffsets puts %s at %llu, the table at %d",
+				       pairs[i].name, (unsigned long long)got, pairs[i].want);
+	}
+	return true;
+}
+
+/* Does table T describe the running interpreter? If so, *gc is its GC state. */
+static bool layout_ok(const struct ph_py *py, const struct ph_layout *T, uintptr_t *gc,
+		      struct mismatch *m)
+{
+	uintptr_t g = T->rt->gc >= 0 ? py->runtime + (uintptr_t)T->rt->gc
+				     : py->interp + (uintptr_t)T->is->gc;
+
+	if (!size_ok(py->t_type, "type", T->ht->size, m) ||
+	    !size_ok(py->t_str, "str", T->str->unicode_size, m) ||
+	    !size_ok(py->t_function, "function", T->fn->size, m) ||
+	    !size_ok(py->t_module, "module", T->obj->md_size, m) ||
+	    !size_ok(py->t_ref, "weakref", T->obj->wr_size, m) ||
+	    !size_ok(py->t_set, "set", T->obj->set_size, m) ||
+	    !size_ok(py->t_tuple, "tuple", T->obj->tuple_items, m))
+		return false;
+	if (T->dbg && !debug_ok(py, T, m))
+		return false;
+	/* generation0 points at the first generation's list head */
+	if (ph_rd(g, T->gc->generation0) != g + (uintptr_t)T->gc->generations)
+		return differs(m, "the GC state's generations are not where the table says");
+	if (ph_rd_u32(g, T->gc->enabled) > 1)
+		return differs(m, "the GC state's enabled flag reads %u",
+			       ph_rd_u32(g, T->gc->enabled));
+	if (ph_rd(py->runtime, T->rt->interp_head) == 0)
+		return differs(m, "_PyRuntime lists no interpreter");
+	*gc = g;
+	return true;
 }
 
 int ph_py_attach(struct ph_py *py)
 {
-	const struct ph_layout *L = py->L;
-	int err;
+	const struct ph_layout *first = ph_layout_find((int)((py->hexversion >> 16) & 0xff));
+	struct mismatch m0, m;
+	char seen[128] = ""; /* the builds of the tables tried */
 
 	py->interp = (uintptr_t)(py->interp_main ? py->interp_main() : py->interp_head());
 	if (!py->interp)
@@ -301,36 +432,17 @@ int ph_py_attach(struct ph_py *py)
 			py->n_interps++;
 	else
 		py->n_interps = 1;
-	py->gc = L->rt_gc >= 0 ? py->runtime + (uintptr_t)L->rt_gc : py->interp + (uintptr_t)L->is_gc;
+	for (const struct ph_layout *T = first; T; T = ph_layout_next(T)) {
+		size_t n = strlen(seen);
 
-	if ((err = check_size(py, py->t_type, "type", L->heaptype_size)) ||
-	    (err = check_size(py, py->t_str, "str", L->unicode_size)) ||
-	    (err = check_size(py, py->t_function, "function", L->fn_size)) ||
-	    (err = check_size(py, py->t_module, "module", L->md_size)) ||
-	    (err = check_size(py, py->t_ref, "weakref", L->wr_size)) ||
-	    (err = check_size(py, py->t_set, "set", L->set_size)))
-		return err;
-	if ((err = check_dbg(py, L->dbg_interp_head, L->rt_interp_head, "interpreters.head")) ||
-	    (err = check_dbg(py, L->dbg_is_threads_head, L->is_threads_head, "threads.head")) ||
-	    (err = check_dbg(py, L->dbg_is_gc, L->is_gc, "interp.gc")) ||
-	    (err = check_dbg(py, L->dbg_is_modules, L->is_modules, "interp.imports.modules")) ||
-	    (err = check_dbg(py, L->dbg_ts_current_frame, L->ts_current_frame, "current_frame")) ||
-	    (err = check_dbg(py, L->dbg_ts_thread_id, L->ts_thread_id, "thread_id")) ||
-	    (err = check_dbg(py, L->dbg_if_owner, L->if_owner, "frame owner")) ||
-	    (err = check_dbg(py, L->dbg_co_qualname, L->co_qualname, "co_qualname")))
-		return err;
-	if (L->dbg_version >= 0 && (ph_rd(py->runtime, L->dbg_version) >> 16) != (py->hexversion >> 16))
-		return ph_error(PH_EPYVERSION, "agent: _Py_DebugOffsets names another Python version");
-	/* generation0 (right after the three generations) points at generations[0].head */
-	if (ph_rd(py->gc, L->gc_generations + 3 * L->gc_generation_size) !=
-	    py->gc + (uintptr_t)L->gc_generations)
-		return ph_error(PH_EPYVERSION,
-				"agent: the GC state is not where the 3.%d layout says (unsupported build)",
-				py->minor);
-	if (ph_rd_u32(py->gc, L->gc_enabled) > 1)
-		return ph_error(PH_EPYVERSION, "agent: the GC state's enabled flag reads %u",
-				ph_rd_u32(py->gc, L->gc_enabled));
-	if (ph_rd(py->runtime, L->rt_interp_head) == 0)
-		return ph_error(PH_EPYVERSION, "agent: _PyRuntime lists no interpreter");
-	return 0;
+		if (layout_ok(py, T, &py->gc, T == first ? &m0 : &m)) {
+			py->L = T;
+			return 0;
+		}
+		snprintf(seen + n, sizeof(seen) - n, "%s%s", n ? ", " : "", T->seen);
+	}
+	return ph_error(PH_EPYVERSION,
+			"agent: Python %s matches none of pyheap's layouts for 3.%d (learned from "
+			"%s): %s: unsupported build",
+			short_version(py), (int)((py->hexversion >> 16) & 0xff), seen, m0.what);
 }

@@ -11,10 +11,13 @@
  * Python object except the few calls documented on struct ph_py.
  *
  * Life cycle: ph_py_init() runs before the GIL is taken (it parses the
- * version, picks the layout, maps the loaded ELF objects with
- * dl_iterate_phdr); ph_py_attach() runs with the GIL held and checks the
- * layout against the live interpreter; ph_py_release() frees what init
- * allocated. struct ph_py owns its range arrays.
+ * version, refuses what is out of the range or a debug or free-threaded
+ * build, takes the version's first layout table, maps the loaded ELF objects
+ * with dl_iterate_phdr); ph_py_attach() runs with the GIL held and keeps the
+ * version's table that matches the live interpreter, or refuses it;
+ * ph_py_release() frees what init allocated. struct ph_py owns its range
+ * arrays. Before attach only the capabilities may be used (the same for
+ * every table of a version) and the offsets py.c checks them with.
  */
 #ifndef PH_AGENT_PY_H
 #define PH_AGENT_PY_H
@@ -33,8 +36,8 @@ struct ph_range {
 };
 
 struct ph_py {
-	const struct ph_layout *L;
-	int minor;              /* 8..13 */
+	const struct ph_layout *L; /* the version's table (after attach: the one that matches) */
+	const struct ph_caps *caps; /* L->caps (the same for every table of a minor version) */
 	uint64_t hexversion;    /* sys.hexversion */
 	const char *version;    /* sys.version (static string in the target) */
 
@@ -90,10 +93,11 @@ struct ph_py {
 int ph_py_init(struct ph_py *py, const struct ph_agent_args *args);
 
 /*
- * With the GIL held: find the main interpreter and its GC state and check
- * the layout against the running interpreter (sizes of builtin types, the
- * GC state's generation0 self-pointer, 3.13's _Py_DebugOffsets). 0 or
- * PH_EPYVERSION with a detail naming the mismatch.
+ * With the GIL held: find the main interpreter and its GC state, and pick
+ * the version's table that matches the running interpreter (sizes of
+ * builtin types, the GC state's generation0 self-pointer, and on 3.13+
+ * every offset _Py_DebugOffsets publishes). 0, or PH_EPYVERSION with a
+ * detail that names the version and the first mismatch.
  */
 int ph_py_attach(struct ph_py *py);
 
@@ -159,6 +163,49 @@ static inline int64_t ph_ob_size(uintptr_t o)
 	return ph_rd_i64(o, PH_OFF_SIZE);
 }
 
+/* The reference count (3.12+: the low 32 bits; the upper ones hold flags on 3.14+). */
+static inline uint64_t ph_refcnt(const struct ph_py *py, uintptr_t o)
+{
+	return py->caps->immortal ? ph_rd_u32(o, PH_OFF_REFCNT) : ph_rd(o, PH_OFF_REFCNT);
+}
+
+/* True if o is immortal (3.12+: its 32-bit reference count is negative as an int32). */
+static inline bool ph_is_immortal(const struct ph_py *py, uintptr_t o)
+{
+	return py->caps->immortal && (int32_t)ph_rd_u32(o, PH_OFF_REFCNT) < 0;
+}
+
+/* The address of tuple t's first item. */
+static inline uintptr_t ph_tuple_items(const struct ph_py *py, uintptr_t t)
+{
+	return t + (uintptr_t)py->L->obj->tuple_items;
+}
+
+/* Item i of tuple t, or 0 if t is NULL or i is out of range. */
+static inline uintptr_t ph_tuple_item(const struct ph_py *py, uintptr_t t, int64_t i)
+{
+	if (!t || i < 0 || i >= ph_ob_size(t))
+		return 0;
+	return ph_rd(ph_tuple_items(py, t), (long)(8 * i));
+}
+
+/*
+ * The object a frame's reference at a names: 3.14+ frames hold _PyStackRef,
+ * whose low bits are tags (bit 0: no reference count held; both bits: a
+ * tagged int, not an object; the NULL reference is the tag alone). 0 if it
+ * names no object.
+ */
+static inline uintptr_t ph_frame_ref(const struct ph_py *py, uintptr_t a, long off)
+{
+	uintptr_t bits = ph_rd(a, off);
+
+	if (!py->caps->stackrefs)
+		return bits;
+	if ((bits & 3) == 3)
+		return 0;
+	return bits & ~(uintptr_t)3;
+}
+
 /*
  * True if tp looks like a type object: non-NULL, aligned, and its own type
  * is a type (Py_TPFLAGS_TYPE_SUBCLASS on the metatype).
@@ -185,12 +232,12 @@ static inline bool ph_is_subtype(uintptr_t tp, uintptr_t base)
 /* The PyGC_Head words of a GC object. */
 static inline uintptr_t ph_gc_next(uintptr_t o)
 {
-	return ph_rd(o - PH_SIZE_GC_HEAD, 0);
+	return ph_rd(o - PH_SIZE_GC_HEAD, PH_OFF_GC_NEXT);
 }
 
 static inline uintptr_t ph_gc_prev(uintptr_t o)
 {
-	return ph_rd(o - PH_SIZE_GC_HEAD, 8);
+	return ph_rd(o - PH_SIZE_GC_HEAD, PH_OFF_GC_PREV);
 }
 
 #endif

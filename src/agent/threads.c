@@ -2,15 +2,19 @@
 /*
  * threads.c - THREADS records and thread-state roots (see threads.h).
  *
- * Frames, 3.8-3.10: PyFrameObject chain from tstate->frame through f_back;
- * locals in f_localsplus: co_nlocals plain locals (names in co_varnames),
- * then the cells (co_cellvars), then the free variables (co_freevars).
- * 3.11+: _PyInterpreterFrame chain from the current frame (3.11/3.12:
- * tstate->cframe->current_frame; 3.13: tstate->current_frame) through
- * previous; shim frames on the C stack (owner 3) and frames that have not
- * started (_PyFrame_IsIncomplete) are skipped; locals are localsplus[i] for
- * i < co_nlocalsplus, named by co_localsplusnames, with the kind bytes of
- * co_localspluskinds marking cells (0x40) and free variables (0x80).
+ * Frames (caps.frames), PH_FRAMES_OBJECTS (3.8-3.10): PyFrameObject chain
+ * from tstate->frame through f_back; locals in f_localsplus: co_nlocals
+ * plain locals (names in co_varnames), then the cells (co_cellvars), then
+ * the free variables (co_freevars). Otherwise (3.11+): _PyInterpreterFrame
+ * chain from the current frame (PH_FRAMES_CFRAME: tstate->cframe->
+ * current_frame; PH_FRAMES_TSTATE: tstate->current_frame) through previous;
+ * frames that are not Python's (an owner from caps.owner_first_shim on:
+ * shims on the C stack, the interpreter's entry frames) and frames that have
+ * not started (_PyFrame_IsIncomplete) are skipped; locals are localsplus[i]
+ * for i < co_nlocalsplus, named by co_localsplusnames, with the kind bytes
+ * of co_localspluskinds marking cells and free variables (caps.fast_cell,
+ * caps.fast_free). 3.14+ frames hold tagged references (_PyStackRef): the
+ * code, the function and the locals are read through ph_frame_ref().
  */
 #include "agent/threads.h"
 
@@ -21,10 +25,6 @@
 #include "agent/values.h"
 #include "common/error.h"
 
-#define OWNED_BY_GENERATOR 1
-#define OWNED_BY_CSTACK    3
-#define CO_FAST_CELL       0x40
-#define CO_FAST_FREE       0x80
 #define MAX_FRAMES         100000
 #define NAME_MAX_BYTES     1024
 
@@ -69,13 +69,6 @@ static int reach(struct tstate_work *tw, uintptr_t o, bool *ok)
 	return tw->th->reach(tw->th->ctx, o, ok);
 }
 
-static uintptr_t tuple_item(uintptr_t t, int64_t i)
-{
-	if (!t || i < 0 || i >= ph_ob_size(t))
-		return 0;
-	return ph_rd(t, PH_OFF_ITEMS + 8 * i);
-}
-
 /* Small non-negative int value, or 0. */
 static uint64_t int_value(const struct ph_py *py, uintptr_t o)
 {
@@ -91,7 +84,7 @@ static uint64_t int_value(const struct ph_py *py, uintptr_t o)
 static int find_python_threads(struct tstate_work *tw)
 {
 	const struct ph_py *py = tw->th->py;
-	uintptr_t modules = ph_rd(py->interp, py->L->is_modules);
+	uintptr_t modules = ph_rd(py->interp, py->L->is->modules);
 	uintptr_t mod = ph_dict_get(py, modules, "threading");
 	uintptr_t md, active, limbo, k, v;
 	intptr_t pos;
@@ -99,7 +92,7 @@ static int find_python_threads(struct tstate_work *tw)
 
 	if (!mod || !ph_is_subtype(ph_type(mod), py->t_module))
 		return 0;
-	md = ph_rd(mod, py->L->md_dict);
+	md = ph_rd(mod, py->L->obj->md_dict);
 	active = ph_dict_get(py, md, "_active");
 	limbo = ph_dict_get(py, md, "_limbo");
 	for (int pass = 0; pass < 2; pass++) {
@@ -167,9 +160,9 @@ static int new_frame(struct tstate_work *tw, uintptr_t code, uintptr_t frame_obj
 		     struct ph_frame_rec **f)
 {
 	const struct ph_py *py = tw->th->py;
-	const struct ph_layout *L = py->L;
+	const struct ph_l_code *C = py->L->co;
 	struct ph_frame_rec *r;
-	uintptr_t name = L->co_qualname >= 0 ? ph_rd(code, L->co_qualname) : ph_rd(code, L->co_name);
+	uintptr_t name = ph_rd(code, C->qualname >= 0 ? C->qualname : C->name);
 	bool ok;
 	int err;
 
@@ -181,7 +174,7 @@ static int new_frame(struct tstate_work *tw, uintptr_t code, uintptr_t frame_obj
 	tw->first_local[tw->n_frames] = tw->n_locals;
 	tw->n_frames++;
 	if ((err = str_sref(tw, name, &r->function)) ||
-	    (err = str_sref(tw, ph_rd(code, L->co_filename), &r->filename)))
+	    (err = str_sref(tw, ph_rd(code, C->filename), &r->filename)))
 		return err;
 	r->line = line;
 	if ((err = reach(tw, code, &ok)))
@@ -194,17 +187,18 @@ static int new_frame(struct tstate_work *tw, uintptr_t code, uintptr_t frame_obj
 	return 0;
 }
 
-/* 3.8-3.10: PyFrameObject chain. */
+/* PH_FRAMES_OBJECTS (3.8-3.10): PyFrameObject chain. */
 static int frames_old(struct tstate_work *tw, uintptr_t ts)
 {
 	const struct ph_py *py = tw->th->py;
-	const struct ph_layout *L = py->L;
-	uintptr_t f = ph_rd(ts, L->ts_frame);
+	const struct ph_l_frameobj *F = py->L->fo;
+	const struct ph_l_code *C = py->L->co;
+	uintptr_t f = ph_rd(ts, py->L->ts->frame);
 	int err = 0;
 
-	for (int n = 0; f && n < MAX_FRAMES && !err; n++, f = ph_rd(f, L->fo_back)) {
-		uintptr_t code = ph_rd(f, L->fo_code);
-		uintptr_t varnames, cellvars, freevars, plus = f + (uintptr_t)L->fo_localsplus;
+	for (int n = 0; f && n < MAX_FRAMES && !err; n++, f = ph_rd(f, F->back)) {
+		uintptr_t code = ph_rd(f, F->code);
+		uintptr_t varnames, cellvars, freevars, plus = f + (uintptr_t)F->localsplus;
 		int64_t nlocals, ncells, nfrees;
 		struct ph_frame_rec *r;
 		int line;
@@ -215,21 +209,22 @@ static int frames_old(struct tstate_work *tw, uintptr_t ts)
 		err = new_frame(tw, code, f, line > 0 ? (uint64_t)line : 0, &r);
 		if (err)
 			break;
-		varnames = ph_rd(code, L->co_varnames);
-		cellvars = ph_rd(code, L->co_cellvars);
-		freevars = ph_rd(code, L->co_freevars);
-		nlocals = ph_rd_i32(code, L->co_nlocals);
+		varnames = ph_rd(code, C->varnames);
+		cellvars = ph_rd(code, C->cellvars);
+		freevars = ph_rd(code, C->freevars);
+		nlocals = ph_rd_i32(code, C->nlocals);
 		ncells = cellvars ? ph_ob_size(cellvars) : 0;
 		nfrees = freevars ? ph_ob_size(freevars) : 0;
 		if (varnames && nlocals > ph_ob_size(varnames))
 			nlocals = ph_ob_size(varnames);
 		for (int64_t i = 0; i < nlocals && !err; i++)
-			err = add_local(tw, tuple_item(varnames, i), ph_rd(plus, (long)(8 * i)), false);
+			err = add_local(tw, ph_tuple_item(py, varnames, i),
+					ph_rd(plus, (long)(8 * i)), false);
 		for (int64_t i = 0; i < ncells && !err; i++)
-			err = add_local(tw, tuple_item(cellvars, i),
+			err = add_local(tw, ph_tuple_item(py, cellvars, i),
 					ph_rd(plus, (long)(8 * (nlocals + i))), true);
 		for (int64_t i = 0; i < nfrees && !err; i++)
-			err = add_local(tw, tuple_item(freevars, i),
+			err = add_local(tw, ph_tuple_item(py, freevars, i),
 					ph_rd(plus, (long)(8 * (nlocals + ncells + i))), true);
 	}
 	return err;
@@ -239,59 +234,62 @@ static int frames_old(struct tstate_work *tw, uintptr_t ts)
 static int frames_new(struct tstate_work *tw, uintptr_t ts)
 {
 	const struct ph_py *py = tw->th->py;
-	const struct ph_layout *L = py->L;
+	const struct ph_caps *caps = py->caps;
+	const struct ph_l_iframe *I = py->L->ifr;
+	const struct ph_l_code *C = py->L->co;
 	uintptr_t f;
 	int err = 0;
 
-	if (L->ts_current_frame >= 0) {
-		f = ph_rd(ts, L->ts_current_frame);
+	if (caps->frames == PH_FRAMES_TSTATE) {
+		f = ph_rd(ts, py->L->ts->current_frame);
 	} else {
-		uintptr_t cframe = ph_rd(ts, L->ts_cframe);
+		uintptr_t cframe = ph_rd(ts, py->L->ts->cframe);
 
-		f = cframe ? ph_rd(cframe, L->cf_current_frame) : 0;
+		f = cframe ? ph_rd(cframe, py->L->ts->cframe_current_frame) : 0;
 	}
-	for (int n = 0; f && n < MAX_FRAMES && !err; n++, f = ph_rd(f, L->if_previous)) {
-		uint8_t owner = ph_rd_u8(f, L->if_owner);
+	for (int n = 0; f && n < MAX_FRAMES && !err; n++, f = ph_rd(f, I->previous)) {
+		uint8_t owner = ph_rd_u8(f, I->owner);
 		uintptr_t code, instr, start, names, kinds;
 		int64_t nplus, lasti;
 		struct ph_frame_rec *r;
 		int line;
 		bool ok;
 
-		if (owner == OWNED_BY_CSTACK && py->minor >= 12)
-			continue;
-		code = ph_rd(f, L->if_code);
+		if (owner >= caps->owner_first_shim)
+			continue; /* not a Python frame: a shim on the C stack, an entry frame */
+		code = ph_frame_ref(py, f, I->executable);
 		if (!code || ph_type(code) != py->t_code)
 			continue;
-		instr = ph_rd(f, L->if_instr);
-		start = code + (uintptr_t)L->co_code_adaptive;
+		instr = ph_rd(f, I->instr_ptr);
+		start = code + (uintptr_t)C->code_adaptive;
 		/* _PyFrame_IsIncomplete */
-		if (owner != OWNED_BY_GENERATOR &&
-		    (intptr_t)instr < (intptr_t)(start + 2 * (uintptr_t)ph_rd_i32(code, L->co_firsttraceable)))
+		if (owner != caps->owner_generator &&
+		    (intptr_t)instr <
+			    (intptr_t)(start + 2 * (uintptr_t)ph_rd_i32(code, C->firsttraceable)))
 			continue;
 		lasti = (int64_t)instr - (int64_t)start;
 		line = py->addr2line((void *)code, lasti < 0 ? -1 : (int)lasti);
-		err = new_frame(tw, code, ph_rd(f, L->if_frame_obj), line > 0 ? (uint64_t)line : 0,
+		err = new_frame(tw, code, ph_rd(f, I->frame_obj), line > 0 ? (uint64_t)line : 0,
 				&r);
 		if (err)
 			break;
 		/* what the frame holds besides its locals */
-		if ((err = reach(tw, ph_rd(f, L->if_func), &ok)) ||
-		    (err = reach(tw, ph_rd(f, L->if_globals), &ok)) ||
-		    (err = reach(tw, ph_rd(f, L->if_builtins), &ok)) ||
-		    (err = reach(tw, ph_rd(f, L->if_locals), &ok)))
+		if ((err = reach(tw, ph_frame_ref(py, f, I->funcobj), &ok)) ||
+		    (err = reach(tw, ph_rd(f, I->globals), &ok)) ||
+		    (err = reach(tw, ph_rd(f, I->builtins), &ok)) ||
+		    (err = reach(tw, ph_rd(f, I->locals), &ok)))
 			break;
-		names = ph_rd(code, L->co_localsplusnames);
-		kinds = ph_rd(code, L->co_localspluskinds);
-		nplus = ph_rd_i32(code, L->co_nlocalsplus);
+		names = ph_rd(code, C->localsplusnames);
+		kinds = ph_rd(code, C->localspluskinds);
+		nplus = ph_rd_i32(code, C->nlocalsplus);
 		if (!names || !kinds || nplus > ph_ob_size(names) || nplus > ph_ob_size(kinds))
 			continue;
 		for (int64_t i = 0; i < nplus && !err; i++) {
 			uint8_t kind = ph_rd_u8(kinds, (long)(PH_OFF_BYTES_DATA + i));
 
-			err = add_local(tw, tuple_item(names, i),
-					ph_rd(f, (long)(L->if_localsplus + 8 * i)),
-					(kind & (CO_FAST_CELL | CO_FAST_FREE)) != 0);
+			err = add_local(tw, ph_tuple_item(py, names, i),
+					ph_frame_ref(py, f, (long)(I->localsplus + 8 * i)),
+					(kind & (caps->fast_cell | caps->fast_free)) != 0);
 		}
 	}
 	return err;
@@ -304,25 +302,25 @@ static int ts_root(struct tstate_work *tw, const char *label, uintptr_t base, in
 
 static int tstate_roots(struct tstate_work *tw, uintptr_t ts)
 {
-	const struct ph_layout *L = tw->th->py->L;
-	uintptr_t exc = ts + (uintptr_t)L->ts_exc_state;
-	const char *value = L->ts_curexc_type >= 0 ? "tstate.curexc_value"
-						   : "tstate.current_exception";
+	const struct ph_l_tstate *L = tw->th->py->L->ts;
+	uintptr_t exc = ts + (uintptr_t)L->exc_state;
+	const char *value =
+		L->curexc_type >= 0 ? "tstate.curexc_value" : "tstate.current_exception";
 	int err;
 
-	if ((err = ts_root(tw, "tstate.dict", ts, L->ts_dict)) ||
-	    (err = ts_root(tw, "tstate.curexc_type", ts, L->ts_curexc_type)) ||
-	    (err = ts_root(tw, value, ts, L->ts_curexc_value)) ||
-	    (err = ts_root(tw, "tstate.curexc_traceback", ts, L->ts_curexc_traceback)) ||
-	    (err = ts_root(tw, "tstate.async_exc", ts, L->ts_async_exc)) ||
-	    (err = ts_root(tw, "tstate.context", ts, L->ts_context)) ||
-	    (err = ts_root(tw, "tstate.c_profileobj", ts, L->ts_c_profileobj)) ||
-	    (err = ts_root(tw, "tstate.c_traceobj", ts, L->ts_c_traceobj)) ||
-	    (err = ts_root(tw, "tstate.async_gen_firstiter", ts, L->ts_async_gen_firstiter)) ||
-	    (err = ts_root(tw, "tstate.async_gen_finalizer", ts, L->ts_async_gen_finalizer)) ||
-	    (err = ts_root(tw, "tstate.exc_state.exc_type", exc, L->ei_exc_type)) ||
-	    (err = ts_root(tw, "tstate.exc_state.exc_value", exc, L->ei_exc_value)) ||
-	    (err = ts_root(tw, "tstate.exc_state.exc_traceback", exc, L->ei_exc_traceback)))
+	if ((err = ts_root(tw, "tstate.dict", ts, L->dict)) ||
+	    (err = ts_root(tw, "tstate.curexc_type", ts, L->curexc_type)) ||
+	    (err = ts_root(tw, value, ts, L->curexc_value)) ||
+	    (err = ts_root(tw, "tstate.curexc_traceback", ts, L->curexc_traceback)) ||
+	    (err = ts_root(tw, "tstate.async_exc", ts, L->async_exc)) ||
+	    (err = ts_root(tw, "tstate.context", ts, L->context)) ||
+	    (err = ts_root(tw, "tstate.c_profileobj", ts, L->c_profileobj)) ||
+	    (err = ts_root(tw, "tstate.c_traceobj", ts, L->c_traceobj)) ||
+	    (err = ts_root(tw, "tstate.async_gen_firstiter", ts, L->async_gen_firstiter)) ||
+	    (err = ts_root(tw, "tstate.async_gen_finalizer", ts, L->async_gen_finalizer)) ||
+	    (err = ts_root(tw, "tstate.exc_state.exc_type", exc, L->exc_type)) ||
+	    (err = ts_root(tw, "tstate.exc_state.exc_value", exc, L->exc_value)) ||
+	    (err = ts_root(tw, "tstate.exc_state.exc_traceback", exc, L->exc_traceback)))
 		return err;
 	return 0;
 }
@@ -330,16 +328,16 @@ static int tstate_roots(struct tstate_work *tw, uintptr_t ts)
 static int one_thread(struct tstate_work *tw, uintptr_t ts, uint64_t main_ident)
 {
 	const struct ph_py *py = tw->th->py;
-	const struct ph_layout *L = py->L;
+	const struct ph_l_tstate *L = py->L->ts;
 	struct ph_thread_rec t;
 	uintptr_t pt;
 	int err;
 
 	memset(&t, 0, sizeof(t));
 	tw->n_frames = tw->n_locals = 0;
-	t.ident = ph_rd(ts, L->ts_thread_id);
-	if (L->ts_native_thread_id >= 0)
-		t.native_id = ph_rd(ts, L->ts_native_thread_id);
+	t.ident = ph_rd(ts, L->thread_id);
+	if (L->native_thread_id >= 0)
+		t.native_id = ph_rd(ts, L->native_thread_id);
 	if (t.ident == main_ident)
 		t.flags |= PH_FMT_THREAD_MAIN;
 	pt = python_thread(tw, t.ident);
@@ -351,7 +349,7 @@ static int one_thread(struct tstate_work *tw, uintptr_t ts, uint64_t main_ident)
 		if (!t.native_id)
 			t.native_id = int_value(py, ph_obj_attr(py, pt, "_native_id"));
 	}
-	err = py->minor >= 11 ? frames_new(tw, ts) : frames_old(tw, ts);
+	err = py->caps->frames == PH_FRAMES_OBJECTS ? frames_old(tw, ts) : frames_new(tw, ts);
 	if (err)
 		return err;
 	for (size_t i = 0; i < tw->n_frames; i++) {
@@ -374,14 +372,14 @@ int ph_threads_dump(struct ph_threads *th)
 {
 	const struct ph_py *py = th->py;
 	struct tstate_work tw;
-	uint64_t main_ident = ph_rd(py->runtime, py->L->rt_main_thread);
-	uintptr_t ts = ph_rd(py->interp, py->L->is_threads_head);
+	uint64_t main_ident = ph_rd(py->runtime, py->L->rt->main_thread);
+	uintptr_t ts = ph_rd(py->interp, py->L->is->threads_head);
 	int err;
 
 	memset(&tw, 0, sizeof(tw));
 	tw.th = th;
 	err = find_python_threads(&tw);
-	for (int n = 0; ts && !err && n < 100000; n++, ts = ph_rd(ts, py->L->ts_next)) {
+	for (int n = 0; ts && !err && n < 100000; n++, ts = ph_rd(ts, py->L->ts->next)) {
 		if (ts == th->self)
 			continue;
 		err = one_thread(&tw, ts, main_ident);

@@ -101,7 +101,7 @@ static int type_names(struct ph_types *T, uintptr_t tp, struct ph_tinfo *ti, uin
 	if (ti->heap) {
 		uintptr_t d = ph_rd(tp, PH_OFF_TP_DICT);
 
-		if (!str_text(py, ph_rd(tp, py->L->ht_qualname), T->max_name, qn, &tmp))
+		if (!str_text(py, ph_rd(tp, py->L->ht->qualname), T->max_name, qn, &tmp))
 			qn->len = 0;
 		if (!str_text(py, ph_dict_get(py, d, "__module__"), T->max_name, mod, &tmp))
 			mod->len = 0;
@@ -273,7 +273,7 @@ static uintptr_t find_method(uintptr_t tp, const char *name)
 }
 
 /* The types of tp's MRO, or of its tp_base chain if it has no MRO yet. */
-static size_t type_mro(uintptr_t tp, uintptr_t *out, size_t max)
+static size_t type_mro(const struct ph_py *py, uintptr_t tp, uintptr_t *out, size_t max)
 {
 	uintptr_t mro = ph_rd(tp, PH_OFF_TP_MRO);
 	size_t n = 0;
@@ -282,7 +282,7 @@ static size_t type_mro(uintptr_t tp, uintptr_t *out, size_t max)
 		int64_t len = ph_ob_size(mro);
 
 		for (int64_t i = 0; i < len && n < max; i++) {
-			uintptr_t t = ph_rd(mro, PH_OFF_ITEMS + 8 * i);
+			uintptr_t t = ph_tuple_item(py, mro, i);
 
 			if (ph_is_type(t))
 				out[n++] = t;
@@ -306,7 +306,8 @@ static void type_sizer(const struct ph_py *py, struct ph_tinfo *ti, const uintpt
 			if (!d)
 				continue;
 			if (ph_type(d) == py->t_methoddescr) {
-				sizer_from(py, ti, ph_rd(d, py->L->descr_type), ph_rd(d, py->L->descr_method));
+				sizer_from(py, ti, ph_rd(d, py->L->obj->descr_type),
+					   ph_rd(d, py->L->obj->descr_method));
 			} else {
 				ti->python_sizeof = true;
 				ti->sizer = PH_SZ_OBJECT;
@@ -391,9 +392,9 @@ static int register_one(struct ph_types *T, uintptr_t tp, struct ph_tinfo **out)
 	ti->is_gc_fn = ph_rd(tp, PH_OFF_TP_IS_GC);
 	ti->traverse_fn = ph_rd(tp, PH_OFF_TP_TRAVERSE);
 	if (ti->heap)
-		ti->cached_keys = ph_rd(tp, py->L->ht_cached_keys);
+		ti->cached_keys = ph_rd(tp, py->L->ht->cached_keys);
 	type_kind(py, tp, ti);
-	nmro = type_mro(tp, mro, sizeof(mro) / sizeof(mro[0]));
+	nmro = type_mro(py, tp, mro, sizeof(mro) / sizeof(mro[0]));
 	type_sizer(py, ti, mro, nmro);
 
 	memset(&rec, 0, sizeof(rec));

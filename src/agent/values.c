@@ -21,17 +21,19 @@
 #define STATE_ASCII(s)    (((s) >> 6) & 1u)
 #define STATE_READY(s)    (((s) >> 7) & 1u)
 
+/* Strings are always ready, except in versions with legacy (wstr) strings (3.8-3.11). */
 static bool str_ready(const struct ph_py *py, uint32_t state)
 {
-	return py->minor >= 12 || STATE_READY(state);
+	return py->L->str->wstr < 0 || STATE_READY(state);
 }
 
 /* PyUnicode_DATA for a ready string. */
 static uintptr_t str_data(const struct ph_py *py, uintptr_t o, uint32_t state)
 {
 	if (STATE_COMPACT(state))
-		return o + (uintptr_t)(STATE_ASCII(state) ? py->L->ascii_size : py->L->compact_size);
-	return ph_rd(o, py->L->u_data);
+		return o + (uintptr_t)(STATE_ASCII(state) ? py->L->str->ascii_size
+							     : py->L->str->compact_size);
+	return ph_rd(o, py->L->str->data);
 }
 
 void ph_str_read(const struct ph_py *py, uintptr_t o, struct ph_str *s)
@@ -54,9 +56,9 @@ void ph_str_read(const struct ph_py *py, uintptr_t o, struct ph_str *s)
 		return;
 	}
 	/* 3.8-3.11 legacy string not made ready: the text is in wstr */
-	if (py->L->u_wstr >= 0 && !s->compact) {
-		uintptr_t w = ph_rd(o, py->L->u_wstr);
-		int64_t wlen = ph_rd_i64(o, py->L->u_wstr_length);
+	if (py->L->str->wstr >= 0 && !s->compact) {
+		uintptr_t w = ph_rd(o, py->L->str->wstr);
+		int64_t wlen = ph_rd_i64(o, py->L->str->wstr_length);
 
 		if (w && wlen >= 0) {
 			s->length = (uint64_t)wlen;
@@ -169,7 +171,7 @@ bool ph_str_eq(const struct ph_py *py, uintptr_t o, const char *key)
 
 uint64_t ph_str_sizeof(const struct ph_py *py, uintptr_t o)
 {
-	const struct ph_layout *L = py->L;
+	const struct ph_l_str *L = py->L->str;
 	uint32_t state = ph_rd_u32(o, PH_OFF_STR_STATE);
 	uint64_t len = (uint64_t)ph_rd_i64(o, PH_OFF_STR_LENGTH);
 	unsigned kind = STATE_KIND(state);
@@ -184,23 +186,23 @@ uint64_t ph_str_sizeof(const struct ph_py *py, uintptr_t o)
 		size = (uint64_t)L->compact_size + (len + 1) * kind;
 	else {
 		size = (uint64_t)L->unicode_size;
-		if (ph_rd(o, L->u_data))
+		if (ph_rd(o, L->data))
 			size += (len + 1) * kind;
 	}
-	if (L->u_wstr >= 0) {
-		uintptr_t w = ph_rd(o, L->u_wstr);
+	if (L->wstr >= 0) {
+		uintptr_t w = ph_rd(o, L->wstr);
 
 		if (w && (!ready || w != data)) {
-			uint64_t wlen = compact_ascii ? len : (uint64_t)ph_rd_i64(o, L->u_wstr_length);
+			uint64_t wlen = compact_ascii ? len : (uint64_t)ph_rd_i64(o, L->wstr_length);
 
 			size += (wlen + 1) * 4;
 		}
 	}
 	if (!compact_ascii) {
-		uintptr_t u = ph_rd(o, L->u_utf8);
+		uintptr_t u = ph_rd(o, L->utf8);
 
 		if (u && u != data)
-			size += (uint64_t)ph_rd_i64(o, L->u_utf8_length) + 1;
+			size += (uint64_t)ph_rd_i64(o, L->utf8_length) + 1;
 	}
 	return size;
 }
@@ -219,7 +221,7 @@ static uint64_t int_ndigits(const struct ph_py *py, uintptr_t o, bool *negative)
 {
 	int64_t size;
 
-	if (py->minor >= 12) {
+	if (py->caps->long_tag) {
 		uint64_t tag = ph_rd(o, PH_OFF_SIZE);
 
 		*negative = (tag & 3) == 2;
@@ -299,7 +301,7 @@ uint64_t ph_int_sizeof(const struct ph_py *py, uintptr_t o)
 	bool negative;
 	uint64_t n = int_ndigits(py, o, &negative);
 
-	if (py->minor >= 11 && n < 1)
+	if (py->caps->long_min_digit && n < 1)
 		n = 1;
 	return PH_OFF_LONG_DIGITS + n * (uint64_t)py->digit_size;
 }

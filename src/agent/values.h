@@ -28,6 +28,12 @@ struct ph_str {
 	const void *data; /* the code points; NULL if the string cannot be read */
 };
 
+/* True if str o is interned (state bits 0-1, every version). */
+static inline bool ph_str_is_interned(uintptr_t o)
+{
+	return (ph_rd_u32(o, PH_OFF_STR_STATE) & 3u) != 0;
+}
+
 /* Read o's header (o must be a str or a str subclass). */
 void ph_str_read(const struct ph_py *py, uintptr_t o, struct ph_str *s);
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "agent/agent.h" /* PH_PY_RANGE */
 #include "cli/cli.h"
 #include "common/error.h"
 #include "dump/dump.h"
@@ -343,7 +344,7 @@ static int cmd_dump(const struct ph_cmd *cmd, int argc, char **argv)
 
 const struct ph_cmd ph_cmd_dump = {
 	.name = "dump",
-	.summary = "Take a heap dump of a running CPython 3.8-3.13 process",
+	.summary = "Take a heap dump of a running CPython " PH_PY_RANGE " process",
 	.synopsis = "--pid PID | --docker-container NAME [-o FILE] [OPTIONS]",
 	.description =
 		"Attaches to the process with ptrace (no gdb), borrows one of its threads for a few "
@@ -355,10 +356,10 @@ const struct ph_cmd ph_cmd_dump = {
 		"running as before.\n\n"
 		"Needs permission to ptrace the process: root, CAP_SYS_PTRACE, or the same user with "
 		"kernel.yama.ptrace_scope=0. A process that is stopped, already traced (gdb, strace), "
-		"being dumped by another pyheap, finalizing, or not CPython 3.8-3.13 is refused. "
-		"Ctrl-C or SIGTERM stops the dump: the process is restored and the partial file "
-		"removed (exit status 130). The dump runs in a worker process that outlives this one: "
-		"if pyheap dump is killed, even with SIGKILL, the worker restores the process and "
+		"being dumped by another pyheap, finalizing, or not CPython " PH_PY_RANGE " is "
+		"refused. Ctrl-C or SIGTERM stops the dump: the process is restored and the partial "
+		"file removed (exit status 130). The dump runs in a worker process that outlives this "
+		"one: if pyheap dump is killed, even with SIGKILL, the worker restores the process and "
 		"exits.\n\n"
 		"Progress (objects and bytes) is shown on stderr when it is a terminal.",
 	.opts = opts,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/agent.h" /* PH_PY_RANGE */
 #include "cli/cli.h"
 #include "common/error.h"
 
@@ -35,8 +36,8 @@ const struct ph_cmd *ph_find_cmd(const char *name)
 }
 
 static const char intro[] =
-	"pyheap takes heap dumps of running CPython 3.8-3.13 processes on Linux, without restarting\n"
-	"them and without gdb, and shows what holds the memory and why it is alive.";
+	"pyheap takes heap dumps of running CPython " PH_PY_RANGE " processes on Linux, without\n"
+	"restarting them and without gdb, and shows what holds the memory and why it is alive.";
 
 static const char exit_status_text[] =
 	"0 success; 1 failure; 2 usage error; 3 the dump file is invalid, corrupt, truncated or needs a\n"

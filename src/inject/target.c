@@ -125,14 +125,15 @@ static int check_build(struct ph_target *t)
 	struct ph_symbols *s = &t->syms;
 	int m = t->py_module;
 
-	if (t->major != 3 || t->minor < 8 || t->minor > 13) {
+	if (t->major != 3 || t->minor < PH_PY_MINOR_MIN || t->minor > PH_PY_MINOR_MAX) {
 		if (t->major == 3 && t->minor <= 6)
 			return ph_error(PH_EPYVERSION,
 					"process %d runs Python 3.6 or older: unsupported: pyheap supports "
-					"CPython 3.8-3.13",
+					"CPython " PH_PY_RANGE,
 					(int)t->pid);
 		return ph_error(PH_EPYVERSION,
-				"process %d runs Python %d.%d: unsupported: pyheap supports CPython 3.8-3.13",
+				"process %d runs Python %d.%d: unsupported: pyheap supports CPython "
+				PH_PY_RANGE,
 				(int)t->pid, t->major, t->minor);
 	}
 	if (has(s, m, "_Py_NegativeRefcount") || has(s, m, "_Py_RefTotal") ||
@@ -140,7 +141,7 @@ static int check_build(struct ph_target *t)
 		return ph_error(PH_EPYVERSION,
 				"process %d runs a debug build of Python %d.%d (Py_DEBUG): unsupported",
 				(int)t->pid, t->major, t->minor);
-	if (t->minor == 13) {
+	if (t->minor >= 13) {
 		/* _Py_DebugOffsets at the start of _PyRuntime: "xdebugpy", version, free_threaded */
 		uint64_t rt = ph_symbols_addr(s, (size_t)m, "_PyRuntime");
 		uint8_t hdr[24];
@@ -153,8 +154,8 @@ static int check_build(struct ph_target *t)
 			if (ft)
 				return ph_error(PH_EPYVERSION,
 						"process %d runs a free-threaded (no-GIL) build of Python "
-						"3.13: unsupported",
-						(int)t->pid);
+						"%d.%d: unsupported",
+						(int)t->pid, t->major, t->minor);
 		}
 	}
 	return 0;

@@ -25,13 +25,14 @@ def pytest_report_header(config):
     if pythons.MISSING_SUPPORTED:
         lines.append("NOT FOUND (their tests are skipped): %s"
                      % ", ".join("%d.%d" % v for v in pythons.MISSING_SUPPORTED))
+    lines += ["NOTICE: %s" % n for n in pythons.NOTICES]
     return lines
 
 
 def pytest_generate_tests(metafunc):
     if "python" in metafunc.fixturenames:
         params = pythons.SUPPORTED_PYTHONS or [pytest.param(None, marks=pytest.mark.skip(
-            reason="no supported CPython (3.8-3.13) found on this machine"))]
+            reason="no supported CPython (%s) found on this machine" % pythons.RANGE_TEXT))]
         metafunc.parametrize("python", params, ids=str)
     if "unsupported_python" in metafunc.fixturenames:
         params = pythons.UNSUPPORTED_PYTHONS or [pytest.param(None, marks=pytest.mark.skip(

@@ -10,6 +10,8 @@ import subprocess
 import threading
 import time
 
+import pythons
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TARGET = os.path.join(ROOT, "tests", "targets", "dump_target.py")
 
@@ -39,6 +41,10 @@ class Target:
             raise
         self.pid = int(ready.group(1))
         self.port = int(ready.group(2)) if ready.group(2) else None
+        py = pythons.BY_PATH.get(python_path)
+        if py is not None and py.root:
+            # an interpreter in a Debian root runs as pid 1 of its own namespace
+            self.pid = py.host_pid(self.proc, self.pid)
 
     def __enter__(self):
         return self
@@ -171,7 +177,15 @@ def anon_reserved(maps_text):
 
 
 def agent_mapped(maps_text):
-    return "pyheap" in maps_text or "memfd:" in maps_text
+    """Is anything of the agent mapped: a memfd, or a file with pyheap in its path (the
+    files of the Debian roots under a cache directory named pyheap aside)?"""
+    roots = tuple(p.root + "/" for p in pythons.ALL if p.root)
+    for line in maps_text.splitlines():
+        parts = line.split(None, 5)
+        path = parts[5] if len(parts) > 5 else ""
+        if "memfd:" in path or ("pyheap" in path and not (roots and path.startswith(roots))):
+            return True
+    return False
 
 
 def dump(pyheap, pid, out=None, *args, timeout=120, **kw):

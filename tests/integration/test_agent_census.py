@@ -51,7 +51,9 @@ def dump_from_outside(python, out, args):
             assert time.monotonic() < deadline, "target never got ready"
             time.sleep(0.05)
         dump_args = ["--max-value-len", "256"] + (["--no-values"] if "novalues" in args else [])
-        r = subprocess.run([PYHEAP, "dump", "--pid", str(target.pid), "-o",
+        pid = python.host_pid(target)  # in a root the target calls itself 1
+        (out / "hostpid").write_text(str(pid))
+        r = subprocess.run([PYHEAP, "dump", "--pid", str(pid), "-o",
                             str(out / "zstd.pyheap"), "--quiet"] + dump_args,
                            capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stderr
@@ -194,7 +196,7 @@ def test_instance_attributes(python, tmp_path_factory, basic_runs):
     minor = python.version[1]
     attr_edges = {d.text(e.label): e for e in d.out(plain, P.LABEL_ATTR)}
     if minor >= 11:
-        # managed dict never materialised (3.11/3.12 values, 3.13 inline values): the
+        # managed dict never materialised (3.11/3.12 values, 3.13+ inline values): the
         # instance holds the values, labelled with the names' str objects
         assert d.field(plain, "__dict__") is None
         assert set(attr_edges) == {"alpha", "beta", "gamma"}
@@ -203,7 +205,7 @@ def test_instance_attributes(python, tmp_path_factory, basic_runs):
     else:
         assert not attr_edges
         assert d.field(plain, "__dict__") is not None
-    # obj.__dict__ touched: a real dict (3.13: the values stay inline, the dict shares them)
+    # obj.__dict__ touched: a real dict (3.13+: the values stay inline, the dict shares them)
     tdict = d.field(touched, "__dict__")
     assert tdict is not None and d.type_name(tdict) == "dict"
     if minor >= 13:
@@ -279,13 +281,18 @@ def test_metadata(python, tmp_path_factory, basic_runs):
     m = d.meta
     assert m["python_version"] == census["sys"]["version"]
     assert m["python_hexversion"] == census["hexversion"]
-    assert m["pid"] == census["pid"]
+    # the agent writes the pid the process sees, pyheap dump the one it was given
+    assert m["pid"] == (census["pid"] if res is not None else int((out / "hostpid").read_text()))
     if res is not None:
         assert m["argv"] == census["sys"]["argv"]
     else:  # pyheap dump records the process's whole command line, interpreter included
         argv = census["sys"]["argv"]
         assert m["argv"][-len(argv):] == argv and len(m["argv"]) > len(argv), m["argv"]
-    assert m["executable"] == census["sys"]["executable"]
+    if res is None and python.root:
+        # pyheap dump names the file from outside the target's root (/proc/PID/exe)
+        assert os.path.samefile(m["executable"], python.host_path(census["sys"]["executable"]))
+    else:
+        assert m["executable"] == census["sys"]["executable"]
     assert m["values"] == "all" and m["max_value_len"] == 256
     assert m["gc_collecting"] is False
     assert m["writer"].startswith("pyheap ")

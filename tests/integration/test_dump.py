@@ -24,8 +24,8 @@ def check_file(pyheap, path, python, pid):
     assert meta["python_version"].startswith("%d.%d." % python.version)
     assert meta["pid"] == pid
     assert meta["writer"].startswith("pyheap ")
-    assert meta["executable"] and os.path.samefile(meta["executable"], python.path)
-    assert meta["argv"][0] == python.path
+    assert meta["executable"] and os.path.samefile(meta["executable"], python.host_path(python.exe))
+    assert meta["argv"][0] == python.exe
     assert meta["values"] == "all"
     assert meta["duration_ns"] > 0 and meta["time_ns"] > 1.6e18
     assert meta["hostname"] == socket.gethostname()

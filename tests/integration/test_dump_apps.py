@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 """pyheap dump on real applications from Debian's packages (Flask, FastAPI on
-uvicorn, Django, SQLAlchemy, an IPython kernel), run by Debian's python3:
+uvicorn, Django, SQLAlchemy, an IPython kernel), run by Debian's python3, and
+Flask and Django on Debian unstable's python3.14 in its root (scripts/pyroots):
 each is dumped while serving, the dump is valid with no dangling reference,
 holds the application's own objects, and the application still answers
 afterwards, twice over."""
@@ -14,10 +15,14 @@ import urllib.request
 
 import pytest
 
+import pythons
 from conftest import TARGETS
 
 PYTHON = "/usr/bin/python3"
 KINDS = ["flask", "fastapi", "django", "sqlalchemy", "ipykernel"]
+# the same applications on 3.14, inside the Debian root that has them
+ROOTED = next((p for p in pythons.SUPPORTED_PYTHONS if p.version == (3, 14) and p.root), None)
+CASES = [(k, "debian") for k in KINDS] + [(k, "sid-3.14") for k in ("flask", "django")]
 MODULES = {"flask": "flask", "fastapi": "fastapi", "django": "django",
            "sqlalchemy": "sqlalchemy", "ipykernel": "ipykernel"}
 # a type the dump must hold, by its qualified name
@@ -33,8 +38,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def importable(mod):
-    return subprocess.run([PYTHON, "-c", "import " + mod], capture_output=True).returncode == 0
+def importable(mod, python=PYTHON):
+    return subprocess.run([python, "-c", "import " + mod], capture_output=True).returncode == 0
 
 
 def wait_ready(app, timeout):
@@ -79,10 +84,13 @@ def ask(kind, port, conn):
         return r.read().decode()
 
 
-@pytest.mark.parametrize("kind", KINDS)
-def test_dump_a_real_application(pyheap, kind, tmp_path):
-    if not os.access(PYTHON, os.X_OK) or not importable(MODULES[kind]):
-        pytest.skip("%s is not installed for %s (Debian package python3-%s)" % (kind, PYTHON, kind))
+@pytest.mark.parametrize("kind,where", CASES, ids=["%s-%s" % c for c in CASES])
+def test_dump_a_real_application(pyheap, kind, where, tmp_path):
+    py = pythons.Python("debian", PYTHON, (3, 0)) if where == "debian" else ROOTED
+    if py is None:
+        pytest.skip("no CPython 3.14 root (scripts/pyroots): %s" % "; ".join(pythons.NOTICES))
+    if not os.access(py.path, os.X_OK) or not importable(MODULES[kind], py.path):
+        pytest.skip("%s is not installed for %s (Debian package python3-%s)" % (kind, py, kind))
     if kind == "ipykernel" and not importable("jupyter_client"):
         pytest.skip("jupyter_client is not installed")
     port = free_port()
@@ -91,7 +99,7 @@ def test_dump_a_real_application(pyheap, kind, tmp_path):
     env.pop("PYTHONPATH", None)
     env["HOME"] = str(tmp_path)  # ipykernel/IPython write their profile there
     errlog = open(tmp_path / "app.stderr", "w+")
-    app = subprocess.Popen([PYTHON, os.path.join(TARGETS, "app_servers.py"), kind, str(port), conn],
+    app = subprocess.Popen([py.path, os.path.join(TARGETS, "app_servers.py"), kind, str(port), conn],
                            stdout=subprocess.PIPE, stderr=errlog, env=env)
     try:
         try:
@@ -104,7 +112,8 @@ def test_dump_a_real_application(pyheap, kind, tmp_path):
         assert expected in ask(kind, port, conn)
         for n in range(2):
             out = tmp_path / ("dump%d.pyheap" % n)
-            r = subprocess.run([pyheap, "dump", "--pid", str(app.pid), "-o", str(out), "--quiet"],
+            r = subprocess.run([pyheap, "dump", "--pid", str(py.host_pid(app)), "-o", str(out),
+                                "--quiet"],
                                capture_output=True, text=True, timeout=120)
             assert r.returncode == 0, r.stderr
             v = subprocess.run([pyheap, "validate", "--strict", "--json", str(out)],

@@ -104,9 +104,12 @@ def code_bytes(pid):
             if "libpython" in parts[5]:
                 break
     assert lib, "no Python module in the target's maps"
-    out = subprocess.run(["nm", "-D", "--defined-only", "/proc/%d/root%s" % (pid, lib[1])],
-                         capture_output=True, text=True).stdout
-    base = lib[0] if not re.search(r"/python3\.\d+$", lib[1]) else 0
+    path = "/proc/%d/root%s" % (pid, lib[1])
+    out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True).stdout
+    with open(path, "rb") as f:
+        f.seek(16)
+        et = int.from_bytes(f.read(2), "little")  # ET_EXEC (2): addresses are absolute
+    base = 0 if et == 2 else lib[0]
     res = {}
     with open("/proc/%d/mem" % pid, "rb") as mem:
         for name in BP_FUNCTIONS:
@@ -130,7 +133,7 @@ class Target:
         self.cv = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
         m = self.expect(r"READY (\d+)", 30)
-        self.pid = int(m.group(1))
+        self.pid = python.host_pid(self.proc, int(m.group(1))) if python.root else int(m.group(1))
         self.n = 0
         self.usr1 = 0
 

@@ -38,11 +38,12 @@ static struct ph_py fake_py(int minor)
 	struct ph_py py;
 
 	memset(&py, 0, sizeof(py));
-	py.minor = minor;
+	py.hexversion = 0x03000000u | (unsigned)minor << 16;
 	py.L = ph_layout_find(minor);
+	cr_assert_not_null(py.L);
+	py.caps = py.L->caps;
 	py.digit_size = 4;
 	py.digit_bits = 30;
-	cr_assert_not_null(py.L);
 	return py;
 }
 
@@ -50,7 +51,7 @@ static struct ph_py fake_py(int minor)
 static uintptr_t make_str(const struct ph_py *py, const void *cps, size_t len, unsigned kind,
 			  bool ascii)
 {
-	size_t head = ascii ? (size_t)py->L->ascii_size : (size_t)py->L->compact_size;
+	size_t head = ascii ? (size_t)py->L->str->ascii_size : (size_t)py->L->str->compact_size;
 	uint8_t *o = aligned_alloc(16, (head + (len + 1) * kind + 15) / 16 * 16);
 	uintptr_t t = (uintptr_t)str_type;
 	int64_t n = (int64_t)len;
@@ -94,7 +95,7 @@ Test(agent_values, ascii_prefix_borrowed_from_the_object)
 	check_utf8(o, &py, 3, "hel", true);
 	check_utf8(o, &py, 0, "", true);
 	ph_str_read(&py, o, &s);
-	cr_assert_eq(s.data, (const void *)(o + (uintptr_t)py.L->ascii_size));
+	cr_assert_eq(s.data, (const void *)(o + (uintptr_t)py.L->str->ascii_size));
 	cr_assert(ph_str_eq(&py, o, "hello"));
 	cr_assert(!ph_str_eq(&py, o, "hell"));
 	cr_assert_eq(ph_str_sizeof(&py, o), 40 + 5 + 1);
@@ -138,8 +139,8 @@ Test(agent_values, str_size_counts_a_cached_utf8_copy)
 	o = make_str(&py, latin1, 2, 1, false);
 	cr_assert_eq(ph_str_sizeof(&py, o), 72 + 3);
 	u = (uintptr_t) "h\xc3\xa9";
-	memcpy((void *)(o + (uintptr_t)py.L->u_utf8), &u, 8);
-	*(int64_t *)(o + (uintptr_t)py.L->u_utf8_length) = 3;
+	memcpy((void *)(o + (uintptr_t)py.L->str->utf8), &u, 8);
+	*(int64_t *)(o + (uintptr_t)py.L->str->utf8_length) = 3;
 	cr_assert_eq(ph_str_sizeof(&py, o), 72 + 3 + 4);
 	free((void *)o);
 }
@@ -153,7 +154,7 @@ static uintptr_t make_int(const struct ph_py *py, const uint32_t *d, size_t n, b
 
 	memset(o, 0, 32);
 	memcpy(o + PH_OFF_TYPE, &t, 8);
-	if (py->minor >= 12)
+	if (py->caps->long_tag)
 		word = (uint64_t)n << 3 | (n == 0 ? 1 : negative ? 2 : 0);
 	else
 		word = negative ? (uint64_t) - (int64_t)n : (uint64_t)n;
