@@ -4,8 +4,8 @@
 death can still harm a target.
 
 For each way of taking a thread (a parked thread; one entering a system call;
-a breakpoint, forced with PYHEAP_TEST_FORCE), on a target fit for it, dumps
-it REPEAT times and prints:
+a hardware breakpoint; an int3 breakpoint, the last two forced with
+PYHEAP_TEST_FORCE), on a target fit for it, dumps it REPEAT times and prints:
 
   wall       the whole `pyheap dump` run
   window     while int3 breakpoints are in the target's code (from writing the
@@ -16,7 +16,8 @@ it REPEAT times and prints:
 
 then kills the worker (the process that traces the target, not `pyheap dump`,
 which is always safe to kill) at random moments of KILLS dumps of the
-breakpoint target, and counts how often the target died.
+compute-only target taken at a hardware breakpoint, and as many taken at an
+int3 breakpoint, and counts how often the target died.
 
     bench/interrupt.py [--python PATH] [--repeat N] [--kills N] [--pyheap ./pyheap]
 
@@ -47,6 +48,8 @@ TARGETS = {
     "breakpoint": ("import os\nprint('READY', os.getpid(), flush=True)\nx = 0\n"
                    "while True: x += len([str(i) for i in range(20)])\n"),
 }
+PATHS = [("parked", "parked", None), ("syscall", "syscall", None),
+         ("hardware breakpoint", "breakpoint", "hw"), ("int3 breakpoint", "breakpoint", "breakpoints")]
 
 
 def start(python, src):
@@ -100,13 +103,12 @@ def main():
     print("python %s, %d dumps per path" % (py, a.repeat))
     print("| path | wall ms (median) | window us (median / p99 / max) | window share of wall |")
     print("|---|---|---|---|")
-    for path, src in TARGETS.items():
-        p = start(py, src)
+    for path, target, force in PATHS:
+        p = start(py, TARGETS[target])
         walls, windows = [], []
         try:
             for _ in range(a.repeat):
-                w, win = one_dump(a.pyheap, p.pid_inner, out, trace,
-                                  "breakpoints" if path == "breakpoint" else None)
+                w, win = one_dump(a.pyheap, p.pid_inner, out, trace, force)
                 walls.append(w)
                 windows.append(win)
         finally:
@@ -117,12 +119,20 @@ def main():
         print("| %s | %.1f | %.0f / %.0f / %.0f | %.1e |" % (
             path, walls[len(walls) // 2] * 1e3, ws[len(ws) // 2] * 1e6,
             ws[min(len(ws) - 1, int(len(ws) * 0.99))] * 1e6, ws[-1] * 1e6, share))
-    # SIGKILL of the worker at random moments, breakpoint target
+    print()
+    for path, force in (("hardware breakpoint", "hw"), ("int3 breakpoint", "breakpoints")):
+        deaths, done, usual = kill_loop(a, py, out, trace, force)
+        print("worker SIGKILLed at a random moment of a dump taken at an %s (%.0f ms usual): "
+              "%d of %d targets died" % (path, usual * 1e3, deaths, done))
+
+
+def kill_loop(a, py, out, trace, force):
+    """SIGKILL of the worker at random moments of a.kills dumps of the compute-only target."""
     rng = random.Random(1)
     p = start(py, TARGETS["breakpoint"])
-    usual = one_dump(a.pyheap, p.pid_inner, out, trace, "breakpoints")[0]
+    usual = one_dump(a.pyheap, p.pid_inner, out, trace, force)[0]
     deaths = done = 0
-    env = dict(os.environ, PYHEAP_TEST_FORCE="breakpoints")
+    env = dict(os.environ, PYHEAP_TEST_FORCE=force)
     try:
         for _ in range(a.kills):
             d = subprocess.Popen([a.pyheap, "dump", "-p", str(p.pid_inner), "-o", out, "-q"],
@@ -151,9 +161,7 @@ def main():
                 one_dump(a.pyheap, p.pid_inner, out, trace, None)  # unload what was left
     finally:
         stop(p)
-    print()
-    print("worker SIGKILLed at a random moment of a breakpoint dump (%.0f ms usual): %d of %d "
-          "targets died" % (usual * 1e3, deaths, done))
+    return deaths, done, usual
 
 
 if __name__ == "__main__":

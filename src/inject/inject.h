@@ -9,25 +9,33 @@
  *     first. Only a candidate is seized (PTRACE_SEIZE + PTRACE_INTERRUPT)
  *     and checked again from its registers; one that moved on is let go at
  *     once. Threads that are not candidates are never stopped.
- *  2. If none is usable (every thread runs Python or C code and none waits
- *     for the GIL), int3 breakpoints are written through /proc/PID/mem at
- *     the entry of CPython functions a running interpreter calls all the
+ *  2. If none is usable, the threads not blocked in a system call are
+ *     traced at their system calls (PTRACE_SYSCALL) for up to 300 ms, and
+ *     the first to enter a usable call is taken at its entry stop.
+ *  3. Then hardware breakpoints (perf_event_open with sigtrap, Linux 5.13+)
+ *     at the entry of CPython functions a running interpreter calls all the
  *     time and that are never reached from inside malloc or the loader
- *     (PyObject_Malloc, PyObject_Free, PyMem_Malloc, PyErr_CheckSignals,
- *     PyEval_SaveThread, PyEval_RestoreThread). Every thread is seized and
- *     stopped for the moment they are written (a fork or clone in flight
- *     would give its child an unwatched copy), then resumed; forks are
- *     traced too, and a child gets the original bytes back. The first
- *     thread to trap is taken and the original bytes are written back at
- *     once; then each other thread is stopped and let go in turn (a thread
- *     that trapped too is stepped back to re-execute the original
- *     instruction, including one whose SIGTRAP is still queued).
+ *     (PyObject_Malloc, PyObject_Free, PyEval_SaveThread,
+ *     PyEval_RestoreThread), every thread seized; the first to hit is taken.
+ *     They change no code, are not copied into forked children and die
+ *     with pyheap's fds; SIGTRAP is ignored while they exist (when it was at
+ *     its default), marked so that the next dump can put it back.
+ *  4. Last, where perf cannot: int3 written through /proc/PID/mem at those
+ *     functions and PyMem_Malloc, PyErr_CheckSignals. Every thread is seized,
+ *     the ones that may be inside fork()/clone() stopped for the moment they
+ *     are written (a call in flight would give its child an unwatched
+ *     copy); forks are traced and a child gets the original bytes back. The
+ *     first to trap (or to enter a usable call) is taken and the bytes are
+ *     written back at once.
+ *  After 3 and 4 every other thread is stopped and let go as soon as it
+ *  stops (one that trapped too is stepped back or has its SIGTRAP
+ *  suppressed, including one whose SIGTRAP is still queued).
  *
  * others_ns is the longest time any thread other than the taken one was
- * held stopped. If pyheap dies while breakpoints are in place (between
- * writing them and the first trap: microseconds on a busy target) a thread
- * that reaches one dies of SIGTRAP: the one window the design cannot close
- * inside the target (docs/dump.md, "Interruptions").
+ * held stopped. If pyheap dies while int3 breakpoints are in place (between
+ * writing them and the first trap) a thread that reaches one dies of
+ * SIGTRAP: the one window the design cannot close inside the target, on the
+ * last path only (docs/dump.md, "Interruptions").
  *
  * Ownership: the session borrows the target; it owns its ptrace set.
  * ph_inject_end() must follow a successful begin, whatever happened in

@@ -100,11 +100,12 @@ def code_bytes(pid):
         parts = line.split()
         if len(parts) >= 6 and parts[3] != "00:00" and \
                 re.search(r"(libpython3\.\d+\.so|/python3\.\d+)$", parts[5]) and parts[2] == "00000000":
-            lib = (int(parts[0].split("-")[0], 16), parts[5])
+            lo, hi = (int(x, 16) for x in parts[0].split("-"))
+            lib = (lo, parts[5], "%x-%x" % (lo, hi))
             if "libpython" in parts[5]:
                 break
     assert lib, "no Python module in the target's maps"
-    path = "/proc/%d/root%s" % (pid, lib[1])
+    path = "/proc/%d/map_files/%s" % (pid, lib[2])  # the very file mapped, in a root or not
     out = subprocess.run(["nm", "-D", "--defined-only", path], capture_output=True, text=True).stdout
     with open(path, "rb") as f:
         f.seek(16)
@@ -205,14 +206,18 @@ class Bench:
         key = (python.label, mode)
         if key not in self.targets:
             t = Target(python, mode)
+            try:
+                # a first dump: glibc gives the agent thread an arena it keeps (docs/dump.md)
+                t0 = time.monotonic()
+                self.clean_dump(t)
+                self.usual[key] = max(0.02, time.monotonic() - t0)
+                usr1, bad, last = t.ping()
+                self.base[key] = (t.state(), code_bytes(t.pid),
+                                  file_mappings(read("/proc/%d/maps" % t.pid)), sig_masks(t.pid))
+            except BaseException:
+                t.kill()
+                raise
             self.targets[key] = t
-            # a first dump: glibc gives the agent thread an arena it keeps (docs/dump.md)
-            t0 = time.monotonic()
-            self.clean_dump(t)
-            self.usual[key] = max(0.02, time.monotonic() - t0)
-            usr1, bad, last = t.ping()
-            self.base[key] = (t.state(), code_bytes(t.pid), file_mappings(read("/proc/%d/maps" % t.pid)),
-                              sig_masks(t.pid))
         return self.targets[key]
 
     def clean_dump(self, t):
