@@ -469,6 +469,57 @@ static int take_at_syscall(struct ph_inject *in, const struct ph_choose_env *env
 	return err;
 }
 
+/*
+ * Wait until a tracee traps at one of pyheap's breakpoints (pt->trap_hook)
+ * or, if env is given, enters a usable system call (the threads run traced
+ * at their calls then); *found is its index, *at_entry whether it was the
+ * latter. Every other stop is resumed, a signal passed on. restore_thread is
+ * PyEval_RestoreThread's address, the one breakpoint site run without the
+ * GIL: a thread taken anywhere else holds it (in->gil_held).
+ */
+static int wait_for_trap(struct ph_inject *in, const struct ph_choose_env *env,
+			 uint64_t restore_thread, uint64_t deadline, int *found, bool *at_entry)
+{
+	struct ph_ptrace *pt = &in->pt;
+	int err = 0;
+
+	*found = -1;
+	while (!err && *found < 0) {
+		struct ph_tracee *t;
+		size_t i;
+		int ws, sig;
+
+		err = ph_ptrace_wait(pt, deadline, true, &i, &ws);
+		if (err)
+			break;
+		if (!WIFSTOPPED(ws))
+			continue;
+		t = &pt->v[i];
+		if (t->trapped && t->tid != in->t->avoid_tid) {
+			struct user_regs_struct r;
+
+			*found = (int)i;
+			in->gil_held = ph_ptrace_getregs(pt, i, &r) != 0 || r.rip != restore_thread;
+			break;
+		}
+		if (env && t->stop_sig == (SIGTRAP | 0x80) && usable_entry(in, env, i) > 0) {
+			*found = (int)i;
+			*at_entry = true;
+			break;
+		}
+		/* anything else: let it run on, passing a signal through */
+		hold(in, i);
+		sig = t->stop_event || t->trapped || (t->stop_sig & 0x80) ? 0 : t->stop_sig;
+		err = env ? ph_ptrace_syscall(pt, i, sig) : ph_ptrace_cont(pt, i, sig);
+	}
+	if (err == PH_ETIMEOUT)
+		ph_error(PH_ETIMEOUT,
+			 "timed out: no thread of process %d was in a system call, and none reached "
+			 "a breakpoint (a thread in a long computation that makes no Python API call?)",
+			 (int)pt->pid);
+	return err;
+}
+
 /* ---- SIGTRAP's disposition while hardware breakpoints are set ---- */
 
 /* The sa_mask that tells pyheap's SIG_IGN of SIGTRAP from the application's own. */
@@ -601,6 +652,7 @@ static int take_by_hw_breakpoint(struct ph_inject *in, uint64_t deadline, int *c
 	struct ph_proc_status st;
 	struct hwbps h;
 	struct rlimit rl;
+	uint64_t restore_thread;
 	int err, e, found = -1, probe;
 
 	*chosen = -1;
@@ -609,6 +661,7 @@ static int take_by_hw_breakpoint(struct ph_inject *in, uint64_t deadline, int *c
 		ph_error_clear();
 		return PH_EUNSUPPORTED;
 	}
+	restore_thread = h.addr[HW_FUNCS - 1];
 	for (size_t k = 0; k < HW_FUNCS; k++)
 		if (h.addr[k])
 			h.addr[h.n++] = h.addr[k];
@@ -684,32 +737,11 @@ static int take_by_hw_breakpoint(struct ph_inject *in, uint64_t deadline, int *c
 		}
 	}
 	ph_test_point("hw-set");
-	while (!err && found < 0) {
-		size_t i;
-		int ws;
+	if (!err) {
+		bool unused = false;
 
-		err = ph_ptrace_wait(pt, deadline, true, &i, &ws);
-		if (err)
-			break;
-		if (!WIFSTOPPED(ws))
-			continue;
-		if (pt->v[i].trapped && pt->v[i].tid != t->avoid_tid) {
-			struct user_regs_struct r;
-
-			found = (int)i;
-			in->gil_held = ph_ptrace_getregs(pt, i, &r) != 0 || r.rip != h.addr[h.n - 1] ||
-				       !h.addr[HW_FUNCS - 1];
-			break;
-		}
-		hold(in, i);
-		err = ph_ptrace_cont(pt, i,
-				     pt->v[i].stop_event || pt->v[i].trapped ? 0 : pt->v[i].stop_sig);
+		err = wait_for_trap(in, NULL, restore_thread, deadline, &found, &unused);
 	}
-	if (err == PH_ETIMEOUT)
-		ph_error(PH_ETIMEOUT,
-			 "timed out: no thread of process %d was in a system call, and none reached "
-			 "a breakpoint (a thread in a long computation that makes no Python API call?)",
-			 (int)pt->pid);
 out:
 	hw_close(&h); /* no more hits: any still queued are drained below */
 	if (found >= 0)
@@ -971,48 +1003,14 @@ static int take_by_breakpoint(struct ph_inject *in, const struct ph_choose_env *
 	ph_test_point("bp-planted");
 	if (!err)
 		err = resume_all(in);
-	while (!err && found < 0) {
-		size_t i;
-		int st;
-
-		err = ph_ptrace_wait(pt, deadline, true, &i, &st);
-		if (err)
-			break;
-		if (!WIFSTOPPED(st))
-			continue;
-		if (pt->v[i].trapped && pt->v[i].tid != t->avoid_tid) {
-			struct user_regs_struct r;
-
-			found = (int)i;
-			/* every breakpoint but PyEval_RestoreThread's is in a function run with the GIL */
-			in->gil_held = ph_ptrace_getregs(pt, i, &r) != 0 ||
-				       r.rip != addrs[nf - 1];
-			break;
-		}
-		if (pt->v[i].stop_sig == (SIGTRAP | 0x80) && usable_entry(in, env, i) > 0) {
-			found = (int)i;
-			*at_entry = true;
-			break;
-		}
-		/* anything else: let it run on, passing a signal through */
-		hold(in, i);
-		err = ph_ptrace_syscall(pt, i,
-					pt->v[i].stop_event || pt->v[i].trapped ||
-							(pt->v[i].stop_sig & 0x80)
-						? 0
-						: pt->v[i].stop_sig);
-	}
+	if (!err)
+		err = wait_for_trap(in, env, addrs[nf - 1], deadline, &found, at_entry);
 	/* whatever happened: the original bytes back at once, then everyone else let go */
 	e = remove_bps(&b);
 	if (e && !err)
 		err = e;
 	if (found >= 0)
 		ph_test_point("bp-trapped");
-	if (err == PH_ETIMEOUT)
-		ph_error(PH_ETIMEOUT,
-			 "timed out: no thread of process %d was in a system call, and none reached "
-			 "a breakpoint (a thread in a long computation that makes no Python API call?)",
-			 (int)pt->pid);
 out_release:
 	{
 		struct ph_error_saved saved;

@@ -83,45 +83,49 @@ def pipe_reader(fd):
         expect = (b[0] + 1) & 0xFF
 
 
+class Commands:
+    """Lines from stdin, answered once whole."""
+
+    def __init__(self):
+        self.fd = sys.stdin.fileno()
+        self.buf = b""
+
+    def take(self):
+        """Read what stdin has (it is readable) and answer each whole line; False at its end."""
+        chunk = os.read(self.fd, 4096)
+        if not chunk:
+            return False
+        self.buf += chunk
+        while b"\n" in self.buf:
+            line, self.buf = self.buf.split(b"\n", 1)
+            answer(line.decode())
+        return True
+
+
 def idle():
     r, w = os.pipe()
     threading.Thread(target=event_waiter, daemon=True).start()
     threading.Thread(target=pipe_reader, args=(r,), daemon=True).start()
-    stdin = sys.stdin.fileno()
-    buf = b""
+    cmds = Commands()
     seq = 0
     print("READY", os.getpid(), flush=True)
     while True:
-        ready = timed(0.02, lambda: select.select([stdin], [], [], 0.02)[0])
+        ready = timed(0.02, lambda: select.select([cmds.fd], [], [], 0.02)[0])
         os.write(w, bytes([seq]))
         seq = (seq + 1) & 0xFF
-        if ready and stdin in ready:
-            chunk = os.read(stdin, 4096)
-            if not chunk:
-                return
-            buf += chunk
-        while b"\n" in buf:
-            line, buf = buf.split(b"\n", 1)
-            answer(line.decode())
+        if ready and not cmds.take():
+            return
 
 
 def busy():
-    stdin = sys.stdin.fileno()
-    buf = b""
+    cmds = Commands()
     print("READY", os.getpid(), flush=True)
     x = 0
     while True:
         junk = [str(i) for i in range(20)]
         x += len(junk)
-        if x % 4000 == 0:
-            if select.select([stdin], [], [], 0)[0]:
-                chunk = os.read(stdin, 4096)
-                if not chunk:
-                    return
-                buf += chunk
-            while b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                answer(line.decode())
+        if x % 4000 == 0 and select.select([cmds.fd], [], [], 0)[0] and not cmds.take():
+            return
 
 
 def main():
