@@ -323,7 +323,7 @@ void pyheap_agent_finish(struct ph_agent_state *state, int32_t *result)
 		return;
 	}
 	if (pthread_equal(pthread_self(), (pthread_t)a->state.thread)) {
-		*result = PH_EINVAL; /* on the agent thread itself: joining and unmapping would crash */
+		*result = PH_EBUSY; /* on the agent thread itself: joining and unmapping would crash */
 		return;
 	}
 	pthread_join((pthread_t)a->state.thread, NULL);

@@ -175,7 +175,9 @@ struct ph_agent_state {
 	volatile int32_t pipe_fd; /* read end in the target (out_fd < 0), -1 before */
 	volatile uint32_t reader_attached; /* set to 1 by the dumper */
 	volatile uint32_t cancel;          /* set to 1 by the dumper */
-	volatile int32_t tid;              /* the agent thread's kernel thread id, 0 before it runs */
+	volatile int32_t tid;              /* the agent thread's id in the target's pid namespace
+					    (gettid), 0 before it runs; the dumper finds the
+					    host's number through NSpid */
 	volatile uint32_t beat;            /* bumped by the dumper while it waits for the pipe */
 	uint32_t pad;
 	volatile uint64_t objects;    /* progress: objects written */

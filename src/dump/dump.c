@@ -200,15 +200,16 @@ static int unload_fn(struct dump *d, struct ph_inject *in)
 static int agent_thread_gone(struct dump *d, uint64_t timeout_ms)
 {
 	uint64_t until = ph_deadline_ms(timeout_ms);
-	char path[64];
+	pid_t host;
 
 	if (d->st.tid <= 0)
 		return ph_error(PH_EAGENT, "the agent did not say which thread it runs on");
-	snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)d->t.pid, (int)d->st.tid);
-	while (access(path, F_OK) == 0) {
+	/* the agent knows its thread by its number in the target's pid namespace */
+	while ((host = ph_proc_host_tid(d->t.pid, d->st.tid)) != 0) {
+		d->t.avoid_tid = host;
 		if (ph_now_ns() > until)
 			return ph_error(PH_ETIMEOUT, "the agent's thread %d in process %d did not exit",
-					(int)d->st.tid, (int)d->t.pid);
+					(int)host, (int)d->t.pid);
 		if (process_gone(d))
 			return exited_error(d);
 		usleep(500);
@@ -223,7 +224,6 @@ static int unload(struct dump *d)
 
 	if (err)
 		return err;
-	d->t.avoid_tid = d->st.tid;
 	ph_test_point("unload");
 	err = with_session(d, d->o->timeout_ms, false, unload_fn);
 	if (!err)
@@ -273,18 +273,16 @@ static int stale_agents(struct dump *d)
 		struct ph_stale_agent *s = &d->stale[i];
 		uint64_t until = ph_deadline_ms(3000);
 		uint32_t one = 1;
-		char path[64];
 
 		if (!s->same_build || !s->running)
 			continue;
 		ph_mem_write(d->t.pid, s->h.state + offsetof(struct ph_agent_state, cancel), &one,
 			     sizeof(one));
-		snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)d->t.pid, (int)s->tid);
-		while (access(path, F_OK) == 0 && ph_now_ns() < until && !cancelled(d))
+		while (ph_proc_host_tid(d->t.pid, s->tid) && ph_now_ns() < until && !cancelled(d))
 			usleep(2000);
 		if (cancelled(d))
 			return ph_error(PH_EINTR, "interrupted");
-		if (access(path, F_OK) == 0)
+		if (ph_proc_host_tid(d->t.pid, s->tid))
 			return ph_error(PH_EBUSY,
 					"an agent that an earlier pyheap dump left in process %d still "
 					"runs (thread %d) and did not stop when asked (it waits for the "

@@ -146,12 +146,9 @@ int ph_loader_find_stale(struct ph_target *t, struct ph_stale_agent *v, size_t *
 					sizeof(cur)) == 0 && cur &&
 			    ph_mem_read(t->pid, cur, &st, offsetof(struct ph_agent_state, message)) == 0 &&
 			    st.magic == PH_AGENT_MAGIC) {
-				char path[64];
-
 				s->h.state = cur;
-				s->tid = st.tid;
-				snprintf(path, sizeof(path), "/proc/%d/task/%d", (int)t->pid, (int)st.tid);
-				s->running = st.tid > 0 && access(path, F_OK) == 0;
+				s->tid = st.tid; /* in the target's pid namespace */
+				s->running = ph_proc_host_tid(t->pid, st.tid) != 0;
 			}
 			s->h.finish = e->start - blob.load_vaddr + blob.finish;
 		}

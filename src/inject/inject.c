@@ -333,6 +333,30 @@ static int take_parked(struct ph_inject *in, const struct ph_choose_env *env, co
 
 static int release_others(struct ph_inject *in, int keep);
 
+/*
+ * The end of a way of taking a thread: every other tracee let go (keeping
+ * err, the first error, if there was one), the hooks cleared, and the
+ * taken one (found, or -1) still there. Returns the error to report.
+ */
+static int end_taking(struct ph_inject *in, int found, int err)
+{
+	struct ph_ptrace *pt = &in->pt;
+	struct ph_error_saved saved;
+	int e;
+
+	ph_error_save(&saved);
+	e = release_others(in, found);
+	ph_error_restore(&saved);
+	if (e && !err)
+		err = e;
+	pt->trap_hook = NULL;
+	pt->child_hook = NULL;
+	pt->trap_ctx = NULL;
+	if (found >= 0 && pt->v[found].state != PH_TRACEE_STOPPED && !err)
+		err = ph_error(PH_EEXITED, "the thread taken exited");
+	return err;
+}
+
 /* ---- a thread entering a system call ---- */
 
 /*
@@ -411,7 +435,7 @@ static int take_at_syscall(struct ph_inject *in, const struct ph_choose_env *env
 {
 	struct ph_ptrace *pt = &in->pt;
 	uint64_t until = ph_deadline_ms(SYSCALL_CATCH_MS);
-	int found = -1, err, e;
+	int found = -1, err;
 
 	*chosen = -1;
 	if (until > deadline)
@@ -452,15 +476,7 @@ static int take_at_syscall(struct ph_inject *in, const struct ph_choose_env *env
 		hold(in, i);
 		err = ph_ptrace_syscall(pt, i, t->stop_event ? 0 : t->stop_sig);
 	}
-	{
-		struct ph_error_saved saved;
-
-		ph_error_save(&saved);
-		e = release_others(in, found);
-		ph_error_restore(&saved);
-		if (e && !err)
-			err = e;
-	}
+	err = end_taking(in, found, err);
 	if (!err && found >= 0) {
 		ph_test_point("syscall-taken");
 		*chosen = found;
@@ -746,20 +762,8 @@ out:
 	hw_close(&h); /* no more hits: any still queued are drained below */
 	if (found >= 0)
 		ph_test_point("hw-trapped");
-	{
-		struct ph_error_saved saved;
-
-		ph_error_save(&saved);
-		e = release_others(in, found);
-		ph_error_restore(&saved);
-		if (e && !err)
-			err = e;
-	}
-	pt->trap_hook = NULL;
-	pt->trap_ctx = NULL;
+	err = end_taking(in, found, err);
 	free(h.fds);
-	if (found >= 0 && pt->v[found].state != PH_TRACEE_STOPPED && !err)
-		err = ph_error(PH_EEXITED, "the thread that reached the breakpoint exited");
 	if (!err)
 		*chosen = found;
 	return err;
@@ -1012,20 +1016,7 @@ static int take_by_breakpoint(struct ph_inject *in, const struct ph_choose_env *
 	if (found >= 0)
 		ph_test_point("bp-trapped");
 out_release:
-	{
-		struct ph_error_saved saved;
-
-		ph_error_save(&saved);
-		e = release_others(in, found);
-		ph_error_restore(&saved);
-		if (e && !err)
-			err = e;
-	}
-	pt->trap_hook = NULL;
-	pt->child_hook = NULL;
-	pt->trap_ctx = NULL;
-	if (found >= 0 && pt->v[found].state != PH_TRACEE_STOPPED && !err)
-		err = ph_error(PH_EEXITED, "the thread that reached the breakpoint exited");
+	err = end_taking(in, found, err);
 	if (!err)
 		*chosen = found;
 out:

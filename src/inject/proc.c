@@ -371,3 +371,26 @@ int ph_open_if_same(const char *path, uint64_t dev_major, uint64_t dev_minor, ui
 	}
 	return reopen_regular(fd, path, NULL);
 }
+
+pid_t ph_proc_host_tid(pid_t pid, pid_t nstid)
+{
+	struct ph_proc_status st;
+	pid_t *tids, found = 0;
+	size_t n;
+
+	if (nstid <= 0)
+		return 0;
+	/* the same pid namespace (the usual case): the number is the same */
+	if (ph_proc_status(pid, nstid, &st) == 0 && st.tgid == pid && st.nspid_inner == nstid)
+		return nstid;
+	if (ph_proc_tasks(pid, &tids, &n) != 0) {
+		ph_error_clear();
+		return 0;
+	}
+	for (size_t i = 0; i < n && !found; i++)
+		if (ph_proc_status(pid, tids[i], &st) == 0 && st.nspid_inner == nstid)
+			found = tids[i];
+	free(tids);
+	ph_error_clear();
+	return found;
+}

@@ -41,6 +41,13 @@ int ph_proc_parse_status(const char *text, size_t len, struct ph_proc_status *st
 /* Read and parse /proc/pid/status (or /proc/pid/task/tid/status when tid > 0). */
 int ph_proc_status(pid_t pid, pid_t tid, struct ph_proc_status *st);
 
+/*
+ * The thread of process pid that calls itself nstid in its own pid namespace
+ * (gettid() inside a container), as this host numbers it; 0 if it has none
+ * (exited). Matched through each thread's NSpid.
+ */
+pid_t ph_proc_host_tid(pid_t pid, pid_t nstid);
+
 /* The thread ids of pid, in /proc order: *tids (caller frees), *n. */
 int ph_proc_tasks(pid_t pid, pid_t **tids, size_t *n);
 
