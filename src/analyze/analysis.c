@@ -17,8 +17,8 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
-		     void *ctx)
+static int analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
+			 void *ctx, bool graph_only)
 {
 	struct ph_analysis *a = calloc(1, sizeof(*a));
 	double t0, t1;
@@ -42,6 +42,8 @@ int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn 
 	t1 = now();
 	a->t_graph = t1 - t0;
 	t0 = t1;
+	if (graph_only)
+		goto out_done;
 	err = ph_dominators_compute(&a->d, &a->g, progress, ctx);
 	if (err)
 		goto out_free;
@@ -52,11 +54,24 @@ int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn 
 	if (err)
 		goto out_free;
 	a->t_retained = now() - t0;
+out_done:
 	*out = a;
 	return 0;
 out_free:
 	ph_analysis_free(a);
 	return err;
+}
+
+int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
+		     void *ctx)
+{
+	return analysis_open(out, path, progress, ctx, false);
+}
+
+int ph_analysis_open_graph(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
+			   void *ctx)
+{
+	return analysis_open(out, path, progress, ctx, true);
 }
 
 void ph_analysis_free(struct ph_analysis *a)

@@ -34,6 +34,14 @@ struct ph_analysis {
 int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
 		     void *ctx);
 
+/*
+ * The heap and its graph only: no dominators, no retained sizes (a->d and
+ * a->r stay empty), for the analyses that need neither (waste.h). Faster,
+ * and the memory the dominators take is never needed.
+ */
+int ph_analysis_open_graph(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
+			   void *ctx);
+
 void ph_analysis_free(struct ph_analysis *a);
 
 /* The dominator tree as child lists, built on first use; NULL on error (detail set). */

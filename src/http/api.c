@@ -16,6 +16,7 @@
 
 #include "analyze/objects.h"
 #include "analyze/report.h"
+#include "analyze/waste.h"
 #include "common/error.h"
 #include "common/json.h"
 #include "common/units.h"
@@ -390,6 +391,11 @@ static int do_suspects(struct ph_json *j, struct call *c, void *ctx)
 	return ph_report_suspects(j, c->a, *(double *)ctx);
 }
 
+static int do_waste(struct ph_json *j, struct call *c, void *ctx)
+{
+	return ph_report_waste(j, c->a, (size_t)*(uint64_t *)ctx);
+}
+
 static int do_diff(struct ph_json *j, struct call *c, void *ctx)
 {
 	const uint64_t *p = ctx; /* by, limit, all */
@@ -476,6 +482,12 @@ static void answer(struct call *c)
 			snprintf(c->key, sizeof(c->key), "histogram %d %" PRIu64 " %" PRIu64,
 				 c->a == c->api->old, p[0], p[1]);
 			render(c, do_histogram, p, true);
+		}
+	} else if (!strcmp(path, "/waste")) {
+		if (check_args(c, "/api/waste", "limit dump") && arg_dump(c) &&
+		    arg_uint(c, "limit", 20, 1, PH_API_MAX_LIMIT, &p[0])) {
+			snprintf(c->key, sizeof(c->key), "waste %d %" PRIu64, c->a == c->api->old, p[0]);
+			render(c, do_waste, p, true);
 		}
 	} else if (!strcmp(path, "/top")) {
 		route_objects(c, "/api/top", 20);

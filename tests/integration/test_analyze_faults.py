@@ -39,6 +39,7 @@ CASES = [
     ("object", ["app"], ["ADDR"]),
     ("paths", ["app"], ["ADDR"]),
     ("diff", ["app", "app-grown"], []),
+    ("waste", ["app"], ["-n", "0"]),
 ]
 
 

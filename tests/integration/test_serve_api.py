@@ -72,6 +72,8 @@ def routes(old, new):
         ("/api/threads", ["threads", new]),
         ("/api/suspects", ["suspects", new]),
         ("/api/suspects?threshold=2.5", ["suspects", "--threshold", "2.5", new]),
+        ("/api/waste", ["waste", new]),
+        ("/api/waste?limit=3&dump=old", ["waste", "-n", "3", old]),
         ("/api/diff", ["diff", old, new]),
         ("/api/diff?by=owner&all=1&limit=3", ["diff", "--by", "owner", "--all", "-n", "3", old, new]),
         ("/api/objects/" + A(5) + "?dump=old", ["object", old, A(5)]),
