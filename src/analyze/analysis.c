@@ -41,25 +41,34 @@ static int analysis_open(struct ph_analysis **out, const char *path, ph_progress
 		goto out_free;
 	t1 = now();
 	a->t_graph = t1 - t0;
-	t0 = t1;
-	if (graph_only)
-		goto out_done;
-	err = ph_dominators_compute(&a->d, &a->g, progress, ctx);
-	if (err)
+	if (!graph_only && (err = ph_analysis_complete(a, progress, ctx)))
 		goto out_free;
-	t1 = now();
-	a->t_dominators = t1 - t0;
-	t0 = t1;
-	err = ph_retained_compute(&a->r, &a->g, &a->d);
-	if (err)
-		goto out_free;
-	a->t_retained = now() - t0;
-out_done:
 	*out = a;
 	return 0;
 out_free:
 	ph_analysis_free(a);
 	return err;
+}
+
+int ph_analysis_complete(struct ph_analysis *a, ph_progress_fn *progress, void *ctx)
+{
+	double t0 = now(), t1;
+	int err;
+
+	if (a->d.idom)
+		return 0;
+	err = ph_dominators_compute(&a->d, &a->g, progress, ctx);
+	if (err)
+		return err;
+	t1 = now();
+	a->t_dominators = t1 - t0;
+	err = ph_retained_compute(&a->r, &a->g, &a->d);
+	if (err) {
+		ph_dominators_release(&a->d);
+		return err;
+	}
+	a->t_retained = now() - t1;
+	return 0;
 }
 
 int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn *progress,

@@ -42,6 +42,13 @@ int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn 
 int ph_analysis_open_graph(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
 			   void *ctx);
 
+/*
+ * Compute what ph_analysis_open_graph() left out (dominators, retained
+ * sizes), if it is missing: an analysis can then use the memory the
+ * dominators will need for something else first (leaks.h).
+ */
+int ph_analysis_complete(struct ph_analysis *a, ph_progress_fn *progress, void *ctx);
+
 void ph_analysis_free(struct ph_analysis *a);
 
 /* The dominator tree as child lists, built on first use; NULL on error (detail set). */

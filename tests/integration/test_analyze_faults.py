@@ -40,6 +40,7 @@ CASES = [
     ("paths", ["app"], ["ADDR"]),
     ("diff", ["app", "app-grown"], []),
     ("waste", ["app"], ["-n", "0"]),
+    ("leaks", ["app", "app-grown"], ["-n", "0"]),
 ]
 
 
