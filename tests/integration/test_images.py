@@ -241,8 +241,9 @@ def image(images, kind):
 
 
 def test_images_are_from_scratch_with_the_static_binary_alone(images, tmp_path):
-    for kind, entry in (("dump", ["/pyheap"]),
-                        ("ui", ["/pyheap", "serve", "--bind", "0.0.0.0", "--port", "5000"])):
+    pyheap = "/usr/local/bin/pyheap"
+    for kind, entry in (("dump", [pyheap]),
+                        ("ui", [pyheap, "serve", "--bind", "0.0.0.0", "--port", "5000"])):
         cfg = json.loads(subprocess.run(["skopeo", "inspect", "--config", image(images, kind)],
                                         capture_output=True, text=True, check=True).stdout)
         assert cfg["config"]["Entrypoint"] == entry
@@ -255,8 +256,8 @@ def test_images_are_from_scratch_with_the_static_binary_alone(images, tmp_path):
                         str(bundle)], check=True, capture_output=True)
         files = sorted(os.path.relpath(os.path.join(d, f), bundle / "rootfs")
                        for d, _, fs in os.walk(bundle / "rootfs") for f in fs)
-        assert files == ["pyheap"]
-        d = subprocess.run(["readelf", "-d", str(bundle / "rootfs" / "pyheap")],
+        assert files == ["usr/local/bin/pyheap"]
+        d = subprocess.run(["readelf", "-d", str(bundle / "rootfs" / pyheap.lstrip("/"))],
                            capture_output=True, text=True, check=True).stdout
         assert "NEEDED" not in d
     sizes = dict(line.split() for line in (images / "sizes").read_text().splitlines())
@@ -321,6 +322,43 @@ def test_dump_image_with_target_pid_namespace(images, tmp_path):
     assert os.listdir(vol) == ["heap.pyheap"]
     s = check_dump(str(out), 1)
     assert s["python_version"].startswith("%d.%d." % py.version)
+
+
+def test_dump_image_with_host_pid_namespace(images, tmp_path):
+    """docker run --pid=host --cap-add=SYS_PTRACE -v VOL:/heap-dumps pyheap-dump dump
+    --pid HOSTPID: the target, in its own root and namespaces, named by this machine's pid."""
+    py = rooted_python()
+    vol = volume(tmp_path)
+    with rooted_target(py) as t:
+        r = subprocess.run(engine(images, tmp_path, "dump", "--pid", "host", "--cap-add",
+                                  "SYS_PTRACE", "-v", "%s:/heap-dumps" % vol, "--", "dump",
+                                  "--pid", str(t.pid), "-o", "/heap-dumps/heap.pyheap"),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+    s = check_dump(str(vol / "heap.pyheap"))
+    assert s["python_version"].startswith("%d.%d." % py.version)
+
+
+def test_kubectl_debug_recipe(images, tmp_path):
+    """kubectl debug -it POD --image=pyheap-dump --target=APP --profile=general -- pyheap
+    dump --pid 1 -o /proc/1/root/tmp/heap.pyheap: an ephemeral container in the target's
+    pid namespace, no volume, the command given by name (found in the image's PATH); the
+    dump lands in the target container's own /tmp, where `kubectl cp` (the target's tar)
+    reads it."""
+    py = rooted_python()
+    name = "pyheap-kubectl-%d.pyheap" % os.getpid()
+    with rooted_target(py) as t:
+        r = subprocess.run(engine(images, tmp_path, "dump", "--pid", "container:%d" % t.pid,
+                                  "--cap-add", "SYS_PTRACE", "--entrypoint", "pyheap", "--",
+                                  "dump", "--pid", "1", "-o", "/proc/1/root/tmp/" + name),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        in_target = "/proc/%d/root/tmp/%s" % (t.pid, name)
+        try:
+            check_dump(in_target, 1)
+        finally:
+            if os.path.exists(in_target):
+                os.unlink(in_target)
 
 
 def test_dump_image_as_the_invoking_user(images, tmp_path):

@@ -11,13 +11,16 @@ ARGs replace the image's Cmd; its Entrypoint, Env and WorkingDir are kept.
 Options (each as docker's of the same name):
   --bundles DIR        where images are unpacked (once per image digest)
   --pid container:PID  join the pid namespace of process PID (as
-                       --pid=container:NAME); default: a new one (the
-                       entry point is pid 1)
+                       --pid=container:NAME); --pid host: stay in this
+                       machine's; default: a new one (the entry point is
+                       pid 1)
   -v HOST:CTR[:ro]     bind-mount a volume
   --user UID:GID       run as this user (its capabilities are cleared, as
                        Docker does for non-root users)
   --cap-add CAP        add a capability to Docker's default set (a root
                        process gets exactly that set as its bounding set)
+  --entrypoint CMD     replace the image's Entrypoint with CMD (looked up in
+                       the image's PATH, as kubectl debug's `-- CMD ARGS`)
   --network host|none  host: share this machine's network (default); none: a
                        new network namespace with only loopback up
   -p ADDR:PORT:PORT    with --network none: publish the container's PORT on
@@ -79,7 +82,7 @@ def setns(path, kind):
 
 def parse(argv):
     o = {"bundles": "/tmp", "pid": None, "volumes": [], "user": None, "caps": list(DEFAULT_CAPS),
-         "network": "host", "publish": None}
+         "network": "host", "publish": None, "entrypoint": None}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
         opt, val = argv[i], argv[i + 1] if i + 1 < len(argv) else None
@@ -88,15 +91,17 @@ def parse(argv):
         if opt == "--bundles":
             o["bundles"] = val
         elif opt == "--pid":
-            if not val.startswith("container:"):
-                sys.exit("oci_engine: --pid container:PID")
-            o["pid"] = int(val.split(":", 1)[1])
+            if val != "host" and not val.startswith("container:"):
+                sys.exit("oci_engine: --pid container:PID or --pid host")
+            o["pid"] = val if val == "host" else int(val.split(":", 1)[1])
         elif opt == "-v":
             o["volumes"].append(val.split(":"))
         elif opt == "--user":
             o["user"] = [int(x) for x in val.split(":")]
         elif opt == "--cap-add":
             o["caps"].append(val.upper().removeprefix("CAP_"))
+        elif opt == "--entrypoint":
+            o["entrypoint"] = [val]
         elif opt == "--network":
             o["network"] = val
         elif opt == "-p":
@@ -157,9 +162,9 @@ def container(o, cfg, rootfs, args):
             os.setresgid(gid, gid, gid)
             os.setresuid(uid, uid, uid)
         env = dict(e.split("=", 1) for e in cfg.get("Env") or [])
-        argv = (cfg.get("Entrypoint") or []) + (args or cfg.get("Cmd") or [])
+        argv = (o["entrypoint"] or cfg.get("Entrypoint") or []) + (args or cfg.get("Cmd") or [])
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.execve(argv[0], argv, env)
+        os.execvpe(argv[0], argv, env)  # a name without a slash is looked up in the image's PATH
     except BaseException as e:  # noqa: BLE001 - report anything, in the child
         print("oci_engine: %s" % e, file=sys.stderr)
         os._exit(125)
@@ -209,7 +214,9 @@ def main():
         child_q = queue.Queue()
         threading.Thread(target=forward, args=(listener, child_q, o["publish"][2]),
                          daemon=True).start()
-    if o["pid"]:
+    if o["pid"] == "host":
+        pass
+    elif o["pid"]:
         setns("/proc/%d/ns/pid" % o["pid"], CLONE_NEWPID)
     else:
         check(libc.unshare(CLONE_NEWPID), "unshare pid namespace")
