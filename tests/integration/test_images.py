@@ -11,11 +11,13 @@ pid 1 of their own pid and mount namespaces, like a container of their own.
 """
 import json
 import os
+import pathlib
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -97,7 +99,8 @@ def test_version_names_the_commit(static):
         m = re.fullmatch(r"pyheap \S+ \(commit (\S+), dump format \d+\.\d+\)\n", out)
         assert m, out
         # the commit built (with -dirty when the tree had changes): HEAD's, as git names it
-        assert m.group(1).removesuffix("-dirty") == r.stdout.strip(), (out, r.stdout)
+        assert m.group(1).removesuffix("-dirty") == r.stdout.strip(), \
+            "%s names %s, HEAD is %s: rebuild (make)" % (binary, m.group(1), r.stdout.strip())
 
 
 def test_version_without_git_says_unknown():
@@ -471,3 +474,93 @@ def test_make_install_into_destdir(tmp_path):
         r = subprocess.run(["man", "-l", str(man)], capture_output=True, text=True,
                            env=dict(os.environ, MANPAGER="cat", MANWIDTH="100"))
         assert r.returncode == 0 and "pyheap dump" in r.stdout
+
+
+# ---- the ptrace permission matrix of docs/containers.md ----
+
+UNSHARE_USERNS = ["unshare", "--user", "--map-root-user"]
+
+
+@pytest.fixture
+def user_dir():
+    """A directory of user 1000's that other users can reach (pytest's are root's, 0700)."""
+    d = tempfile.mkdtemp(prefix="pyheap-ship-")
+    os.chmod(d, 0o755)
+    out = os.path.join(d, "out")
+    os.mkdir(out)
+    os.chown(out, USER[0], USER[1])
+    os.chmod(out, 0o777)
+    yield pathlib.Path(out)
+    shutil.rmtree(d)
+
+
+def as_user(uid):
+    return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % uid, "--clear-groups"]
+
+
+MATRIX = [
+    # (row of the table, how the dumper runs, dumps?)
+    ("root", [], True),
+    ("root with CAP_SYS_PTRACE and no other capability",
+     ["setpriv", "--bounding-set=-all,+sys_ptrace", "--inh-caps=-all"], True),
+    ("root without CAP_SYS_PTRACE", ["setpriv", "--bounding-set=-sys_ptrace", "--inh-caps=-all"],
+     False),
+    ("the target's own user", as_user(USER[0]), True),
+    ("another user", as_user(USER[0] + 1), False),
+    ("the target's own user as root of a user namespace (a rootless engine)",
+     as_user(USER[0]) + UNSHARE_USERNS, False),
+]
+
+
+@pytest.mark.parametrize("row,prefix,ok", MATRIX, ids=[m[0] for m in MATRIX])
+def test_ptrace_matrix(static, user_dir, row, prefix, ok):
+    """Who may dump a process of user 1000 on this machine (no Yama here: see the next test)."""
+    root_required()
+    out = user_dir
+    with dumputil.Target("/usr/bin/python3", "sleep", argv_prefix=as_user(USER[0])) as t:
+        r = subprocess.run(prefix + [static, "dump", "--pid", str(t.pid), "-o",
+                                     str(out / "h.pyheap")],
+                           capture_output=True, text=True, timeout=120)
+        if ok:
+            assert r.returncode == 0, r.stdout + r.stderr
+            check_dump(str(out / "h.pyheap"), t.pid)
+        else:
+            # (root without CAP_SYS_PTRACE gets past the checks of /proc and is stopped at
+            # the first read of memory: "Operation not permitted", without the advice)
+            assert r.returncode == 4, r.stdout + r.stderr
+            assert "not permitted" in r.stderr
+            assert os.listdir(out) == []
+        t.expect(r"waited sleep", timeout=10)
+
+
+def test_ptrace_matrix_rootless_engine_dumps_its_own_containers(static, user_dir):
+    """A rootless engine's container (a user namespace owned by user 1000, root in it) can
+    dump a process of the same user namespace."""
+    root_required()
+    out = user_dir
+    # the target, then the dumper, in the same user (and pid) namespace
+    script = ('"$1" -c "import time; time.sleep(30)" & sleep 0.5; '
+              '"$0" dump --pid $! -o "$2"; st=$?; kill $!; exit $st')
+    r = subprocess.run(as_user(USER[0]) + UNSHARE_USERNS +
+                       ["--pid", "--fork", "--mount-proc", "sh", "-c", script, static,
+                        "/usr/bin/python3", str(out / "h.pyheap")],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    st = os.stat(out / "h.pyheap")
+    assert (st.st_uid, st.st_mode & 0o777) == (USER[0], 0o600)
+    check_dump(str(out / "h.pyheap"))
+
+
+def test_ptrace_matrix_yama():
+    """Yama's ptrace_scope rows cannot be tested on a kernel without Yama: say so."""
+    if not os.path.exists("/proc/sys/kernel/yama/ptrace_scope"):
+        pytest.skip("this kernel has no Yama (/proc/sys/kernel/yama): the ptrace_scope rows of "
+                    "docs/containers.md are not tested here")
+    with open("/proc/sys/kernel/yama/ptrace_scope") as f:
+        scope = int(f.read())
+    with dumputil.Target("/usr/bin/python3", "sleep", argv_prefix=as_user(USER[0])) as t:
+        r = subprocess.run(as_user(USER[0]) + [PYHEAP, "dump", "--pid", str(t.pid), "-o",
+                                                "/dev/null/x"], capture_output=True, text=True,
+                           timeout=60)
+    # scope 0: the same user may attach (the output then fails: exit 1); 1-3: refused (4)
+    assert r.returncode == (1 if scope == 0 else 4), (scope, r.stderr)
