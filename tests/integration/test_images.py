@@ -267,8 +267,9 @@ def test_images_are_from_scratch_with_the_static_binary_alone(images, tmp_path):
     assert set(sizes) == {"pyheap-dump", "pyheap-ui"}
 
 
-def engine(images, tmp_path, kind, *args, **popen):
-    """oci_engine.py OPTIONS... IMAGE [ARGS]: args before '--' are options, after are ARGS."""
+def engine(images, tmp_path, kind, *args):
+    """The command line of oci_engine.py running image pyheap-KIND: args before '--' are the
+    engine's options (docker run's), those after it the container's arguments."""
     args = list(args)
     i = args.index("--") if "--" in args else len(args)
     cmd = [sys.executable, ENGINE, "--bundles", str(tmp_path)] + args[:i] + \
