@@ -450,6 +450,18 @@ def test_ui_image_serves_a_published_port(images, tmp_path, small_dump):
         stop(p)
 
 
+def test_docs_process_listing():
+    """The sidecar's listing of processes in docs/containers.md, run as written there."""
+    with open(os.path.join(ROOT, "docs", "containers.md")) as f:
+        m = re.search(r"-- sh -c '(for p in [^']+)'", f.read())
+    assert m, "the listing is gone from docs/containers.md"
+    with dumputil.Target("/usr/bin/python3", "sleep") as t:
+        out = subprocess.run(["sh", "-c", m.group(1)], capture_output=True, text=True,
+                             timeout=60).stdout
+    assert re.search(r"^%d /usr/bin/python3 %s sleep " % (t.pid, re.escape(dumputil.TARGET)),
+                     out, re.M), out[-2000:]
+
+
 # ---- make install ----
 
 def test_make_install_into_destdir(tmp_path):
