@@ -285,13 +285,23 @@ def volume(tmp_path, name="heap-dumps"):
     return v
 
 
-def rooted_target(py, user=None):
-    """dump_target.py in a Debian root, as pid 1 of its own namespaces (own container)."""
-    if user is None:
+DOCKER_CAPS = ",".join("+" + c.lower() for c in (
+    "chown", "dac_override", "fsetid", "fowner", "mknod", "net_raw", "setgid", "setuid", "setfcap",
+    "setpcap", "net_bind_service", "sys_chroot", "kill", "audit_write"))
+
+
+def rooted_target(py, user=None, docker_caps=False):
+    """dump_target.py in a Debian root, as pid 1 of its own namespaces (own container): as
+    root with every capability, as user (uid, gid), or as root with only Docker's default
+    capabilities (what a container's process has)."""
+    if user is None and not docker_caps:
         return dumputil.Target(py.path, "sleep")
-    setpriv = ["setpriv", "--reuid=%d" % user[0], "--regid=%d" % user[1], "--clear-groups"]
+    if user:
+        prefix = ["setpriv", "--reuid=%d" % user[0], "--regid=%d" % user[1], "--clear-groups"]
+    else:
+        prefix = ["setpriv", "--bounding-set=-all," + DOCKER_CAPS, "--inh-caps=-all"]
     t = dumputil.Target(py.exe, "sleep", argv_prefix=[pythons.PYROOTS, "run", py.root.rstrip("/")
-                                                      .rsplit("/", 1)[1]] + setpriv)
+                                                      .rsplit("/", 1)[1]] + prefix)
     t.pid = pythons.ns_host_pid(t.proc.pid, 1)
     return t
 
@@ -326,6 +336,36 @@ def test_dump_image_with_target_pid_namespace(images, tmp_path):
     assert os.listdir(vol) == ["heap.pyheap"]
     s = check_dump(str(out), 1)
     assert s["python_version"].startswith("%d.%d." % py.version)
+
+
+def test_dump_image_without_cap_add_for_a_target_with_docker_capabilities(images, tmp_path):
+    """docker run --pid=container:APP pyheap-dump dump --pid 1, no --cap-add: when APP runs
+    as root with Docker's default capabilities (what a container's root has), the kernel lets
+    a dumper with the same set trace it; Docker's seccomp rules refuse pidfd_getfd (pyheap
+    then opens the target's files through /proc/PID/fd) and perf_event_open."""
+    py = rooted_python()
+    vol = volume(tmp_path)
+    with rooted_target(py, docker_caps=True) as t:
+        with open("/proc/%d/status" % t.pid) as f:
+            assert re.search(r"^CapEff:\t00000000a80425fb$", f.read(), re.M)
+        r = subprocess.run(engine(images, tmp_path, "dump", "--pid", "container:%d" % t.pid,
+                                  "-v", "%s:/heap-dumps" % vol, "--", "dump", "--pid", "1",
+                                  "-o", "/heap-dumps/heap.pyheap"),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+        t.expect(r"waited sleep", timeout=10)
+    check_dump(str(vol / "heap.pyheap"), 1)
+
+
+def test_engine_seccomp_rules_refuse_what_docker_refuses():
+    """The filter the engine installs (seccomp_deny) fails the named calls with EPERM."""
+    code = ("import ctypes; l = ctypes.CDLL(None, use_errno=True); "
+            "print(l.syscall(438, -1, 0, 0), ctypes.get_errno(), l.syscall(39))")
+    r = subprocess.run([sys.executable, os.path.join(TARGETS, "seccomp_deny.py"), "438,298",
+                        sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    rv, err, pid = r.stdout.split()
+    assert (int(rv), int(err)) == (-1, 1) and int(pid) > 0  # pidfd_getfd: EPERM; getpid works
 
 
 def test_dump_image_with_host_pid_namespace(images, tmp_path):
@@ -519,6 +559,9 @@ MATRIX = [
     ("root without CAP_SYS_PTRACE", ["setpriv", "--bounding-set=-sys_ptrace", "--inh-caps=-all"],
      False),
     ("the target's own user", as_user(USER[0]), True),
+    ("the target's own user under Docker's seccomp rules (no pidfd_getfd, no perf_event_open)",
+     as_user(USER[0]) + ["/usr/bin/python3", os.path.join(TARGETS, "seccomp_deny.py"), "438,298"],
+     True),
     ("another user", as_user(USER[0] + 1), False),
     ("the target's own user as root of a user namespace (a rootless engine)",
      as_user(USER[0]) + UNSHARE_USERNS, False),
