@@ -568,10 +568,22 @@ MATRIX = [
 ]
 
 
+def userns_or_skip(prefix):
+    """Skip, saying why, where an unprivileged user may not create a user namespace."""
+    if UNSHARE_USERNS[0] not in prefix:
+        return
+    r = subprocess.run(as_user(USER[0]) + UNSHARE_USERNS + ["true"], capture_output=True,
+                       text=True, timeout=30)
+    if r.returncode != 0:
+        pytest.skip("an unprivileged user cannot create a user namespace here (as a rootless "
+                    "engine does): %s" % r.stderr.strip())
+
+
 @pytest.mark.parametrize("row,prefix,ok", MATRIX, ids=[m[0] for m in MATRIX])
 def test_ptrace_matrix(static, user_dir, row, prefix, ok):
     """Who may dump a process of user 1000 on this machine (no Yama here: see the next test)."""
     root_required()
+    userns_or_skip(prefix)
     out = user_dir
     with dumputil.Target("/usr/bin/python3", "sleep", argv_prefix=as_user(USER[0])) as t:
         r = subprocess.run(prefix + [static, "dump", "--pid", str(t.pid), "-o",
@@ -593,6 +605,7 @@ def test_ptrace_matrix_rootless_engine_dumps_its_own_containers(static, user_dir
     """A rootless engine's container (a user namespace owned by user 1000, root in it) can
     dump a process of the same user namespace."""
     root_required()
+    userns_or_skip(UNSHARE_USERNS)
     out = user_dir
     # the target, then the dumper, in the same user (and pid) namespace
     script = ('"$1" -c "import time; time.sleep(30)" & sleep 0.5; '
