@@ -285,7 +285,7 @@ fuzz: deps $(BUILD)/fuzz/fuzz-reader
 .PHONY: fuzz
 
 # ---- benchmarks, demo, man page ----
-bench: pyheap $(BUILD)/test-tool
+bench: pyheap $(BUILD)/test-tool $(BUILD)/static/pyheap
 	bench/run
 .PHONY: bench
 
