@@ -307,8 +307,8 @@ def rooted_target(py, user=None, docker_caps=False):
 
 
 def test_dump_image_with_target_pid_namespace(images, tmp_path):
-    """docker run --pid=container:APP --cap-add=SYS_PTRACE -v VOL:/heap-dumps pyheap-dump
-    dump --pid 1 -o /heap-dumps/heap.pyheap, the target in another root. The engine runs as
+    """docker run --pid=container:APP --cap-add=SYS_PTRACE --read-only -v VOL:/heap-dumps
+    pyheap-dump dump --pid 1 -o /heap-dumps/heap.pyheap, the target in another root. The engine runs as
     root, so the file is root's (0600) in the user's volume: docs/containers.md says so and
     gives --user for a dump the user owns (next test)."""
     py = rooted_python()
@@ -324,12 +324,19 @@ def test_dump_image_with_target_pid_namespace(images, tmp_path):
         assert "CAP_SYS_PTRACE" in r.stderr and "--cap-add=SYS_PTRACE" in r.stderr
         assert os.listdir(vol) == []
         r = subprocess.run(engine(images, tmp_path, "dump", "--pid", "container:%d" % t.pid,
-                                  "--cap-add", "SYS_PTRACE", "-v", "%s:/heap-dumps" % vol, "--",
+                                  "--cap-add", "SYS_PTRACE", "--read-only",
+                                  "-v", "%s:/heap-dumps" % vol, "--",
                                   "dump", "--pid", "1", "-o", "/heap-dumps/heap.pyheap"),
                            capture_output=True, text=True, timeout=120)
         assert r.returncode == 0, r.stdout + r.stderr
         assert "written to /heap-dumps/heap.pyheap" in r.stdout
         t.expect(r"waited sleep", timeout=10)
+        # the image's own root is read-only there: only the volume takes the dump
+        r = subprocess.run(engine(images, tmp_path, "dump", "--pid", "container:%d" % t.pid,
+                                  "--cap-add", "SYS_PTRACE", "--read-only", "--", "dump",
+                                  "--pid", "1", "-o", "/heap.pyheap"),
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 1 and "Read-only file system" in r.stderr, r.stdout + r.stderr
     out = vol / "heap.pyheap"
     st = os.stat(out)
     assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (0, 0, 0o600)

@@ -31,6 +31,7 @@ Options (each as docker's of the same name):
                        there); without SYS_ADMIN, bpf, perf_event_open,
                        setns, unshare, mount and the like fail. The rest of
                        Docker's allow-list is not reproduced.
+  --read-only          the image's root filesystem read-only (volumes as given)
   --network host|none  host: share this machine's network (default); none: a
                        new network namespace with only loopback up
   -p ADDR:PORT:PORT    with --network none: publish the container's PORT on
@@ -103,11 +104,11 @@ def setns(path, kind):
 
 def parse(argv):
     o = {"bundles": "/tmp", "pid": None, "volumes": [], "user": None, "caps": list(DEFAULT_CAPS),
-         "network": "host", "publish": None, "entrypoint": None, "seccomp": True}
+         "network": "host", "publish": None, "entrypoint": None, "seccomp": True, "read_only": False}
     i = 0
     while i < len(argv) and argv[i].startswith("-"):
         opt, val = argv[i], argv[i + 1] if i + 1 < len(argv) else None
-        if val is None:
+        if val is None and opt != "--read-only":
             sys.exit("oci_engine: %s needs a value" % opt)
         if opt == "--bundles":
             o["bundles"] = val
@@ -125,6 +126,9 @@ def parse(argv):
             if val != "seccomp=unconfined":
                 sys.exit("oci_engine: --security-opt seccomp=unconfined only")
             o["seccomp"] = False
+        elif opt == "--read-only":
+            o["read_only"] = True
+            i -= 1  # takes no value
         elif opt == "--entrypoint":
             o["entrypoint"] = [val]
         elif opt == "--network":
@@ -164,6 +168,7 @@ def container(o, cfg, rootfs, args):
             subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
         for d in ("proc", "dev"):
             os.makedirs(os.path.join(rootfs, d), exist_ok=True)
+        mount(rootfs, rootfs, None, MS_BIND | MS_REC)  # a mount of its own, to make read-only
         mount("proc", os.path.join(rootfs, "proc"), "proc", 0)
         mount("dev", os.path.join(rootfs, "dev"), "tmpfs", 0, "mode=755")
         null = os.path.join(rootfs, "dev", "null")
@@ -175,6 +180,8 @@ def container(o, cfg, rootfs, args):
             mount(v[0], dst, None, MS_BIND | MS_REC)
             if v[2:] == ["ro"]:
                 mount(None, dst, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
+        if o["read_only"]:
+            mount(None, rootfs, None, MS_BIND | MS_REMOUNT | MS_RDONLY)
         os.chroot(rootfs)
         os.chdir(cfg.get("WorkingDir") or "/")
         if o["seccomp"]:  # while the engine still has CAP_SYS_ADMIN: no no_new_privs, as Docker
