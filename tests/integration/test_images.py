@@ -627,6 +627,19 @@ def test_ptrace_matrix_rootless_engine_dumps_its_own_containers(static, user_dir
     check_dump(str(out / "h.pyheap"))
 
 
+def test_busy_target_under_docker_seccomp_rules(static, tmp_path):
+    """Docker's seccomp rules refuse perf_event_open (no hardware breakpoints): a target whose
+    threads are all busy is still taken the usual way, one of them waiting for the GIL."""
+    root_required()
+    with dumputil.Target("/usr/bin/python3", "busythreads") as t:
+        r = subprocess.run(["/usr/bin/python3", os.path.join(TARGETS, "seccomp_deny.py"),
+                            "438,298", static, "dump", "--pid", str(t.pid), "-o",
+                            str(tmp_path / "h.pyheap")], capture_output=True, text=True,
+                           timeout=120)
+        assert r.returncode == 0, r.stdout + r.stderr
+    check_dump(str(tmp_path / "h.pyheap"), t.pid)
+
+
 def test_ptrace_matrix_yama():
     """Yama's ptrace_scope rows cannot be tested on a kernel without Yama: say so."""
     if not os.path.exists("/proc/sys/kernel/yama/ptrace_scope"):
