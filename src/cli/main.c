@@ -13,6 +13,10 @@
 #include "cli/cli.h"
 #include "common/error.h"
 
+#ifndef PYHEAP_COMMIT
+#define PYHEAP_COMMIT "unknown" /* the Makefile passes git describe's answer */
+#endif
+
 #define X(name) extern const struct ph_cmd ph_cmd_##name;
 #include "cli/commands.h"
 #undef X
@@ -211,7 +215,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("pyheap %s (dump format %d.%d)\n", PYHEAP_VERSION, 1, 0);
+		printf("pyheap %s (commit %s, dump format %d.%d)\n", PYHEAP_VERSION, PYHEAP_COMMIT, 1, 0);
 		return 0;
 	}
 	cmd = ph_find_cmd(argv[1]);
