@@ -4,6 +4,8 @@
  */
 #include "analyze/report.h"
 
+#include "analyze/breakdown.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,6 +200,8 @@ static void summary_json(struct ph_json *j, const struct ph_analysis *a,
 	key_uint(j, "objects", a->d.n_garbage);
 	key_uint(j, "size", a->d.garbage_size);
 	ph_json_end_object(j);
+	ph_json_key(j, "memory");
+	ph_breakdown_json(j, h);
 	ph_json_key(j, "top_types");
 	hist_rows(j, hist, nt);
 	ph_json_key(j, "top_retainers");

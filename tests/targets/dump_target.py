@@ -33,6 +33,8 @@ a wait interrupted by the dump still lasted as long as asked. Modes:
   churn     four threads that keep starting and joining short-lived threads; main sleeps
   spin      `while True: pass` (no call, no allocation: no breakpoint is ever hit);
             SIGUSR1 makes it print "usr1" (Python code runs: it calls and allocates)
+  memory    holds 60 MB of bytes objects and an anonymous mmap of SECONDS MiB with every
+            page written (memory that no Python object's size counts), then sleeps
   leaky     an app that leaks, for `pyheap leaks`: each line "work N" on stdin does N
             requests and prints "worked N". A request appends a new Request to the
             module-level LEAKED list and a new entry to the .history list of one of
@@ -267,6 +269,16 @@ def main():
         say("READY", os.getpid())
         while True:
             pass
+    elif MODE == "memory":
+        import mmap
+        held = [bytes(range(256)) * 40 for _ in range(6000)]  # 6000 x 10 KiB
+        size = int(SECONDS) << 20
+        buf = mmap.mmap(-1, size) if size else None
+        for off in range(0, size, 4096):
+            buf[off] = 1
+        say("READY", os.getpid())
+        while held:
+            time.sleep(3600)
     elif MODE == "leaky":
         leaky_setup()
         served = 0
