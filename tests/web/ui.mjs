@@ -74,6 +74,8 @@ try {
 		await page.locator('dl.facts').first().waitFor();
 		check((await h1()) === 'Overview', 'the overview has its title');
 		check(await page.getByText('Reachable', { exact: true }).isVisible(), 'the overview shows the totals');
+		const resident = await page.locator('.fact', { hasText: 'Resident' }).textContent();
+		check(/Python objects .*files and libraries .*the rest/.test(resident), `the overview splits the resident memory: ${resident}`);
 		await page.locator('.treemap a.box').first().waitFor();
 		check((await page.locator('.treemap a.box').count()) >= 3, 'the treemap has boxes');
 		check((await page.locator('table[aria-label="Histogram"] tbody tr').count()) >= 5, 'the histogram has rows');

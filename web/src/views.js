@@ -32,7 +32,18 @@ function SummaryFacts({ s }) {
 		<${Fact} label="Unreachable"><${Count} n=${s.unreachable.objects} /> (<${Bytes} n=${s.unreachable.size} />) awaiting collection<//>
 		<${Fact} label="References"><${Count} n=${s.edges} /> (<${Count} n=${s.weak_edges} /> weak)<//>
 		<${Fact} label="Threads"><a href="/threads">${fmtInt(s.threads)} threads, ${fmtInt(s.frames)} frames</a><//>
+		${s.memory ? html`<${Fact} label="Resident"><${Memory} m=${s.memory} /><//>` : null}
 	</dl>`;
+}
+
+// The process's resident memory by what holds it (docs/analysis.md, "The process's memory").
+function Memory({ m }) {
+	const parts = [
+		['Python objects', m.python_objects], ['pymalloc free', m.pymalloc_free],
+		['malloc free', m.malloc_free], ['files and libraries', m.files], ['stacks', m.stacks],
+		['the rest', m.rest],
+	].filter(([, n]) => n !== null);
+	return html`<${Bytes} n=${m.resident} />: ${parts.map(([name, n], i) => html`${i ? ', ' : ''}${name} ${n < 0 ? html`−<${Bytes} n=${-n} />` : html`<${Bytes} n=${n} />`}`)}`;
 }
 
 const BYS = ['type', 'owner', 'module'];
