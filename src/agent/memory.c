@@ -42,8 +42,9 @@ struct pymalloc {
 static void parse(char *text, struct pymalloc *m)
 {
 	bool total = false;
+	char *save = NULL;
 
-	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		if (!strncmp(line, "# arenas allocated current", 26)) {
 			m->arenas = number(line);
 			m->seen++;

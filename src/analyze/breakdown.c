@@ -50,10 +50,8 @@ void ph_breakdown_json(struct ph_json *j, const struct ph_heap *h)
 		return;
 	}
 	ph_json_begin_object(j);
-	ph_json_key(j, "resident");
-	ph_json_uint(j, b.resident);
-	ph_json_key(j, "python_objects");
-	ph_json_uint(j, b.objects);
+	ph_json_key_uint(j, "resident", b.resident);
+	ph_json_key_uint(j, "python_objects", b.objects);
 	ph_json_key(j, "pymalloc_free");
 	if (b.have_pymalloc)
 		ph_json_uint(j, b.pymalloc_free);
@@ -64,10 +62,8 @@ void ph_breakdown_json(struct ph_json *j, const struct ph_heap *h)
 		ph_json_uint(j, b.malloc_free);
 	else
 		ph_json_null(j);
-	ph_json_key(j, "files");
-	ph_json_uint(j, b.files);
-	ph_json_key(j, "stacks");
-	ph_json_uint(j, b.stacks);
+	ph_json_key_uint(j, "files", b.files);
+	ph_json_key_uint(j, "stacks", b.stacks);
 	ph_json_key(j, "rest");
 	ph_json_int(j, b.rest);
 	ph_json_end_object(j);

@@ -603,39 +603,27 @@ int ph_report_leaks(struct ph_json *j, struct ph_analysis *a, const char *base,
 	if (err)
 		return err;
 	ph_json_begin_object(j);
-	ph_json_key(j, "base");
-	ph_json_str(j, base);
-	ph_json_key(j, "target");
-	ph_json_str(j, a->h->path);
-	ph_json_key(j, "final");
-	ph_json_str(j, final);
+	ph_json_key_str(j, "base", base);
+	ph_json_key_str(j, "target", a->h->path);
+	ph_json_key_str(j, "final", final);
 	ph_json_key(j, "same_start");
 	ph_json_bool(j, l.same_start);
-	ph_json_key(j, "objects_base");
-	ph_json_uint(j, l.base_objects);
-	ph_json_key(j, "objects_target");
-	ph_json_uint(j, a->h->n_objects);
+	ph_json_key_uint(j, "objects_base", l.base_objects);
+	ph_json_key_uint(j, "objects_target", a->h->n_objects);
 	ph_json_key(j, "objects_final");
 	if (final)
 		ph_json_uint(j, l.final_objects);
 	else
 		ph_json_null(j);
-	ph_json_key(j, "new_objects");
-	ph_json_uint(j, l.new_objects);
-	ph_json_key(j, "count");
-	ph_json_uint(j, l.count);
-	ph_json_key(j, "size");
-	ph_json_uint(j, l.size);
-	ph_json_key(j, "holders");
-	ph_json_uint(j, l.holders);
+	ph_json_key_uint(j, "new_objects", l.new_objects);
+	ph_json_key_uint(j, "count", l.count);
+	ph_json_key_uint(j, "size", l.size);
+	ph_json_key_uint(j, "holders", l.holders);
 	ph_json_key(j, "other");
 	ph_json_begin_object(j);
-	ph_json_key(j, "holders");
-	ph_json_uint(j, l.other_holders);
-	ph_json_key(j, "count");
-	ph_json_uint(j, l.other_count);
-	ph_json_key(j, "size");
-	ph_json_uint(j, l.other_size);
+	ph_json_key_uint(j, "holders", l.other_holders);
+	ph_json_key_uint(j, "count", l.other_count);
+	ph_json_key_uint(j, "size", l.other_size);
 	ph_json_end_object(j);
 	ph_json_key(j, "rows");
 	ph_json_begin_array(j);
@@ -643,23 +631,17 @@ int ph_report_leaks(struct ph_json *j, struct ph_analysis *a, const char *base,
 		const struct ph_leak_row *r = &l.rows[i];
 
 		ph_json_begin_object(j);
-		ph_json_key(j, "path");
-		ph_json_str(j, r->path);
-		ph_json_key(j, "holders");
-		ph_json_uint(j, r->holders);
+		ph_json_key_str(j, "path", r->path);
+		ph_json_key_uint(j, "holders", r->holders);
 		ph_json_key(j, "example");
 		if (r->example < a->g.n)
 			ph_json_addr(j, a->h->addr[r->example]);
 		else
 			ph_json_null(j);
-		ph_json_key(j, "example_type");
-		ph_json_str(j, ph_node_kind(&a->g, r->example));
-		ph_json_key(j, "count");
-		ph_json_uint(j, r->count);
-		ph_json_key(j, "size");
-		ph_json_uint(j, r->size);
-		ph_json_key(j, "retained");
-		ph_json_uint(j, r->retained);
+		ph_json_key_str(j, "example_type", ph_node_kind(&a->g, r->example));
+		ph_json_key_uint(j, "count", r->count);
+		ph_json_key_uint(j, "size", r->size);
+		ph_json_key_uint(j, "retained", r->retained);
 		ph_json_end_object(j);
 	}
 	ph_json_end_array(j);

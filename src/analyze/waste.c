@@ -750,10 +750,8 @@ int ph_report_waste(struct ph_json *j, const struct ph_analysis *a, size_t n)
 	if (err)
 		return err;
 	ph_json_begin_object(j);
-	ph_json_key(j, "total_size");
-	ph_json_uint(j, a->h->total_size);
-	ph_json_key(j, "saving");
-	ph_json_uint(j, w.total_saving);
+	ph_json_key_uint(j, "total_size", a->h->total_size);
+	ph_json_key_uint(j, "saving", w.total_saving);
 	for (int k = 0; k < 3; k++) {
 		char key[32];
 
@@ -761,24 +759,18 @@ int ph_report_waste(struct ph_json *j, const struct ph_analysis *a, size_t n)
 		ph_json_key(j, key);
 		ph_json_uint(j, w.saving[k]);
 	}
-	ph_json_key(j, "not_compared");
-	ph_json_uint(j, w.not_compared);
+	ph_json_key_uint(j, "not_compared", w.not_compared);
 	ph_json_key(j, "rows");
 	ph_json_begin_array(j);
 	for (size_t i = 0; i < w.n; i++) {
 		const struct ph_waste_row *r = &w.rows[i];
 
 		ph_json_begin_object(j);
-		ph_json_key(j, "what");
-		ph_json_str(j, ph_waste_what_name(r->what));
-		ph_json_key(j, "type");
-		ph_json_str(j, ph_heap_type_name(a->h, r->type));
-		ph_json_key(j, "count");
-		ph_json_uint(j, r->count);
-		ph_json_key(j, "size");
-		ph_json_uint(j, r->size);
-		ph_json_key(j, "saving");
-		ph_json_uint(j, r->saving);
+		ph_json_key_str(j, "what", ph_waste_what_name(r->what));
+		ph_json_key_str(j, "type", ph_heap_type_name(a->h, r->type));
+		ph_json_key_uint(j, "count", r->count);
+		ph_json_key_uint(j, "size", r->size);
+		ph_json_key_uint(j, "saving", r->saving);
 		ph_json_key(j, "example");
 		ph_json_addr(j, a->h->addr[r->example]);
 		ph_json_key(j, "value");
@@ -789,12 +781,9 @@ int ph_report_waste(struct ph_json *j, const struct ph_analysis *a, size_t n)
 		} else {
 			ph_json_null(j);
 		}
-		ph_json_key(j, "where");
-		ph_json_str(j, r->where);
-		ph_json_key(j, "where_count");
-		ph_json_uint(j, r->where_count);
-		ph_json_key(j, "places");
-		ph_json_uint(j, r->places);
+		ph_json_key_str(j, "where", r->where);
+		ph_json_key_uint(j, "where_count", r->where_count);
+		ph_json_key_uint(j, "places", r->places);
 		ph_json_end_object(j);
 	}
 	ph_json_end_array(j);
