@@ -55,6 +55,7 @@ static void print_overview(FILE *f)
 	for (size_t i = 0; ph_commands[i]; i++)
 		fprintf(f, "  %-10s %s\n", ph_commands[i]->name, ph_commands[i]->summary);
 	fprintf(f, "\nRun 'pyheap help COMMAND' or 'pyheap COMMAND --help' for a command's options.\n"
+		   "Options may come before or after the operands; '--' ends the options.\n"
 		   "'pyheap --version' prints the version.\n\nexit status:\n%s\n",
 		exit_status_text);
 }
