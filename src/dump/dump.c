@@ -556,6 +556,7 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	if (err)
 		goto out;
 	snprintf(res->path, sizeof(res->path), "%s", d.out.path);
+	res->to_stdout = d.out.to_stdout;
 	ph_test_point("outfile");
 	d.codec = ph_zstd_codec_new(0);
 	if (!d.codec) {
@@ -628,10 +629,7 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	if (!err)
 		err = ph_writer_close(&d.w);
 	if (!err) {
-		struct stat sb;
-
-		if (fstat(d.out.fd, &sb) == 0)
-			res->file_size = (uint64_t)sb.st_size;
+		res->file_size = d.w.offset; /* a FIFO or a device has no size to fstat */
 		err = ph_outfile_commit(&d.out);
 	}
 out:
