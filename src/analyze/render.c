@@ -401,7 +401,9 @@ static void key_text(struct out *o, const struct ph_heap *h, uint32_t key)
 	struct ph_value v;
 
 	ph_heap_value(h, key, &v);
-	if (v.kind == PH_FMT_VAL_STR && !(v.flags & PH_FMT_VALF_OMITTED))
+	if (v.flags & PH_FMT_VALF_OMITTED)
+		ref(o, h, key); /* --no-values */
+	else if (v.kind == PH_FMT_VAL_STR)
 		repr_text(o, v.data, v.data_len, 0, (v.flags & PH_FMT_VALF_TRUNCATED) != 0, false);
 	else if (v.kind == PH_FMT_VAL_INT)
 		putf(o, "%" PRId64, v.i);

@@ -49,8 +49,10 @@ static const struct ph_opt opts[] = {
 	 "the agent's start, the GIL (a thread stuck in a long C call holds it), a stall of the "
 	 "dump stream, the unload (default 30)."},
 	{"no-values", OPT_NO_VALUES, NULL,
-	 "Leave the contents of str and bytes objects out of the dump (their lengths are kept): "
-	 "dumps of production processes may otherwise contain secrets."},
+	 "Leave out what the program holds, which may be secrets: the contents of str and bytes "
+	 "(lengths kept), int, float and big int values, thread names and the command line's "
+	 "arguments. Kept: the heap's shape and the names of code (attribute, class, function, "
+	 "module and local names)."},
 	{"max-value-len", OPT_MAX_VALUE_LEN, "N",
 	 "Keep at most N bytes of each str and bytes value (default 1024)."},
 	{"quiet", 'q', NULL, "Print nothing but errors and warnings."},

@@ -506,8 +506,9 @@ static int write_meta(struct dump *d)
 	int err;
 
 	err = ph_writer_meta_uint(w, "pid", (uint64_t)d->t.pid);
-	if (!err && d->argv)
-		err = ph_writer_meta_strlist(w, "argv", (const char *const *)d->argv, d->argc);
+	if (!err && d->argv) /* --no-values: the program alone, its arguments are data */
+		err = ph_writer_meta_strlist(w, "argv", (const char *const *)d->argv,
+					     d->o->no_values && d->argc > 1 ? 1 : d->argc);
 	if (!err && d->exe[0])
 		err = ph_writer_meta_str(w, "executable", d->exe);
 	if (!err)
