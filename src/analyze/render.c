@@ -129,22 +129,34 @@ static void repr_text(struct out *o, const uint8_t *s, size_t n, size_t max, boo
 		puts_(o, "...");
 }
 
-/* A name from the dump, as it is but for what a terminal acts on (one line). */
-static void put_name(struct out *o, const void *s, size_t n)
+/* s[0..n) as text_char writes it, runs of printable ASCII copied at once. */
+static void put_text(struct out *o, const uint8_t *s, size_t n, bool keep_lines)
 {
 	size_t i = 0;
 
-	while (i < n)
-		text_char(o, s, n, &i, false, false);
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && s[j] >= 0x20 && s[j] < 0x7f)
+			j++;
+		put(o, s + i, j - i);
+		if (j < n)
+			text_char(o, s, n, &j, false, keep_lines);
+		i = j;
+	}
+}
+
+/* A name from the dump, as it is but for what a terminal acts on (one line). */
+static void put_name(struct out *o, const void *s, size_t n)
+{
+	put_text(o, s, n, false);
 }
 
 int ph_render_text(struct ph_buf *b, const uint8_t *s, size_t n, bool keep_lines)
 {
 	struct out o = {b, 0};
-	size_t i = 0;
 
-	while (i < n)
-		text_char(&o, s, n, &i, false, keep_lines);
+	put_text(&o, s, n, keep_lines);
 	return o.err;
 }
 
