@@ -124,7 +124,15 @@ static int check_name(struct ph_outfile *f, struct stat *sb, bool *node)
 	}
 	if (S_ISLNK(sb->st_mode)) {
 		struct stat to;
+		char target[256] = "";
 
+		if (readlinkat(f->dirfd, f->name, target, sizeof(target) - 1) > 0 &&
+		    strncmp(target, "/proc/", 6) == 0)
+			return ph_error(PH_EINVAL,
+					"%s is a symlink into /proc (%s): a system's link (/dev/stderr, "
+					"/dev/core) is never replaced; give the file it leads to, or another "
+					"name",
+					f->path, target);
 		if (fstatat(f->dirfd, f->name, &to, 0) < 0 || S_ISREG(to.st_mode))
 			return 0; /* the symlink itself is replaced, never followed */
 		return ph_error(PH_EINVAL,

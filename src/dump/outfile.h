@@ -16,8 +16,9 @@
  *   its mode and owner are left alone. A FIFO needs its reader already
  *   there (opened with O_NONBLOCK: no wait). Refused when the node belongs to
  *   another user (it could read what we write), or is a terminal.
- * - a block device, a socket, or a symlink leading to anything but a regular
- *   file or nothing (/dev/stderr, /dev/rtc): refused, never replaced.
+ * - a block device, a socket, a symlink into /proc (/dev/stderr, /dev/core)
+ *   or one leading to anything but a regular file or nothing (/dev/rtc):
+ *   refused, never replaced.
  * - a directory (or a path ending in '/'): default_name inside it.
  * - anything else (absent, a regular file, a symlink to one or a dangling
  *   one, never followed): an unnamed file (O_TMPFILE) in the destination

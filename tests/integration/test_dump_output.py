@@ -79,12 +79,14 @@ def test_device_nodes_written_into_never_replaced(pyheap, target, tmp_path):
     r = dump(pyheap, target.pid, ref)
     assert r.returncode == 0, r.stderr
     p = "%s dump -p %d" % (pyheap, target.pid)
+    err = tmp_path / "stderr.txt"
     runs, nodes = in_private_dev(
         [["null", "chr", 1, 3, 0o666], ["full", "chr", 1, 7, 0o666],
-         ["loop7", "blk", 7, 7, 0o660], ["rtc", "link", "null", 0, 0]],
+         ["loop7", "blk", 7, 7, 0o660], ["rtc", "link", "null", 0, 0],
+         ["stderr", "link", "/proc/self/fd/2", 0, 0]],
         ["%s -o /dev/null" % p, "%s -o /dev/full" % p, "%s -o /dev/loop7" % p,
-         "%s -o /dev/rtc" % p])
-    null, full, blk, link = runs
+         "%s -o /dev/rtc" % p, "%s -o /dev/stderr 2>%s" % (p, err)])
+    null, full, blk, link, to_stderr = runs
     assert null["rc"] == 0, null["stderr"]
     assert "written to /dev/null" in null["stdout"], null["stdout"]
     # about as many bytes as the same dump to a file (the heap moved a little meanwhile)
@@ -96,12 +98,16 @@ def test_device_nodes_written_into_never_replaced(pyheap, target, tmp_path):
     assert full["rc"] != 0 and "No space left on device" in full["stderr"], full
     assert blk["rc"] == 2 and "a block device" in blk["stderr"], blk
     assert link["rc"] == 2 and "is a symlink to a character device" in link["stderr"], link
+    # standard error redirected to a regular file: /dev/stderr leads to a regular file, yet the
+    # system's link is not replaced
+    assert to_stderr["rc"] == 2 and "is a symlink into /proc" in err.read_text(), err.read_text()
+    assert stat.S_ISLNK(nodes["stderr"]["mode"]) and nodes["stderr"]["link"] == "/proc/self/fd/2"
     assert stat.S_ISCHR(nodes["null"]["mode"]) and stat.S_IMODE(nodes["null"]["mode"]) == 0o666
     assert nodes["null"]["rdev"] == [1, 3]
     assert stat.S_ISCHR(nodes["full"]["mode"]) and nodes["full"]["rdev"] == [1, 7]
     assert stat.S_ISBLK(nodes["loop7"]["mode"]) and nodes["loop7"]["rdev"] == [7, 7]
     assert stat.S_ISLNK(nodes["rtc"]["mode"]) and nodes["rtc"]["link"] == "null"
-    assert sorted(nodes) == ["full", "loop7", "null", "rtc"]  # nothing new in /dev
+    assert sorted(nodes) == ["full", "loop7", "null", "rtc", "stderr"]  # nothing new in /dev
 
 
 @needs_root
