@@ -19,6 +19,7 @@
 
 #include "agent/agent.h" /* PH_PY_RANGE */
 #include "cli/cli.h"
+#include "common/buf.h"
 #include "common/error.h"
 #include "dump/dump.h"
 #include "inject/ptrace.h"
@@ -201,8 +202,13 @@ static int run_worker(const struct ph_cmd *cmd, struct ph_dump_opts *o, pid_t pi
 	int err;
 
 	err = ph_dump_run(o, &res);
-	if (res.warning[0])
-		fprintf(stderr, "pyheap dump: warning: %s\n", res.warning);
+	if (res.warning[0]) { /* it may quote the target (its name, a path): escaped */
+		struct ph_buf wb = PH_BUF_INIT;
+
+		fprintf(stderr, "pyheap dump: warning: %s\n",
+			ph_cli_name(&wb, res.warning, strlen(res.warning)));
+		ph_buf_release(&wb);
+	}
 	if (res.stale_unloaded && !quiet)
 		fprintf(stderr,
 			"pyheap dump: unloaded %zu agent%s that interrupted dumps had left in process "
