@@ -12,7 +12,7 @@ on the chosen interpreters, dump each, and print per dump:
              sampled every 5 ms minus VmRSS just before (and VmHWM growth)
 
     bench/dump.py [--sizes 100k,1M,10M] [--pythons 3.11,3.13,3.14,3.15] [--pyheap ./pyheap]
-                  [--repeat N] [--keep DIR]
+                  [--repeat N] [--keep DIR] [--no-values]
 
 --pythons takes versions (the first interpreter of that version that
 tests/integration/pythons.py finds: pyenv's, Debian's, then those of the Debian
@@ -117,7 +117,7 @@ def sample_rss(pid, stop, out):
     out.append(peak)
 
 
-def run_one(pyheap, python, n, outdir, label):
+def run_one(pyheap, python, n, outdir, label, extra=()):
     t0 = time.monotonic()
     p = subprocess.Popen([python.path, "-c", TARGET, str(n)], stdout=subprocess.PIPE, text=True)
     line = p.stdout.readline().split()
@@ -135,7 +135,7 @@ def run_one(pyheap, python, n, outdir, label):
         out = os.path.join(outdir, "%s-%d.pyheap" % (label, n))
         w0 = time.monotonic()
         r = subprocess.run([pyheap, "dump", "--pid", str(pid), "-o", out, "--quiet",
-                            "--timeout", "120"], capture_output=True, text=True)
+                            "--timeout", "120"] + list(extra), capture_output=True, text=True)
         wall = time.monotonic() - w0
         stop.set()
         th.join()
@@ -168,6 +168,7 @@ def main():
     ap.add_argument("--pyheap", default=os.path.join(ROOT, "pyheap"))
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--keep", help="keep the dumps in this directory")
+    ap.add_argument("--no-values", action="store_true", help="dump with --no-values")
     a = ap.parse_args()
     sizes = [parse_size(s) for s in a.sizes.split(",")]
     outdir = a.keep or tempfile.mkdtemp(prefix="pyheap-bench-")
@@ -189,7 +190,8 @@ def main():
         for n in sizes:
             for _ in range(a.repeat):
                 try:
-                    r = run_one(a.pyheap, py, n, outdir, py.label)
+                    r = run_one(a.pyheap, py, n, outdir, py.label,
+                                ["--no-values"] if a.no_values else [])
                 except Exception as e:  # report and go on with the next size
                     print("%-14s %10d  FAILED: %s" % (py.label, n, e))
                     failed += 1

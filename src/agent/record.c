@@ -174,7 +174,7 @@ int ph_record_value(struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o,
 		int err;
 
 		ph_str_read(py, o, &s);
-		hide = R->no_values && !s.interned;
+		hide = R->no_values && !R->name_str;
 		v->kind = PH_FMT_VAL_STR;
 		v->length = s.length;
 		err = ph_str_utf8(&s, hide ? 0 : (size_t)R->max_value, &R->vbuf, &v->data, &len,
@@ -210,6 +210,13 @@ int ph_record_value(struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o,
 		int err;
 
 		ph_int_read(py, o, &iv);
+		if (R->no_values) {
+			/* an int is data: its kind is kept, and a big one's bit length */
+			v->kind = iv.fits ? PH_FMT_VAL_INT : PH_FMT_VAL_BIGINT;
+			v->length = iv.fits ? 0 : iv.bits;
+			v->flags = PH_FMT_VALF_OMITTED;
+			return 0;
+		}
 		if (iv.fits) {
 			v->kind = PH_FMT_VAL_INT;
 			v->i = iv.value;
@@ -232,7 +239,8 @@ int ph_record_value(struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o,
 
 		memcpy(&d, (const void *)(o + PH_OFF_FLOAT_VALUE), sizeof(d));
 		v->kind = PH_FMT_VAL_FLOAT;
-		v->f = d;
+		v->f = R->no_values ? 0.0 : d;
+		v->flags = R->no_values ? PH_FMT_VALF_OMITTED : 0;
 		return 0;
 	}
 	case PH_K_NONE:

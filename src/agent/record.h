@@ -26,7 +26,13 @@
 struct ph_record {
 	const struct ph_py *py;
 	struct ph_types *T;
-	bool no_values;     /* str and bytes contents left out (--no-values) */
+	/*
+	 * --no-values: the contents of str, bytes, int, float and big int
+	 * objects are left out (lengths and bit lengths kept), but for a str
+	 * the walk says names code (name_str, see names.h).
+	 */
+	bool no_values;
+	bool name_str;      /* the str about to be recorded names code */
 	uint64_t max_value; /* bytes of a str, bytes or big int kept */
 	struct ph_buf vbuf; /* value scratch */
 	uint64_t sizeof_calls, sizeof_failed; /* statistics */

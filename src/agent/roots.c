@@ -56,8 +56,11 @@ static uint64_t now_realtime_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* sys.argv and sys.executable, read from the sys module's dict. */
-static int meta_sys(struct ph_writer *w, const struct ph_py *py)
+/*
+ * sys.argv and sys.executable, read from the sys module's dict; with
+ * --no-values, sys.argv[0] alone (the arguments are data).
+ */
+static int meta_sys(struct ph_writer *w, const struct ph_py *py, bool no_values)
 {
 	uintptr_t sysdict = ph_rd(py->interp, py->L->is->sysdict);
 	uintptr_t argv = ph_dict_get(py, sysdict, "argv");
@@ -69,7 +72,7 @@ static int meta_sys(struct ph_writer *w, const struct ph_py *py)
 
 	/* each str becomes a NUL-terminated UTF-8 string in text */
 	if (argv && (ph_tp_flags(ph_type(argv)) & PH_TPF_LIST_SUBCLASS)) {
-		int64_t len = ph_ob_size(argv);
+		int64_t len = no_values && ph_ob_size(argv) > 1 ? 1 : ph_ob_size(argv);
 		uintptr_t items = ph_rd(argv, PH_OFF_LIST_ITEMS);
 
 		for (int64_t i = 0; i < len && items && !err && i < 4096; i++) {
@@ -134,7 +137,7 @@ int ph_meta_start(struct ph_writer *w, const struct ph_py *py, bool no_values, u
 		if ((err = ph_writer_meta_str(w, "hostname", host)))
 			return err;
 	}
-	return meta_sys(w, py);
+	return meta_sys(w, py, no_values);
 }
 
 int ph_meta_end(struct ph_writer *w, const struct ph_walk_stats *s)

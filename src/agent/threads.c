@@ -342,7 +342,8 @@ static int one_thread(struct tstate_work *tw, uintptr_t ts, uint64_t main_ident)
 		t.flags |= PH_FMT_THREAD_MAIN;
 	pt = python_thread(tw, t.ident);
 	if (pt) {
-		if ((err = str_sref(tw, ph_obj_attr(py, pt, "_name"), &t.name)))
+		if (!tw->th->no_values &&
+		    (err = str_sref(tw, ph_obj_attr(py, pt, "_name"), &t.name)))
 			return err;
 		if (ph_obj_attr(py, pt, "_daemonic") == py->true_)
 			t.flags |= PH_FMT_THREAD_DAEMON;

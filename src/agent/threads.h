@@ -34,6 +34,7 @@ struct ph_threads {
 	int (*root)(void *ctx, uint8_t kind, const char *label, uintptr_t base, int32_t off);
 	void *ctx;
 	uintptr_t self; /* the agent's own thread state, left out */
+	bool no_values; /* --no-values: threads' names are data, left out */
 	uint64_t threads, frames;
 };
 

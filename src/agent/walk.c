@@ -53,6 +53,7 @@
 #include "agent/dicts.h"
 #include "agent/edges.h"
 #include "agent/memory.h"
+#include "agent/names.h"
 #include "agent/py.h"
 #include "agent/record.h"
 #include "agent/roots.h"
@@ -73,6 +74,8 @@ struct walk {
 	struct ph_seen seen;
 	struct ph_edges E;
 	struct ph_record R;
+	struct ph_names N; /* --no-values: the strs that name code (names.h) */
+	bool writing_deferred; /* the deferred strs are being written */
 	bool full; /* every object goes through the seen set */
 
 	uintptr_t *stack;
@@ -224,6 +227,9 @@ static int write_edge(void *ctx, struct ph_edge *e, bool sole)
 
 	if (err || !ok)
 		return err;
+	if (e->kind == PH_FMT_LABEL_ATTR && W->R.no_values &&
+	    (err = ph_names_add(&W->N, (uintptr_t)e->label)))
+		return err;
 	if (e->kind == PH_FMT_LABEL_ATTR || e->kind == PH_FMT_LABEL_KEY ||
 	    e->kind == PH_FMT_LABEL_ENTRY) {
 		err = reach(W, (uintptr_t)e->label, &ok);
@@ -371,7 +377,20 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 		ti->kind == PH_K_SET);
 	if (flat && (err = write_leaves(W, ti, o)))
 		return err;
+	if (W->R.no_values && readable) {
+		if (ti->kind == PH_K_STR && !W->writing_deferred) {
+			struct ph_str s;
+
+			ph_str_read(py, o, &s);
+			if (s.interned) /* perhaps a name: decided at the end (names.h) */
+				return ph_names_defer(&W->N, o);
+			W->R.name_str = ph_names_has(&W->N, o); /* named already (sys.modules) */
+		}
+		if ((err = ph_names_note(&W->N, py, ti, o)))
+			return err;
+	}
 	err = ph_record_value(&W->R, ti, o, &rec.value);
+	W->R.name_str = false;
 	if (err)
 		return err;
 	err = ph_writer_object(&W->w, &rec, NULL);
@@ -442,6 +461,30 @@ static int walk_list(struct walk *W, uintptr_t head)
 	return err;
 }
 
+/*
+ * --no-values: the interned strs met during the walk, written last, with
+ * their text if something named code with them (names.h).
+ */
+static int write_deferred(struct walk *W)
+{
+	int err = 0;
+
+	W->writing_deferred = true;
+	for (size_t i = 0; i < W->N.n_deferred && !err; i++) {
+		uintptr_t o = W->N.deferred[i];
+		struct ph_tinfo *ti;
+
+		err = ph_types_get(&W->T, ph_type(o), &ti);
+		if (err || !ti)
+			continue;
+		W->R.name_str = ph_names_has(&W->N, o);
+		err = emit(W, o, ti);
+		W->R.name_str = false;
+	}
+	W->writing_deferred = false;
+	return err;
+}
+
 /* ---- roots ---- */
 
 /* The root callback of roots.c and threads.c: the object in the field at off of base. */
@@ -484,6 +527,9 @@ static int walk_locked(struct walk *W)
 	G = py->L->gc; /* the table that matched */
 	collecting = ph_rd_i32(py->gc, G->collecting) != 0;
 	W->full = collecting || py->n_interps > 1;
+	if (W->R.no_values && py->L->is->modules >= 0 &&
+	    (err = ph_names_add_keys(&W->N, py, ph_rd(py->interp, py->L->is->modules))))
+		return err; /* module names */
 	if ((err = ph_meta_start(&W->w, py, W->R.no_values, W->R.max_value, collecting)) ||
 	    (err = ph_roots_interp(py, root_cb, W)))
 		return err;
@@ -493,6 +539,7 @@ static int walk_locked(struct walk *W)
 	th.reach = reach_cb;
 	th.root = root_cb;
 	th.ctx = W;
+	th.no_values = W->R.no_values;
 	th.self = py->gil_this_tstate ? (uintptr_t)py->gil_this_tstate() : 0;
 	if ((err = ph_threads_dump(&th)) || (err = reach_new_types(W)) || (err = drain(W)))
 		return err;
@@ -503,6 +550,8 @@ static int walk_locked(struct walk *W)
 	}
 	if (!err)
 		err = drain(W);
+	if (!err)
+		err = write_deferred(W);
 	if (err)
 		return err;
 	memset(&st, 0, sizeof(st));
@@ -519,7 +568,7 @@ static int walk_locked(struct walk *W)
 	st.traverse_cut = W->E.traverse_cut;
 	st.seen = W->seen.count;
 	st.memory = ph_seen_memory(&W->seen) + ph_types_memory(&W->T) + ph_writer_memory(&W->w) +
-		    W->cap_stack * sizeof(*W->stack);
+		    W->cap_stack * sizeof(*W->stack) + ph_names_memory(&W->N);
 	if ((err = ph_meta_memory(&W->w, py)))
 		return err;
 	return ph_meta_end(&W->w, &st);
@@ -546,6 +595,8 @@ static int walk_init(struct walk *W, const struct ph_agent_args *args,
 		err = ph_edges_init(&W->E, &W->py, &W->T, &W->w, write_edge, W);
 	if (!err)
 		err = ph_seen_init(&W->seen, 1 << 16);
+	if (!err && (args->flags & PH_AGENT_NO_VALUES))
+		err = ph_names_init(&W->N);
 	ph_record_init(&W->R, &W->py, &W->T, (args->flags & PH_AGENT_NO_VALUES) != 0,
 		       args->max_value_len < VALUE_CAP_MAX ? args->max_value_len : VALUE_CAP_MAX);
 	return err;
@@ -557,6 +608,7 @@ static void walk_release(struct walk *W)
 	ph_edges_release(&W->E);
 	ph_types_release(&W->T);
 	ph_seen_release(&W->seen);
+	ph_names_release(&W->N);
 	ph_writer_release(&W->w);
 	ph_py_release(&W->py);
 	free(W->stack);

@@ -55,6 +55,49 @@ const char *ph_buf_cstr(struct ph_buf *b)
 
 /* ---- Python reprs ---- */
 
+/*
+ * Append the character at s[*i] and advance *i past it: as it is, or
+ * escaped as Python's repr does when a terminal could act on it - a control
+ * character (newline and tab kept when keep_lines), DEL, a C1 control, a
+ * byte that is not UTF-8 (every byte >= 0x80 for bytes), a lone surrogate.
+ */
+static void text_char(struct out *o, const uint8_t *s, size_t n, size_t *i, bool bytes,
+		      bool keep_lines)
+{
+	uint8_t c = s[*i];
+	size_t len;
+
+	if ((c == '\n' || c == '\t') && keep_lines) {
+		put(o, &c, 1);
+		(*i)++;
+	} else if (c == '\n' || c == '\r' || c == '\t') {
+		puts_(o, c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t");
+		(*i)++;
+	} else if (c < 0x20 || c == 0x7f || (bytes && c >= 0x80)) {
+		putf(o, "\\x%02x", c);
+		(*i)++;
+	} else if (c < 0x80) {
+		put(o, &c, 1);
+		(*i)++;
+	} else if ((len = ph_utf8_valid_prefix(s + *i, n - *i)) == 0) {
+		putf(o, "\\x%02x", c); /* not UTF-8: shown as the byte */
+		(*i)++;
+	} else {
+		uint32_t cp = len == 2 ? (uint32_t)(c & 0x1f) << 6 | (s[*i + 1] & 0x3f)
+			      : len == 3 ? (uint32_t)(c & 0x0f) << 12 |
+						 (uint32_t)(s[*i + 1] & 0x3f) << 6 | (s[*i + 2] & 0x3f)
+					 : 0x10000;
+
+		if (cp < 0xa0)
+			putf(o, "\\x%02x", cp);
+		else if (cp >= 0xd800 && cp < 0xe000)
+			putf(o, "\\u%04x", cp); /* a lone surrogate */
+		else
+			put(o, s + *i, len);
+		*i += len;
+	}
+}
+
 static void repr_text(struct out *o, const uint8_t *s, size_t n, size_t max, bool truncated,
 		      bool bytes)
 {
@@ -67,7 +110,6 @@ static void repr_text(struct out *o, const uint8_t *s, size_t n, size_t max, boo
 	put(o, &q, 1);
 	while (i < n) {
 		uint8_t c = s[i];
-		size_t len;
 
 		if (max && count == max) {
 			truncated = true;
@@ -78,43 +120,44 @@ static void repr_text(struct out *o, const uint8_t *s, size_t n, size_t max, boo
 			put(o, "\\", 1);
 			put(o, &c, 1);
 			i++;
-		} else if (c == '\n') {
-			puts_(o, "\\n");
-			i++;
-		} else if (c == '\r') {
-			puts_(o, "\\r");
-			i++;
-		} else if (c == '\t') {
-			puts_(o, "\\t");
-			i++;
-		} else if (c < 0x20 || c == 0x7f || (bytes && c >= 0x80)) {
-			putf(o, "\\x%02x", c);
-			i++;
-		} else if (c < 0x80) {
-			put(o, &c, 1);
-			i++;
-		} else if ((len = ph_utf8_valid_prefix(s + i, n - i)) == 0) {
-			putf(o, "\\x%02x", c); /* not UTF-8: shown as the byte */
-			i++;
 		} else {
-			uint32_t cp = len == 2 ? (uint32_t)(c & 0x1f) << 6 | (s[i + 1] & 0x3f)
-				      : len == 3 ? (uint32_t)(c & 0x0f) << 12 |
-							 (uint32_t)(s[i + 1] & 0x3f) << 6 |
-							 (s[i + 2] & 0x3f)
-						 : 0x10000;
-
-			if (cp < 0xa0)
-				putf(o, "\\x%02x", cp);
-			else if (cp >= 0xd800 && cp < 0xe000)
-				putf(o, "\\u%04x", cp); /* a lone surrogate */
-			else
-				put(o, s + i, len);
-			i += len;
+			text_char(o, s, n, &i, bytes, false);
 		}
 	}
 	put(o, &q, 1);
 	if (truncated)
 		puts_(o, "...");
+}
+
+/* s[0..n) as text_char writes it, runs of printable ASCII copied at once. */
+static void put_text(struct out *o, const uint8_t *s, size_t n, bool keep_lines)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && s[j] >= 0x20 && s[j] < 0x7f)
+			j++;
+		put(o, s + i, j - i);
+		if (j < n)
+			text_char(o, s, n, &j, false, keep_lines);
+		i = j;
+	}
+}
+
+/* A name from the dump, as it is but for what a terminal acts on (one line). */
+static void put_name(struct out *o, const void *s, size_t n)
+{
+	put_text(o, s, n, false);
+}
+
+int ph_render_text(struct ph_buf *b, const uint8_t *s, size_t n, bool keep_lines)
+{
+	struct out o = {b, 0};
+
+	put_text(&o, s, n, keep_lines);
+	return o.err;
 }
 
 int ph_render_str(struct ph_buf *b, const uint8_t *s, size_t n, size_t max, bool truncated)
@@ -270,7 +313,7 @@ int ph_render_value(struct ph_buf *b, const struct ph_graph *g, uint32_t id, siz
 		puts_(&o, "None");
 		return o.err;
 	case PH_FMT_VAL_TEXT:
-		put(&o, v.data, max && v.data_len > max ? max : v.data_len);
+		put_name(&o, v.data, max && v.data_len > max ? max : v.data_len);
 		if (max && v.data_len > max)
 			puts_(&o, "...");
 		return o.err;
@@ -278,7 +321,9 @@ int ph_render_value(struct ph_buf *b, const struct ph_graph *g, uint32_t id, siz
 		break;
 	}
 	if ((t = type_object_of(h, id)) != PH_NO_ID) {
-		putf(&o, "<class '%s'>", ph_heap_type_name(h, t));
+		puts_(&o, "<class '");
+		put_name(&o, ph_heap_type_name(h, t), strlen(ph_heap_type_name(h, t)));
+		puts_(&o, "'>");
 		return o.err;
 	}
 	{
@@ -305,7 +350,9 @@ int ph_render_value(struct ph_buf *b, const struct ph_graph *g, uint32_t id, siz
 
 static void ref(struct out *o, const struct ph_heap *h, uint32_t id)
 {
-	putf(o, "<%s 0x%" PRIx64 ">", ph_heap_kind(h, id), h->addr[id]);
+	puts_(o, "<");
+	put_name(o, ph_heap_kind(h, id), strlen(ph_heap_kind(h, id)));
+	putf(o, " 0x%" PRIx64 ">", h->addr[id]);
 }
 
 int ph_render_ref(struct ph_buf *b, const struct ph_heap *h, uint32_t id)
@@ -324,7 +371,7 @@ static void str_sref(struct out *o, const struct ph_heap *h, uint64_t sref, cons
 	const char *s = ph_heap_str(h, sref, &len);
 
 	if (s)
-		put(o, s, len);
+		put_name(o, s, len);
 	else
 		puts_(o, none);
 }
@@ -353,7 +400,7 @@ static void attr_name(struct out *o, const struct ph_heap *h, uint32_t name)
 		return;
 	}
 	if (is_identifier(&v)) {
-		put(o, v.data, v.data_len);
+		put_name(o, v.data, v.data_len); /* non-ASCII taken on trust: C1 escaped */
 	} else {
 		puts_(o, "<attr ");
 		repr_text(o, v.data, v.data_len, 0, false, false);
@@ -366,7 +413,9 @@ static void key_text(struct out *o, const struct ph_heap *h, uint32_t key)
 	struct ph_value v;
 
 	ph_heap_value(h, key, &v);
-	if (v.kind == PH_FMT_VAL_STR && !(v.flags & PH_FMT_VALF_OMITTED))
+	if (v.flags & PH_FMT_VALF_OMITTED)
+		ref(o, h, key); /* --no-values */
+	else if (v.kind == PH_FMT_VAL_STR)
 		repr_text(o, v.data, v.data_len, 0, (v.flags & PH_FMT_VALF_TRUNCATED) != 0, false);
 	else if (v.kind == PH_FMT_VAL_INT)
 		putf(o, "%" PRId64, v.i);
@@ -461,11 +510,14 @@ int ph_render_step(struct ph_buf *b, const struct ph_graph *g, uint32_t src, uin
 		str_sref(&o, h, h->roots[val].label, "<root>");
 		break;
 	case PH_LABEL_HELD:
-		putf(&o, "<%s 0x%" PRIx64 " held from outside the dump>", ph_heap_kind(h, tgt),
-		     h->addr[tgt]);
+		puts_(&o, "<");
+		put_name(&o, ph_heap_kind(h, tgt), strlen(ph_heap_kind(h, tgt)));
+		putf(&o, " 0x%" PRIx64 " held from outside the dump>", h->addr[tgt]);
 		break;
 	case PH_LABEL_STATIC:
-		putf(&o, "<static %s 0x%" PRIx64 ">", ph_heap_kind(h, tgt), h->addr[tgt]);
+		puts_(&o, "<static ");
+		put_name(&o, ph_heap_kind(h, tgt), strlen(ph_heap_kind(h, tgt)));
+		putf(&o, " 0x%" PRIx64 ">", h->addr[tgt]);
 		break;
 	case PH_LABEL_THREAD:
 		thread_text(&o, h, val);
@@ -513,7 +565,11 @@ bool ph_render_dict_attr(struct ph_buf *b, const struct ph_graph *g, uint32_t di
 	if (!is_identifier(&v) || ph_buf_reserve(b, v.data_len + 1))
 		return false;
 	ph_buf_put_u8(b, '.');
-	ph_buf_put(b, v.data, v.data_len);
+	{
+		struct out o = {b, 0};
+
+		put_name(&o, v.data, v.data_len);
+	}
 	return true;
 }
 

@@ -31,6 +31,14 @@
 
 /* Python's repr of a str given as UTF-8 (WTF-8); at most max code points (0: all). */
 int ph_render_str(struct ph_buf *b, const uint8_t *s, size_t n, size_t max, bool truncated);
+/*
+ * Text from a dump (a name, a label, metadata) made safe for a terminal: as
+ * it is, but with the characters a terminal acts on escaped as repr does
+ * (\x1b, \n, \x9b, \ud800; newline and tab kept when keep_lines). A
+ * backslash is not doubled, so text already escaped passes unchanged: the
+ * command line applies it to everything it prints as text (cli.h).
+ */
+int ph_render_text(struct ph_buf *b, const uint8_t *s, size_t n, bool keep_lines);
 int ph_render_bytes(struct ph_buf *b, const uint8_t *s, size_t n, size_t max, bool truncated);
 /* Python's repr of a float (shortest round-trip digits). */
 int ph_render_float(struct ph_buf *b, double f);

@@ -83,7 +83,8 @@ int ph_cli_end(const struct ph_cmd *cmd, int status)
 {
 	if (status == 0 && ph_error_code() != PH_OK)
 		return ph_fail(cmd, ph_error_code());
-	if (status == 0 && (fflush(stdout) || ferror(stdout)))
+	if (status == 0 && (fflush(stdout) || ferror(stdout) || fflush(ph_cli_raw_stdout()) ||
+			    ferror(ph_cli_raw_stdout())))
 		return ph_fail(cmd, ph_error(PH_EIO, "cannot write the output"));
 	return status;
 }
@@ -175,7 +176,7 @@ int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_bu
 		status = ph_fail(cmd, ph_error_code() == PH_ENOMEM
 					      ? PH_ENOMEM
 					      : ph_error(PH_ENOMEM, "out of memory: cannot build the JSON document"));
-	else if (b->len && fwrite(b->data, 1, b->len, stdout) != b->len)
+	else if (b->len && fwrite(b->data, 1, b->len, ph_cli_raw_stdout()) != b->len)
 		status = ph_fail(cmd, ph_error(PH_EIO, "cannot write the output"));
 	ph_buf_release(b);
 	return status;

@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/render.h"
+#include "common/buf.h"
 #include "common/error.h"
 
 #define MAX_OPTS 64
@@ -78,9 +80,109 @@ int ph_usage_error(const struct ph_cmd *cmd, const char *fmt, ...)
 	return 2;
 }
 
+/* ---- text output through ph_render_text ---- */
+
+static FILE *raw_stdout;
+static uint8_t held[4]; /* the start of a UTF-8 sequence the next write completes */
+static size_t n_held;
+
+/* Bytes at the end of p[0..n) that start a UTF-8 sequence n does not complete. */
+static size_t incomplete_tail(const uint8_t *p, size_t n)
+{
+	for (size_t k = 1; k <= 3 && k <= n; k++) {
+		uint8_t c = p[n - k];
+
+		if ((c & 0xc0) == 0x80)
+			continue; /* a continuation byte: look further back */
+		if (c < 0xc2 || c > 0xf4)
+			return 0;
+		return k < (c >= 0xf0 ? 4u : c >= 0xe0 ? 3u : 2u) ? k : 0;
+	}
+	return 0;
+}
+
+static ssize_t escape_write(void *cookie, const char *p, size_t n)
+{
+	struct ph_buf in = PH_BUF_INIT, out = PH_BUF_INIT;
+	size_t tail;
+	ssize_t ret = (ssize_t)n;
+
+	(void)cookie;
+	if (ph_buf_put(&in, held, n_held) || ph_buf_put(&in, p, n))
+		ret = -1;
+	tail = ret < 0 ? 0 : incomplete_tail(in.data, in.len);
+	if (ret >= 0 && ph_render_text(&out, in.data, in.len - tail, true))
+		ret = -1;
+	if (ret >= 0 && out.len && fwrite(out.data, 1, out.len, raw_stdout) != out.len)
+		ret = -1;
+	if (ret >= 0) {
+		memcpy(held, in.data + in.len - tail, tail);
+		n_held = tail;
+		if (fflush(raw_stdout))
+			ret = -1;
+	}
+	ph_buf_release(&in);
+	ph_buf_release(&out);
+	if (ret < 0)
+		errno = EIO;
+	return ret;
+}
+
+static int escape_close(void *cookie)
+{
+	struct ph_buf out = PH_BUF_INIT;
+	int r = 0;
+
+	(void)cookie;
+	if (n_held) { /* a sequence never completed: shown as its bytes */
+		r = ph_render_text(&out, held, n_held, true) ? -1 : 0;
+		if (!r && fwrite(out.data, 1, out.len, raw_stdout) != out.len)
+			r = -1;
+		n_held = 0;
+	}
+	ph_buf_release(&out);
+	return fflush(raw_stdout) || r ? -1 : 0;
+}
+
+void ph_cli_escape_stdout(void)
+{
+	cookie_io_functions_t io = {.write = escape_write, .close = escape_close};
+	FILE *f;
+
+	if (raw_stdout)
+		return;
+	f = fopencookie(NULL, "w", io);
+	if (!f)
+		return; /* out of memory at start: the checks below still hold for tables */
+	setvbuf(f, NULL, isatty(STDOUT_FILENO) ? _IOLBF : _IOFBF, 1 << 16);
+	raw_stdout = stdout;
+	stdout = f;
+}
+
+FILE *ph_cli_raw_stdout(void)
+{
+	if (!raw_stdout)
+		return stdout;
+	fflush(stdout);
+	return raw_stdout;
+}
+
+const char *ph_cli_name(struct ph_buf *b, const void *s, size_t n)
+{
+	b->len = 0;
+	if (ph_render_text(b, s, n, false))
+		return "?";
+	return ph_buf_cstr(b);
+}
+
 int ph_fail(const struct ph_cmd *cmd, int err)
 {
+	struct ph_buf esc = PH_BUF_INIT;
 	const char *d = ph_error_detail();
+
+	/* a detail may quote the dump (a name) or the target (a path) */
+	if (d && *d && ph_render_text(&esc, (const uint8_t *)d, strlen(d), false) == 0)
+		d = ph_buf_cstr(&esc);
 
 	fflush(stdout);
 	if (d && *d && err == PH_ENOMEM)
@@ -89,6 +191,7 @@ int ph_fail(const struct ph_cmd *cmd, int err)
 		fprintf(stderr, "pyheap %s: %s\n", cmd->name, d);
 	else
 		fprintf(stderr, "pyheap %s: %s\n", cmd->name, ph_strerror(err));
+	ph_buf_release(&esc);
 	return ph_exit_status(err);
 }
 

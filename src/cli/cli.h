@@ -17,6 +17,8 @@
 #define PH_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "common/units.h"
@@ -69,5 +71,25 @@ const struct ph_cmd *ph_find_cmd(const char *name);
 
 /* Whether stderr is a terminal (for progress output). */
 bool ph_stderr_tty(void);
+
+/*
+ * Text output is safe for a terminal: main() makes stdout a stream that
+ * passes everything written to it through ph_render_text() (newlines and
+ * tabs kept), so no string from a dump - a class, module, function, file,
+ * local or label name, the metadata - writes a raw escape sequence or
+ * control character, whichever printf prints it. ph_cli_raw_stdout() is the
+ * stream as it was, flushed of text first: JSON (exact, and escaped by the
+ * JSON writer) and binary output go there. Both streams stay owned by stdio.
+ */
+void ph_cli_escape_stdout(void);
+FILE *ph_cli_raw_stdout(void);
+
+/*
+ * A name from a dump made one line for text output (ph_render_text, line
+ * breaks escaped too): b (borrowed, emptied first) holds it; "?" if out of
+ * memory. For names printed inside a line of text.
+ */
+struct ph_buf;
+const char *ph_cli_name(struct ph_buf *b, const void *s, size_t n);
 
 #endif

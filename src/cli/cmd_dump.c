@@ -19,6 +19,7 @@
 
 #include "agent/agent.h" /* PH_PY_RANGE */
 #include "cli/cli.h"
+#include "common/buf.h"
 #include "common/error.h"
 #include "dump/dump.h"
 #include "inject/ptrace.h"
@@ -39,15 +40,20 @@ static const struct ph_opt opts[] = {
 	 "Where to write the dump (default: pyheap-PID-YYYYmmdd-HHMMSS.pyheap in the current "
 	 "directory; a directory given here gets that name in it). The file is created with "
 	 "mode 0600 and appears under this name only once it is complete; an existing file of "
-	 "that name is replaced. The destination is checked before the process is touched."},
+	 "that name is replaced. '-' or /dev/stdout writes to standard output (not a terminal), "
+	 "and an existing FIFO or character device (/dev/null) of root's or yours is written "
+	 "into, never replaced; any other special file, or a symlink to one, is refused. The "
+	 "destination is checked before the process is touched."},
 	{"file", 'f', "FILE", "Same as --output."},
 	{"timeout", OPT_TIMEOUT, "SECONDS",
 	 "Give up after this long on any one wait: stopping the threads, a thread to borrow, "
 	 "the agent's start, the GIL (a thread stuck in a long C call holds it), a stall of the "
 	 "dump stream, the unload (default 30)."},
 	{"no-values", OPT_NO_VALUES, NULL,
-	 "Leave the contents of str and bytes objects out of the dump (their lengths are kept): "
-	 "dumps of production processes may otherwise contain secrets."},
+	 "Leave out what the program holds, which may be secrets: the contents of str and bytes "
+	 "(lengths kept), int, float and big int values, thread names and the command line's "
+	 "arguments. Kept: the heap's shape and the names of code (attribute, class, function, "
+	 "module and local names)."},
 	{"max-value-len", OPT_MAX_VALUE_LEN, "N",
 	 "Keep at most N bytes of each str and bytes value (default 1024)."},
 	{"quiet", 'q', NULL, "Print nothing but errors and warnings."},
@@ -196,8 +202,13 @@ static int run_worker(const struct ph_cmd *cmd, struct ph_dump_opts *o, pid_t pi
 	int err;
 
 	err = ph_dump_run(o, &res);
-	if (res.warning[0])
-		fprintf(stderr, "pyheap dump: warning: %s\n", res.warning);
+	if (res.warning[0]) { /* it may quote the target (its name, a path): escaped */
+		struct ph_buf wb = PH_BUF_INIT;
+
+		fprintf(stderr, "pyheap dump: warning: %s\n",
+			ph_cli_name(&wb, res.warning, strlen(res.warning)));
+		ph_buf_release(&wb);
+	}
 	if (res.stale_unloaded && !quiet)
 		fprintf(stderr,
 			"pyheap dump: unloaded %zu agent%s that interrupted dumps had left in process "
@@ -212,15 +223,18 @@ static int run_worker(const struct ph_cmd *cmd, struct ph_dump_opts *o, pid_t pi
 		return ph_exit_status(err);
 	}
 	if (!quiet) {
-		printf("pyheap dump: %" PRIu64 " objects, %s written to %s; the target's Python "
-		       "threads were paused for %.1f ms (and one thread for %.1f ms to load and "
-		       "unload the agent",
-		       res.objects, ph_human_bytes(res.file_size, b), res.path,
-		       (double)(res.pause_ns + res.gil_hijack_ns) / 1e6, (double)res.hijack_ns / 1e6);
+		FILE *to = res.to_stdout ? stderr : stdout; /* never into the dump */
+
+		fprintf(to,
+			"pyheap dump: %" PRIu64 " objects, %s written to %s; the target's Python "
+			"threads were paused for %.1f ms (and one thread for %.1f ms to load and "
+			"unload the agent",
+			res.objects, ph_human_bytes(res.file_size, b), res.path,
+			(double)(res.pause_ns + res.gil_hijack_ns) / 1e6, (double)res.hijack_ns / 1e6);
 		if (res.others_ns)
-			printf("; each other thread was stopped for at most %.2f ms",
-			       (double)res.others_ns / 1e6);
-		printf(")\n");
+			fprintf(to, "; each other thread was stopped for at most %.2f ms",
+				(double)res.others_ns / 1e6);
+		fprintf(to, ")\n");
 	}
 	fflush(stdout);
 	return res.agent_left ? 1 : 0;
@@ -365,6 +379,7 @@ const struct ph_cmd ph_cmd_dump = {
 	.opts = opts,
 	.examples = "$ pyheap dump --pid 1234\n"
 		    "$ pyheap dump -p 1234 -o app.pyheap --no-values\n"
+		    "$ pyheap dump -p 1234 -o - | ssh host 'cat > app.pyheap'\n"
 		    "$ pyheap dump --docker-container web --timeout 60",
 	.run = cmd_dump,
 };

@@ -28,6 +28,15 @@ struct section_total {
 	uint64_t chunks, records, stored, raw;
 };
 
+/* A string of the dump's metadata on one line of text (escaped: cli.h). */
+static void text_name(FILE *f, const char *sep, const void *s, size_t n)
+{
+	struct ph_buf b = PH_BUF_INIT;
+
+	fprintf(f, "%s%s", sep, ph_cli_name(&b, s, n));
+	ph_buf_release(&b);
+}
+
 /* Print one metadata value as text or JSON. */
 static void meta_value(const struct ph_meta_rec *m, struct ph_json *j, FILE *f)
 {
@@ -36,7 +45,7 @@ static void meta_value(const struct ph_meta_rec *m, struct ph_json *j, FILE *f)
 		if (j)
 			ph_json_strn(j, m->value, m->value_len);
 		else
-			fprintf(f, "%.*s", (int)m->value_len, (const char *)m->value);
+			text_name(f, "", m->value, m->value_len);
 		break;
 	case PH_FMT_META_INT:
 		if (j)
@@ -72,7 +81,7 @@ static void meta_value(const struct ph_meta_rec *m, struct ph_json *j, FILE *f)
 			if (j)
 				ph_json_strn(j, s, len);
 			else
-				fprintf(f, "%s%.*s", first ? "" : " ", (int)len, (const char *)s);
+				text_name(f, first ? "" : " ", s, len);
 			first = false;
 		}
 		if (j)
@@ -121,7 +130,10 @@ static int each_meta(struct ph_reader *r, void (*fn)(void *, const struct ph_met
 
 static void meta_text(void *ctx, const struct ph_meta_rec *m)
 {
-	printf("  %-18.*s ", (int)m->key_len, (const char *)m->key);
+	struct ph_buf b = PH_BUF_INIT;
+
+	printf("  %-18s ", ph_cli_name(&b, m->key, m->key_len));
+	ph_buf_release(&b);
 	meta_value(m, NULL, stdout);
 	putchar('\n');
 }
@@ -168,7 +180,7 @@ static int info_json(struct ph_reader *r, bool chunks)
 	char kb[24];
 	int err;
 
-	ph_json_init_file(&j, stdout, true);
+	ph_json_init_file(&j, ph_cli_raw_stdout(), true);
 	ph_json_begin_object(&j);
 	ph_json_key(&j, "file");
 	ph_json_str(&j, r->name);

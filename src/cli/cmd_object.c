@@ -43,7 +43,8 @@ static int print_text(const struct ph_analysis *a, uint32_t v, const struct ph_i
 	uint32_t d = a->d.idom[v];
 	int err = 0;
 
-	printf("object 0x%" PRIx64 " (%s)\n", h->addr[v], ph_heap_kind(h, v));
+	printf("object 0x%" PRIx64 " (%s)\n", h->addr[v],
+	       ph_cli_name(&b, ph_heap_kind(h, v), strlen(ph_heap_kind(h, v))));
 	printf("  size:       %" PRIu64 "\n", h->size[v]);
 	printf("  retained:   %" PRIu64 " (%u objects, %s of the heap)\n", a->r.size[v], a->r.count[v],
 	       ph_pct(pb, a->r.size[v], ph_analysis_total(a)));

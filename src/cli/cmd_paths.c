@@ -54,7 +54,8 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		struct ph_buf b = PH_BUF_INIT;
 
 		printf("%zu shortest path%s from the roots to 0x%" PRIx64 " (%s)%s:\n", n,
-		       n == 1 ? "" : "s", a->h->addr[v], ph_heap_kind(a->h, v),
+		       n == 1 ? "" : "s", a->h->addr[v],
+		       ph_cli_name(&b, ph_heap_kind(a->h, v), strlen(ph_heap_kind(a->h, v))),
 		       ph_bit(a->d.garbage, v) ? ", which no root reaches: it is garbage awaiting "
 						 "collection, shown from where it is adopted"
 					       : "");

@@ -87,6 +87,7 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 {
 	const struct ph_heap *h = a->h;
 	const struct ph_roots *r = &a->g.roots;
+	struct ph_buf nb = PH_BUF_INIT;
 	const char *s;
 	char hb[32], hb2[32], pb[16];
 	uint64_t u;
@@ -94,11 +95,11 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 	printf("file:         %s (%s, format %u.%u)\n", h->path, ph_human_bytes(h->file_size, hb),
 	       h->major, h->minor);
 	if ((s = meta_str(h, "python_version")))
-		printf("python:       %s\n", s);
+		printf("python:       %s\n", ph_cli_name(&nb, s, strlen(s)));
 	if (meta_uint(h, "pid", &u)) {
 		printf("process:      pid %" PRIu64, u);
 		if ((s = meta_str(h, "hostname")))
-			printf(" on %s", s);
+			printf(" on %s", ph_cli_name(&nb, s, strlen(s)));
 		putchar('\n');
 	}
 	if (meta_uint(h, "time_ns", &u)) {
@@ -135,6 +136,7 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 	ph_histogram_table(hist, nt, false, stdout);
 	printf("\nLargest retainers:\n");
 	ph_top_table(a, top, ntop, stdout);
+	ph_buf_release(&nb);
 }
 
 static int run(const struct ph_cmd *cmd, int argc, char **argv)

@@ -26,6 +26,7 @@ static const struct ph_opt opts[] = {
 static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, size_t n,
 		       double threshold)
 {
+	struct ph_buf nb = PH_BUF_INIT;
 	char hb[32];
 
 	if (!n) {
@@ -38,14 +39,17 @@ static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, 
 			putchar('\n');
 		if (s[i].what == PH_SUSPECT_KIND)
 			printf("Suspect %zu: %" PRIu64 " objects of type %s retain %s (%.1f%%)\n", i + 1,
-			       s[i].objects, s[i].type, ph_human_bytes(s[i].retained, hb),
+			       s[i].objects, ph_cli_name(&nb, s[i].type, strlen(s[i].type)),
+			       ph_human_bytes(s[i].retained, hb),
 			       100 * s[i].share);
 		else if (s[i].node < a->g.n)
-			printf("Suspect %zu: %s 0x%" PRIx64 " retains %s (%.1f%%)\n", i + 1, s[i].type,
+			printf("Suspect %zu: %s 0x%" PRIx64 " retains %s (%.1f%%)\n", i + 1,
+			       ph_cli_name(&nb, s[i].type, strlen(s[i].type)),
 			       a->h->addr[s[i].node], ph_human_bytes(s[i].retained, hb),
 			       100 * s[i].share);
 		else
-			printf("Suspect %zu: %s retains %s (%.1f%%)\n", i + 1, s[i].path ? s[i].path : s[i].type,
+			printf("Suspect %zu: %s retains %s (%.1f%%)\n", i + 1,
+			       s[i].path ? s[i].path : ph_cli_name(&nb, s[i].type, strlen(s[i].type)),
 			       ph_human_bytes(s[i].retained, hb), 100 * s[i].share);
 		if (s[i].path)
 			printf("  path:          %s\n", s[i].path);
@@ -53,18 +57,24 @@ static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, 
 			if (s[i].acc == s[i].node)
 				printf("  accumulation:  the suspect itself");
 			else if (s[i].acc < a->g.n)
-				printf("  accumulation:  %s 0x%" PRIx64 ", retains %s", ph_node_kind(&a->g, s[i].acc),
+				printf("  accumulation:  %s 0x%" PRIx64 ", retains %s",
+				       ph_cli_name(&nb, ph_node_kind(&a->g, s[i].acc),
+						   strlen(ph_node_kind(&a->g, s[i].acc))),
 				       a->h->addr[s[i].acc], ph_human_bytes(a->r.size[s[i].acc], hb));
 			else
-				printf("  accumulation:  %s, retains %s", ph_node_kind(&a->g, s[i].acc),
+				printf("  accumulation:  %s, retains %s",
+				       ph_cli_name(&nb, ph_node_kind(&a->g, s[i].acc),
+						   strlen(ph_node_kind(&a->g, s[i].acc))),
 				       ph_human_bytes(a->r.size[s[i].acc], hb));
 			printf(", %" PRIu64 " children\n", s[i].acc_children);
 			if (s[i].acc != s[i].node && s[i].acc_path)
 				printf("                 %s\n", s[i].acc_path);
 		}
 		putchar('\n');
-		ph_print_wrapped(stdout, s[i].explanation, 2);
+		ph_print_wrapped(stdout, ph_cli_name(&nb, s[i].explanation, strlen(s[i].explanation)),
+				 2);
 	}
+	ph_buf_release(&nb);
 }
 
 static int run(const struct ph_cmd *cmd, int argc, char **argv)

@@ -36,7 +36,7 @@ static void report_json(const char *file, int err, const struct ph_validate_repo
 {
 	struct ph_json j;
 
-	ph_json_init_file(&j, stdout, true);
+	ph_json_init_file(&j, ph_cli_raw_stdout(), true);
 	ph_json_begin_object(&j);
 	ph_json_key(&j, "file");
 	ph_json_str(&j, file);

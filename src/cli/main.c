@@ -207,6 +207,7 @@ int main(int argc, char **argv)
 	const struct ph_cmd *cmd;
 
 	signal(SIGPIPE, SIG_IGN); /* a closed stdout gives EPIPE, reported like any write error */
+	ph_cli_escape_stdout(); /* no raw control character from a dump reaches a terminal */
 	if (argc < 2) {
 		print_overview(stderr);
 		return 2;

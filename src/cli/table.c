@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyze/render.h"
 #include "common/buf.h"
 #include "common/error.h"
 
@@ -50,6 +51,16 @@ int ph_table_cell(struct ph_table *t, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0)
 		return ph_error(PH_ENOMEM, "cannot format a table cell");
+	if (strpbrk(s, "\n\r\t")) { /* a name with a line break must not break the row */
+		struct ph_buf b = PH_BUF_INIT;
+
+		n = ph_render_text(&b, (const uint8_t *)s, (size_t)n, false);
+		free(s);
+		s = n ? NULL : strdup(ph_buf_cstr(&b));
+		ph_buf_release(&b);
+		if (!s)
+			return ph_error(PH_ENOMEM, "cannot format a table cell");
+	}
 	t->cells[(t->rows - 1) * t->ncols + t->cur_col++] = s;
 	return 0;
 }

@@ -6,7 +6,9 @@
  * column widths from the content and prints a header, a rule, and the rows.
  * Numeric columns (PH_ALIGN_RIGHT) are right-aligned. Widths count UTF-8
  * code points, not bytes. A column may have a maximum width, beyond which
- * cells are cut with "...".
+ * cells are cut with "...". A line break or tab in a cell is escaped
+ * (ph_render_text), so a name from a dump cannot break a row; other control
+ * characters are escaped by stdout itself (cli.h).
  */
 #ifndef PH_TABLE_H
 #define PH_TABLE_H

@@ -512,8 +512,9 @@ static int write_meta(struct dump *d)
 	int err;
 
 	err = ph_writer_meta_uint(w, "pid", (uint64_t)d->t.pid);
-	if (!err && d->argv)
-		err = ph_writer_meta_strlist(w, "argv", (const char *const *)d->argv, d->argc);
+	if (!err && d->argv) /* --no-values: the program alone, its arguments are data */
+		err = ph_writer_meta_strlist(w, "argv", (const char *const *)d->argv,
+					     d->o->no_values && d->argc > 1 ? 1 : d->argc);
 	if (!err && d->exe[0])
 		err = ph_writer_meta_str(w, "executable", d->exe);
 	if (!err && d->start_ticks)
@@ -578,6 +579,7 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	if (err)
 		goto out;
 	snprintf(res->path, sizeof(res->path), "%s", d.out.path);
+	res->to_stdout = d.out.to_stdout;
 	ph_test_point("outfile");
 	d.codec = ph_zstd_codec_new(0);
 	if (!d.codec) {
@@ -653,10 +655,7 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 	if (!err)
 		err = ph_writer_close(&d.w);
 	if (!err) {
-		struct stat sb;
-
-		if (fstat(d.out.fd, &sb) == 0)
-			res->file_size = (uint64_t)sb.st_size;
+		res->file_size = d.w.offset; /* a FIFO or a device has no size to fstat */
 		err = ph_outfile_commit(&d.out);
 	}
 out:

@@ -59,6 +59,7 @@ struct ph_dump_result {
 	size_t stale_unloaded; /* agents left by killed dumps that were unloaded first */
 	uint64_t duration_ns;  /* attach to final detach */
 	bool agent_left;       /* the agent could not be unloaded (see warning) */
+	bool to_stdout;        /* the dump went to standard output: report on stderr */
 	char warning[512];     /* non-fatal problem to show, "" if none */
 	char path[4096];       /* the file written */
 };

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * outfile.c - atomic creation of the dump file (see outfile.h).
+ * outfile.c - the output file: created atomically, or written into an
+ * existing FIFO, device or standard output (see outfile.h).
  */
 #include "dump/outfile.h"
 
@@ -28,41 +29,141 @@ static int unique_name(const char *final, char **out)
 	return *out ? 0 : ph_error(PH_ENOMEM, "out of memory");
 }
 
-/* Check the final name in dirfd: absent, or a regular file (replaced), and not too long. */
-static int check_name(struct ph_outfile *f)
+static const char *kind_name(mode_t m)
 {
-	struct stat sb;
+	return S_ISFIFO(m) ? "a FIFO" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISSOCK(m) ? "a socket" :
+	       S_ISDIR(m) ? "a directory" : "not a regular file";
+}
+
+/* Standard output as the stream: a copy of fd 1, unless it is a terminal. */
+static int open_stdout(struct ph_outfile *f)
+{
+	if (isatty(STDOUT_FILENO))
+		return ph_error(PH_EINVAL, "standard output is a terminal: redirect it to a file or a "
+				"pipe, or give a file name");
+	f->fd = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (f->fd < 0)
+		return ph_error_errno(PH_EIO, errno, "cannot use standard output");
+	f->path = strdup("standard output");
+	if (!f->path)
+		return ph_error(PH_ENOMEM, "out of memory");
+	f->stream = f->to_stdout = true;
+	f->active = true;
+	return 0;
+}
+
+/* Does path lead (following symlinks) to the file open on standard output? */
+static bool is_stdout(const char *path)
+{
+	struct stat a, b;
+
+	return fstat(STDOUT_FILENO, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/*
+ * Write into the existing FIFO or character device sb describes, at the
+ * final name: opened without creating or truncating anything, and checked
+ * to be the node that was looked at.
+ */
+static int open_node(struct ph_outfile *f, const struct stat *sb)
+{
+	struct stat now;
+	int flags;
+
+	if (sb->st_uid != 0 && sb->st_uid != geteuid())
+		return ph_error(PH_EINVAL,
+				"%s is %s that belongs to user %u: pyheap writes into a FIFO or a "
+				"device only when it is root's or yours; give another name",
+				f->path, kind_name(sb->st_mode), (unsigned)sb->st_uid);
+	f->fd = openat(f->dirfd, f->name, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (f->fd < 0 && errno == ENXIO && S_ISFIFO(sb->st_mode))
+		return ph_error(PH_EINVAL,
+				"%s is a FIFO that nothing reads: start its reader first", f->path);
+	if (f->fd < 0)
+		return ph_error_errno(PH_EIO, errno, "cannot open %s", f->path);
+	if (fstat(f->fd, &now) < 0 || now.st_dev != sb->st_dev || now.st_ino != sb->st_ino)
+		return ph_error(PH_EIO, "%s changed while it was opened", f->path);
+	if (isatty(f->fd))
+		return ph_error(PH_EINVAL, "%s is a terminal: give a file name", f->path);
+	flags = fcntl(f->fd, F_GETFL);
+	if (flags < 0 || fcntl(f->fd, F_SETFL, flags & ~O_NONBLOCK) < 0)
+		return ph_error_errno(PH_EIO, errno, "cannot use %s", f->path);
+	f->stream = true;
+	f->active = true;
+	return 0;
+}
+
+/*
+ * Check the final name in dirfd: absent, a regular file or a symlink that
+ * does not lead to a special file (replaced, never followed: 0), an existing
+ * FIFO or character device (written into: *node set), anything else refused.
+ * Also that the name is not too long.
+ */
+static int check_name(struct ph_outfile *f, struct stat *sb, bool *node)
+{
 	long max = fpathconf(f->dirfd, _PC_NAME_MAX);
 
+	*node = false;
 	if (max <= 0)
 		max = 255;
 	if (strlen(f->name) > (size_t)max)
 		return ph_error(PH_EINVAL, "'%s' is too long for a file name in %s (at most %ld bytes)",
 				f->name, f->dir, max);
-	if (fstatat(f->dirfd, f->name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+	if (fstatat(f->dirfd, f->name, sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		if (errno == ENOENT)
 			return 0;
-		return ph_error_errno(PH_EIO, errno, "cannot use %s/%s", f->dir, f->name);
+		return ph_error_errno(PH_EIO, errno, "cannot use %s", f->path);
 	}
-	if (S_ISREG(sb.st_mode) || S_ISLNK(sb.st_mode))
-		return 0; /* replaced (a symlink itself, never followed) */
+	if (S_ISREG(sb->st_mode))
+		return 0;
+	if (S_ISFIFO(sb->st_mode) || S_ISCHR(sb->st_mode)) {
+		*node = true;
+		return 0;
+	}
+	if (S_ISLNK(sb->st_mode)) {
+		struct stat to;
+		char target[256] = "";
+
+		if (readlinkat(f->dirfd, f->name, target, sizeof(target) - 1) > 0 &&
+		    strncmp(target, "/proc/", 6) == 0)
+			return ph_error(PH_EINVAL,
+					"%s is a symlink into /proc (%s): a system's link (/dev/stderr, "
+					"/dev/core) is never replaced; give the file it leads to, or another "
+					"name",
+					f->path, target);
+		if (fstatat(f->dirfd, f->name, &to, 0) < 0 || S_ISREG(to.st_mode))
+			return 0; /* the symlink itself is replaced, never followed */
+		return ph_error(PH_EINVAL,
+				"%s is a symlink to %s: pyheap writes a new file and renames it into "
+				"place, which would replace the link; give the file it leads to, or "
+				"another name",
+				f->path, kind_name(to.st_mode));
+	}
 	return ph_error(PH_EINVAL,
-			"%s/%s exists and is not a regular file (a device, a FIFO or a socket): "
-			"pyheap writes a new file and renames it into place, which would replace it; "
-			"give another name",
-			f->dir, f->name);
+			"%s exists and is %s, not a regular file: pyheap writes only into a FIFO "
+			"or a character device, and would replace it; give another name",
+			f->path, kind_name(sb->st_mode));
 }
 
 int ph_outfile_create(struct ph_outfile *f, const char *path, const char *default_name)
 {
 	const char *slash = strrchr(path, '/');
 	struct stat sb;
+	bool node;
 	int err;
 
 	memset(f, 0, sizeof(*f));
 	f->fd = f->dirfd = -1;
 	if (!*path)
 		return ph_error(PH_EINVAL, "'' is not a file name");
+	if (strcmp(path, "-") == 0 || is_stdout(path)) {
+		err = open_stdout(f);
+		if (err)
+			goto fail;
+		return 0;
+	}
 	if ((slash && !slash[1]) || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))) {
 		/* a directory: the default name in it */
 		f->dir = strdup(path);
@@ -97,9 +198,15 @@ int ph_outfile_create(struct ph_outfile *f, const char *path, const char *defaul
 		err = ph_error_errno(PH_EIO, errno, "cannot open directory %s", f->dir);
 		goto fail;
 	}
-	err = check_name(f);
+	err = check_name(f, &sb, &node);
 	if (err)
 		goto fail;
+	if (node) {
+		err = open_node(f, &sb);
+		if (err)
+			goto fail;
+		return 0;
+	}
 	f->fd = openat(f->dirfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
 	if (f->fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
 		err = unique_name(f->name, &f->tmp_name);
@@ -113,7 +220,7 @@ int ph_outfile_create(struct ph_outfile *f, const char *path, const char *defaul
 		goto fail;
 	}
 	if (fchmod(f->fd, 0600) < 0) {
-		err = ph_error_errno(PH_EIO, errno, "cannot set the mode of the dump file");
+		err = ph_error_errno(PH_EIO, errno, "cannot set the mode of %s", f->path);
 		goto fail;
 	}
 	f->active = true;
@@ -129,8 +236,20 @@ int ph_outfile_commit(struct ph_outfile *f)
 
 	if (!f->active)
 		return ph_error(PH_EINVAL, "no file to commit");
+	if (f->stream) {
+		/* a pipe, a FIFO or a device: nothing to sync (EINVAL), nothing to rename */
+		if (fsync(f->fd) < 0 && errno != EINVAL && errno != EROFS)
+			return ph_error_errno(PH_EIO, errno, "cannot write %s", f->path);
+		if (close(f->fd) < 0 && errno != EINTR) {
+			f->fd = -1;
+			return ph_error_errno(PH_EIO, errno, "cannot write %s", f->path);
+		}
+		f->fd = -1;
+		ph_outfile_abort(f); /* only frees */
+		return 0;
+	}
 	if (fsync(f->fd) < 0)
-		return ph_error_errno(PH_EIO, errno, "cannot write %s/%s", f->dir, f->name);
+		return ph_error_errno(PH_EIO, errno, "cannot write %s", f->path);
 	if (!f->tmp_name) {
 		char proc[64];
 

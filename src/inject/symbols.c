@@ -49,6 +49,103 @@ static int add_module(struct ph_symbols *s, const struct ph_map *e)
 	return 0;
 }
 
+/* AT_PHDR and AT_PHNUM of the process: where the kernel mapped its executable's program headers. */
+static bool exe_phdrs(pid_t pid, uint64_t *phdr, uint64_t *phnum)
+{
+	char path[64];
+	uint64_t av[2 * 64];
+	ssize_t k;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/auxv", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	k = read(fd, av, sizeof(av));
+	close(fd);
+	*phdr = *phnum = 0;
+	for (ssize_t i = 0; k > 0 && i + 1 < k / 8 && av[i] != AT_NULL; i += 2) {
+		if (av[i] == AT_PHDR)
+			*phdr = av[i + 1];
+		else if (av[i] == AT_PHNUM)
+			*phnum = av[i + 1];
+	}
+	return *phdr && *phnum && *phnum < 256;
+}
+
+/*
+ * The loader's r_debug: the d_ptr of the executable's DT_DEBUG entry, in
+ * its dynamic section in memory (found through its program headers). 0 if
+ * there is none (a static executable) or it cannot be read.
+ */
+static uint64_t find_r_debug(pid_t pid)
+{
+	uint64_t phdr, phnum, bias = 0, dyn = 0;
+	bool have_bias = false;
+
+	if (!exe_phdrs(pid, &phdr, &phnum))
+		return 0;
+	for (uint64_t i = 0; i < phnum; i++) {
+		Elf64_Phdr ph;
+
+		if (ph_mem_read(pid, phdr + i * sizeof(ph), &ph, sizeof(ph)) != 0)
+			return 0;
+		if (ph.p_type == PT_PHDR) {
+			bias = phdr - ph.p_vaddr;
+			have_bias = true;
+		} else if (ph.p_type == PT_DYNAMIC) {
+			dyn = ph.p_vaddr;
+		}
+	}
+	if (!have_bias || !dyn)
+		return 0;
+	for (uint64_t i = 0; i < 1024; i++) {
+		Elf64_Dyn d;
+
+		if (ph_mem_read(pid, bias + dyn + i * sizeof(d), &d, sizeof(d)) != 0 ||
+		    d.d_tag == DT_NULL)
+			return 0;
+		if (d.d_tag == DT_DEBUG)
+			return d.d_un.d_ptr;
+	}
+	return 0;
+}
+
+/*
+ * Mark the modules of the loader's link map (r_debug.r_map, then l_next):
+ * each entry's l_ld is in its module. The target's memory is hostile: the
+ * walk is bounded and any failure leaves have_link_map false.
+ */
+static void read_link_map(struct ph_symbols *s)
+{
+	uint64_t r_debug = find_r_debug(s->pid), lm = 0;
+	size_t n = 0;
+
+	if (!r_debug || ph_mem_read(s->pid, r_debug + 8, &lm, sizeof(lm)) != 0)
+		return;
+	for (size_t k = 0; lm && k < 4096; k++) {
+		uint64_t f[4]; /* l_addr, l_name, l_ld, l_next */
+		int m;
+
+		if (ph_mem_read(s->pid, lm, f, sizeof(f)) != 0) {
+			for (size_t i = 0; i < s->n; i++)
+				s->v[i].linked = false;
+			return;
+		}
+		m = ph_symbols_module_at(s, f[2]);
+		if (m >= 0 && !s->v[m].linked) {
+			s->v[m].linked = true;
+			n++;
+		}
+		lm = f[3];
+	}
+	if (s->exe >= 0 && !s->v[s->exe].linked) {
+		s->v[s->exe].linked = true;
+		n++;
+	}
+	s->have_link_map = n > 1;
+}
+
 int ph_symbols_init(struct ph_symbols *s, pid_t pid, const struct ph_maps *maps)
 {
 	char exe[4096];
@@ -100,6 +197,8 @@ int ph_symbols_init(struct ph_symbols *s, pid_t pid, const struct ph_maps *maps)
 		/* /proc/PID/exe unreadable or in another mount namespace: the kernel maps the executable first */
 		s->exe = 0;
 	}
+	if (!err)
+		read_link_map(s);
 	if (err)
 		ph_symbols_release(s);
 	return err;
@@ -116,11 +215,18 @@ void ph_symbols_release(struct ph_symbols *s)
 	memset(s, 0, sizeof(*s));
 }
 
+bool ph_symbols_is_linked(const struct ph_symbols *s, size_t i)
+{
+	return !s->have_link_map || s->v[i].linked;
+}
+
 int ph_symbols_module(const struct ph_symbols *s, const char *prefix)
 {
 	size_t pl = strlen(prefix);
 
 	for (size_t i = 0; i < s->n; i++) {
+		if (!ph_symbols_is_linked(s, i))
+			continue; /* mapped, not loaded: perhaps a decoy */
 		const char *b = strrchr(s->v[i].path, '/');
 
 		b = b ? b + 1 : s->v[i].path;

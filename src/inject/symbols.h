@@ -11,6 +11,15 @@
  * cannot lead outside its root; either way the inode is checked against
  * the mapping. Never the host's file of the same name.
  *
+ * The modules the process really runs are told from files it merely maps
+ * (a file mmap'ed by the application can be named libc.so.6 or
+ * libpython3.12.so.1.0 and hold anything) by the dynamic loader's own list:
+ * the link map, found from the executable's DT_DEBUG entry (located through
+ * AT_PHDR of /proc/PID/auxv) and read from the target's memory; each entry's
+ * l_ld (its dynamic section) lies in the module it names. The executable is
+ * always one. Lookups by name (ph_symbols_module) consider only those when
+ * the link map could be read (a static executable has none).
+ *
  * ELF tables are read on first lookup and cached. The struct owns its
  * modules; ph_symbols_release() frees them. The maps passed to init are
  * borrowed for the duration of the call only.
@@ -34,6 +43,7 @@ struct ph_module {
 	uint32_t dev_major, dev_minor;
 	uint64_t inode;
 	bool loaded;      /* elf read (or failed: load_err) */
+	bool linked;      /* in the loader's link map (or the executable) */
 	int load_err;
 	uint64_t bias;
 	struct ph_elf elf;
@@ -44,13 +54,17 @@ struct ph_symbols {
 	struct ph_module *v;
 	size_t n;
 	int exe;          /* index of the main executable's module, or -1 */
+	bool have_link_map; /* the loader's link map was read: linked is meaningful */
 	char root[4096];  /* readlink of /proc/PID/root when it is not "/", else "" */
 };
 
 int ph_symbols_init(struct ph_symbols *s, pid_t pid, const struct ph_maps *maps);
 void ph_symbols_release(struct ph_symbols *s);
 
-/* Index of the first module whose basename starts with prefix, or -1. */
+/*
+ * Index of the first module whose basename starts with prefix, or -1; only
+ * modules in the loader's link map when it was read.
+ */
 int ph_symbols_module(const struct ph_symbols *s, const char *prefix);
 
 /* Read module i's ELF tables if not done. 0 or error (also kept in load_err). */
@@ -83,6 +97,9 @@ int ph_symbols_info(struct ph_symbols *s, size_t i, const char *name, struct ph_
  * when the module has no such relocation.
  */
 int ph_symbols_tls_block(struct ph_symbols *s, size_t i, int64_t *tpoff);
+
+/* Whether module i is one the process runs (see above); all are when the link map is unknown. */
+bool ph_symbols_is_linked(const struct ph_symbols *s, size_t i);
 
 /* The module containing addr, or -1. */
 int ph_symbols_module_at(const struct ph_symbols *s, uint64_t addr);

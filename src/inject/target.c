@@ -59,7 +59,10 @@ static bool has(struct ph_symbols *s, int m, const char *name)
 	return ph_symbols_addr(s, (size_t)m, name) != 0;
 }
 
-/* Find the module with the Python runtime: libpython*, the executable, then any other. */
+/*
+ * Find the module with the Python runtime among those the loader loaded:
+ * libpython*, the executable, then any other.
+ */
 static int find_python(struct ph_target *t)
 {
 	int m = ph_symbols_module(&t->syms, "libpython");
@@ -71,6 +74,8 @@ static int find_python(struct ph_target *t)
 	for (size_t i = 0; i < t->syms.n && i < 512; i++) {
 		const char *b = strrchr(t->syms.v[i].path, '/');
 
+		if (!ph_symbols_is_linked(&t->syms, i))
+			continue; /* mapped, not loaded: never taken for the runtime */
 		b = b ? b + 1 : t->syms.v[i].path;
 		/* libc and friends never define it: skip the common ones quickly */
 		if (strncmp(b, "libc.so", 7) == 0 || strncmp(b, "ld-linux", 8) == 0 ||

@@ -315,7 +315,7 @@ def test_gc_state_restored(python, tmp_path_factory, basic_runs):
         agentrun.validate(out / (key + ".pyheap"))
 
 
-def test_no_values_keeps_identifiers_only(python, tmp_path_factory, basic_runs):
+def test_no_values_keeps_names_only(python, tmp_path_factory, basic_runs):
     d, census, res, rep, out = basic(python, tmp_path_factory, basic_runs, mode="novalues")
     assert d.meta["values"] == "none"
     ch = census["chosen"]
@@ -323,12 +323,20 @@ def test_no_values_keeps_identifiers_only(python, tmp_path_factory, basic_runs):
         v = d.objects[ch[name]["id"]].value
         assert v.flags & P.VALF_OMITTED and v.data == b"", name
         assert v.length == ch[name].get("length", len(bytes.fromhex(ch[name].get("bytes", "")))), name
+    # an interned identifier that names no code (a constant, a key of a plain dict) is data
     v = d.objects[ch["interned"]["id"]].value
-    assert v.data == b"an_interned_identifier_for_pyheap" and not v.flags
-    # attribute names and dict keys (interned identifiers) keep their text
+    assert v.flags & P.VALF_OMITTED and v.data == b"", v
+    assert v.length == len("an_interned_identifier_for_pyheap")
+    # attribute names (keys of instances' and modules' dicts) keep their text (names.h)
     for name, a in census["expect"]["attr_names"].items():
         assert d.text(a) == name
-    assert d.objects[ch["big62"]["id"]].value.data == 2 ** 62
+    # numbers are data: omitted, a big int's bit length kept
+    for name in ("small", "big62", "min64", "pi", "tiny"):
+        v = d.objects[ch[name]["id"]].value
+        assert v.flags & P.VALF_OMITTED and v.data in (0, 0.0), (name, v)
+    for name, bits in (("over64", 65), ("enormous", (10 ** 1000 + 1).bit_length())):
+        v = d.objects[ch[name]["id"]].value
+        assert v.flags & P.VALF_OMITTED and v.data == (0, b"") and v.length == bits, (name, v)
     agentrun.compare_counts(d, census, created_by_run(basic_runs))
 
 

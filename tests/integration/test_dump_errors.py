@@ -5,6 +5,7 @@ was (running, untraced, nothing of pyheap mapped, no output file)."""
 import os
 import re
 import signal
+import stat
 import subprocess
 import time
 
@@ -306,12 +307,14 @@ def test_bad_output_is_refused_before_the_target_is_touched(pyheap, tmp_path):
     if PY is None:
         pytest.skip("no supported CPython found")
     fifo = tmp_path / "fifo"
-    os.mkfifo(fifo)
+    os.mkfifo(fifo)  # nothing reads it
+    link = tmp_path / "link-to-null"
+    os.symlink("/dev/null", link)
     cases = {
         str(tmp_path / "no-such-dir" / "x.pyheap"): "cannot open directory",
         str(tmp_path / ("x" * 300)): "too long for a file name",
-        "/dev/null": "not a regular file",
-        str(fifo): "not a regular file",
+        str(fifo): "a FIFO that nothing reads",
+        str(link): "is a symlink to a character device",
         "/proc/x.pyheap": "cannot create",
     }
     t = Target(PY.path, "sleep", seconds=1)
@@ -329,6 +332,7 @@ def test_bad_output_is_refused_before_the_target_is_touched(pyheap, tmp_path):
             assert phases == ["locked"], (out, phases)
             assert tracer_pid(t.pid) == 0
         assert os.path.exists("/dev/null") and not os.path.isfile("/dev/null")
+        assert os.path.islink(link) and stat.S_ISFIFO(os.lstat(fifo).st_mode)
         # a directory: the default name inside it
         d = tmp_path / "dir"
         d.mkdir()

@@ -18,6 +18,30 @@ static const char *str_repr(struct ph_buf *b, const char *s, size_t max, bool tr
 	return ph_buf_cstr(b);
 }
 
+static const char *text(struct ph_buf *b, const char *s, size_t n, bool keep_lines)
+{
+	b->len = 0;
+	cr_assert_eq(ph_render_text(b, (const uint8_t *)s, n, keep_lines), 0);
+	return ph_buf_cstr(b);
+}
+
+Test(analyze_render, text_safe_for_a_terminal)
+{
+	static const char evil[] = "a\x1b]0;t\x07\x1b[2J\xc2\x9b" "1m\x08\x7f\xff\xed\xa0\x80\n\r\tz";
+	struct ph_buf b = PH_BUF_INIT, b2 = PH_BUF_INIT;
+	const char *once;
+
+	cr_assert_str_eq(text(&b, "plain caf\xc3\xa9 \\x1b", 16, false), "plain caf\xc3\xa9 \\x1b");
+	once = text(&b, evil, sizeof(evil) - 1, false);
+	cr_assert_str_eq(once, "a\\x1b]0;t\\x07\\x1b[2J\\x9b1m\\x08\\x7f\\xff\\ud800\\n\\r\\tz");
+	/* escaping what is escaped changes nothing: stdout applies it to every line */
+	cr_assert_str_eq(text(&b2, once, strlen(once), true), once);
+	cr_assert_str_eq(text(&b, evil, sizeof(evil) - 1, true),
+			 "a\\x1b]0;t\\x07\\x1b[2J\\x9b1m\\x08\\x7f\\xff\\ud800\n\\r\tz");
+	ph_buf_release(&b);
+	ph_buf_release(&b2);
+}
+
 Test(analyze_render, str_like_python_repr)
 {
 	struct ph_buf b = PH_BUF_INIT;

@@ -5,6 +5,7 @@
  * give an error or a result, never a crash.
  */
 #include <criterion/criterion.h>
+#include <elf.h>
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -144,6 +145,40 @@ Test(inject_elf, hostile_files_never_crash)
 		cr_assert(strstr(ph_error_detail(), "not an ELF file"));
 	}
 	free(copy);
+	free(data);
+}
+
+/* Several SHT_GNU_versym sections: the first that fits .dynsym is kept, none leaks (make asan). */
+Test(inject_elf, duplicate_versym_sections)
+{
+	int libc = ph_symbols_module(&syms, "libc.so");
+	unsigned char *data;
+	size_t len, dups = 0;
+	Elf64_Ehdr eh;
+	Elf64_Shdr *sh;
+	int vs = -1;
+	struct ph_elf e;
+	const char *names[] = {"malloc"};
+	uint64_t v[1] = {0};
+
+	read_file(syms.v[libc].path, &data, &len);
+	memcpy(&eh, data, sizeof(eh));
+	cr_assert_leq(eh.e_shoff + (uint64_t)eh.e_shnum * sizeof(*sh), len);
+	sh = (Elf64_Shdr *)(data + eh.e_shoff);
+	for (int i = 0; i < eh.e_shnum; i++)
+		if (sh[i].sh_type == SHT_GNU_versym)
+			vs = i;
+	cr_assert_geq(vs, 0);
+	for (int i = 0; i < eh.e_shnum; i++)
+		if (sh[i].sh_type == SHT_NOTE) { /* notes are not read: copies of .gnu.version */
+			sh[i] = sh[vs];
+			dups++;
+		}
+	cr_assert_gt(dups, 0);
+	cr_assert_eq(ph_elf_open_mem(&e, data, len, "dup-versym"), 0);
+	cr_assert_not_null(e.dynsym.versym);
+	cr_assert_eq(ph_elf_lookup(&e, names, 1, v), 1);
+	ph_elf_release(&e);
 	free(data);
 }
 
