@@ -21,6 +21,7 @@ static const struct ph_opt opts[] = {
 	{"number", 'n', "N",
 	 "Show at most N referents, referrers and retained children each (default 50; 0: all)."},
 	PH_OPT_JSON,
+	PH_OPT_MAX_MEMORY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

@@ -34,6 +34,7 @@ static const struct ph_opt opts[] = {
 	 "Only objects whose value contains TEXT (the text of a str, the bytes of a bytes, a "
 	 "module's name; case-sensitive)."},
 	PH_OPT_JSON,
+	PH_OPT_MAX_MEMORY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

@@ -6,6 +6,7 @@
  *   test-tool synth ...     write a realistic synthetic heap dump
  *   test-tool corpus DIR    write the fuzzing seed corpus
  *   test-tool fixture NAME  write a hand-made dump with a known analysis
+ *   test-tool craft SHAPE   write a hostile or extreme dump
  *
  * Each subcommand lives in its own file and is listed in tools[] below.
  */
@@ -20,6 +21,7 @@ static const struct tool *const tools[] = {
 	&tool_decode,
 	&tool_rawcopy,
 	&tool_fixture,
+	&tool_craft,
 	NULL,
 };
 

@@ -16,5 +16,6 @@ extern const struct tool tool_corpus;
 extern const struct tool tool_decode;
 extern const struct tool tool_rawcopy;
 extern const struct tool tool_fixture;
+extern const struct tool tool_craft;
 
 #endif
