@@ -157,13 +157,31 @@ out_free:
 	return err;
 }
 
+void ph_path_elision(const struct ph_path *p, size_t *from, size_t *to)
+{
+	*from = *to = p->len;
+	if (p->len > 2 * PH_PATH_KEEP + 1) {
+		*from = PH_PATH_KEEP;
+		*to = p->len - PH_PATH_KEEP;
+	}
+}
+
 int ph_path_expr(struct ph_buf *b, const struct ph_graph *g, const struct ph_path *p)
 {
 	uint32_t prev = g->super;
+	size_t from, to;
 	int err = 0;
 
+	ph_path_elision(p, &from, &to);
 	for (size_t i = 0; i < p->len && !err; i++) {
 		uint64_t e = p->steps[i].edge;
+
+		if (i >= from && i < to) {
+			err = ph_buf_printf(b, "...<%zu steps>...", to - i);
+			prev = p->steps[to - 1].node;
+			i = to - 1;
+			continue;
+		}
 
 		/* obj.__dict__['name'] is obj.name, except for modules and classes */
 		if (i + 1 < p->len && prev < g->n && e != PH_EDGE_ADOPTED &&
