@@ -10,13 +10,17 @@
  *   strings N    N strings of 1 MiB each (one byte repeated): gigabytes of
  *                strings in a few megabytes
  *   deep N       a chain of N lists under a module dict, a thread whose
- *                frame holds the last one, and a 1000-deep second chain:
- *                paths to the end are N steps long
+ *                five frames each hold the last one as 'x', and a
+ *                1000-deep second chain: paths to the end are N steps long
  *   label N      an object whose field label and str value are N bytes long
  *                (diff and object print them)
  *   toc-lie      a TOC (and chunk headers) claiming 2^31 objects that the
  *                chunks do not hold (their payloads are not zstd): corrupt
  *   size-wrap    object sizes whose sum passes 2^64: corrupt
+ *   twins        N instances each of two classes of one name
+ *                (app.make.<locals>.C, as a function that defines a class
+ *                makes), with metadata keys written twice (pid, argv: the
+ *                dumper appends what only it knows)
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -153,10 +157,11 @@ static int craft_deep(struct crafter *c, uint64_t n)
 	uint64_t mdict = BASE, key = BASE + 0x100, first = BASE + 0x1000, other = first + 32 * n;
 	struct ph_value kv = {0};
 	struct ph_thread_rec t = {0};
-	struct ph_frame_rec f = {0};
+	struct ph_frame_rec f[5];
 	struct ph_local_rec l = {0};
 	int err = types(c);
 
+	memset(f, 0, sizeof(f));
 	kv.kind = PH_FMT_VAL_STR;
 	kv.data = (const uint8_t *)"head";
 	kv.data_len = kv.length = 4;
@@ -177,17 +182,18 @@ static int craft_deep(struct crafter *c, uint64_t n)
 	l.address = first + 32 * (n - 1);
 	if (!err)
 		err = ph_writer_string(&c->w, "x", 1, &l.name);
-	if (!err)
-		err = ph_writer_string(&c->w, "main", 4, &f.function);
-	if (!err)
-		err = ph_writer_string(&c->w, "deep.py", 7, &f.filename);
-	f.line = 1;
-	f.n_locals = 1;
-	f.locals = &l;
+	for (int i = 0; i < 5 && !err; i++) { /* five frames, each with the last list as 'x' */
+		f[i].line = (uint64_t)i + 1;
+		f[i].n_locals = 1;
+		f[i].locals = &l;
+		err = ph_writer_string(&c->w, "main", 4, &f[i].function);
+		if (!err)
+			err = ph_writer_string(&c->w, "deep.py", 7, &f[i].filename);
+	}
 	t.ident = 1;
 	t.flags = PH_FMT_THREAD_MAIN;
-	t.n_frames = 1;
-	t.frames = &f;
+	t.n_frames = 5;
+	t.frames = f;
 	if (!err)
 		err = ph_writer_string(&c->w, "MainThread", 10, &t.name);
 	return err ? err : ph_writer_thread(&c->w, &t);
@@ -216,6 +222,40 @@ static int craft_label(struct crafter *c, uint64_t n)
 	if (!err)
 		err = object(c, BASE + 0x100, c->t_str, 49 + n, 1, &v);
 	free(s);
+	return err ? err : root(c, BASE);
+}
+
+static int craft_twins(struct crafter *c, uint64_t n)
+{
+	static const char *const argv1[] = {"python3", "app.py"}, *const argv2[] = {"/usr/bin/python3"};
+	uint64_t ids[2];
+	int err = types(c);
+
+	for (int k = 0; k < 2 && !err; k++) {
+		struct ph_type_rec t = {0};
+
+		t.address = BASE - 0x20000 + 0x400 * (uint64_t)k;
+		t.basicsize = 48;
+		err = ph_writer_string(&c->w, "app", 3, &t.module);
+		if (!err)
+			err = ph_writer_string(&c->w, "make.<locals>.C", 15, &t.qualname);
+		if (!err)
+			err = ph_writer_type(&c->w, &t, &ids[k]);
+	}
+	if (!err)
+		err = object(c, BASE, c->t_list, 64, 1, NULL);
+	for (uint64_t i = 0; i < 2 * n && !err; i++)
+		err = edge(c, PH_FMT_LABEL_INDEX, i, BASE + 0x100 + 64 * i);
+	for (uint64_t i = 0; i < 2 * n && !err; i++)
+		err = object(c, BASE + 0x100 + 64 * i, ids[i % 2], 48, 1, NULL);
+	if (!err)
+		err = ph_writer_meta_uint(&c->w, "pid", 1);
+	if (!err)
+		err = ph_writer_meta_strlist(&c->w, "argv", argv1, 2);
+	if (!err)
+		err = ph_writer_meta_uint(&c->w, "pid", 2);
+	if (!err)
+		err = ph_writer_meta_strlist(&c->w, "argv", argv2, 1);
 	return err ? err : root(c, BASE);
 }
 
@@ -327,7 +367,7 @@ static int run(int argc, char **argv)
 			return 2;
 	}
 	if (!out || optind + 1 != argc || !n) {
-		fprintf(stderr, "usage: test-tool craft chain|strings|deep|label|toc-lie|size-wrap "
+		fprintf(stderr, "usage: test-tool craft chain|strings|deep|label|toc-lie|size-wrap|twins "
 				"-o FILE [-n N]\n");
 		return 2;
 	}
@@ -364,6 +404,8 @@ static int run(int argc, char **argv)
 		err = craft_deep(&c, n);
 	else if (!strcmp(shape, "label"))
 		err = craft_label(&c, n);
+	else if (!strcmp(shape, "twins"))
+		err = craft_twins(&c, n);
 	else if (!strcmp(shape, "size-wrap"))
 		err = craft_size_wrap(&c);
 	else
@@ -382,4 +424,4 @@ out:
 	return 0;
 }
 
-const struct tool tool_craft = {"craft", "write a hostile or extreme dump (chain, strings, deep, label, toc-lie, size-wrap)", run};
+const struct tool tool_craft = {"craft", "write a hostile or extreme dump (chain, strings, deep, label, toc-lie, size-wrap, twins)", run};
