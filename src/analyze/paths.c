@@ -145,7 +145,10 @@ int ph_paths_to(const struct ph_analysis *a, uint32_t target, size_t max, struct
 
 	*paths = NULL;
 	*n = 0;
-	h.named = calloc(max + 1, sizeof(*h.named));
+	/* named paths of the last level searched beyond max: ties, ordered below */
+	size_t named_cap = 2 * max + 16, level_end;
+
+	h.named = calloc(named_cap + 1, sizeof(*h.named));
 	h.other = calloc(max + 1, sizeof(*h.other));
 	if (!next || !queue || !zq || !seen || !h.named || !h.other) {
 		err = ph_error(PH_ENOMEM, "cannot allocate a path search over %u nodes", g->n_nodes);
@@ -153,8 +156,16 @@ int ph_paths_to(const struct ph_analysis *a, uint32_t target, size_t max, struct
 	}
 	ph_bit_set(seen, target);
 	queue[tail++] = target;
-	while ((zhead < ztail || head < tail) && h.n_named < max && !err) {
-		uint32_t u = zhead < ztail ? zq[zhead++] : queue[head++];
+	level_end = tail;
+	while ((zhead < ztail || head < tail) && !err) {
+		uint32_t u;
+
+		if (zhead == ztail && head == level_end) { /* a level searched */
+			if (h.n_named >= max)
+				break;
+			level_end = tail;
+		}
+		u = zhead < ztail ? zq[zhead++] : queue[head++];
 		bool live = u >= g->n || !ph_bit(d->garbage, u);
 		bool super_done = false;
 
@@ -177,7 +188,7 @@ int ph_paths_to(const struct ph_analysis *a, uint32_t target, size_t max, struct
 
 					if (e.tgt[k] != u)
 						continue;
-					if (named && h.n_named < max)
+					if (named && h.n_named < named_cap)
 						err = make_path(a, next, u, k, target,
 								&h.named[h.n_named++]);
 					else if (!named && h.n_other < max)
@@ -205,9 +216,11 @@ int ph_paths_to(const struct ph_analysis *a, uint32_t target, size_t max, struct
 	}
 	if (err)
 		goto out_free;
-	/* found in order of cost already; this orders the ties */
+	/* found in order of cost already; this orders the ties, and keeps max */
 	if ((err = order_paths(g, h.named, h.n_named)))
 		goto out_free;
+	while (h.n_named > max)
+		free(h.named[--h.n_named].steps);
 	for (size_t i = 0; i < h.n_other && h.n_named < max; i++) {
 		h.named[h.n_named++] = h.other[i];
 		h.other[i].steps = NULL;
