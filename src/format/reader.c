@@ -267,7 +267,7 @@ static int parse_toc_entry(struct ph_reader *r, const uint8_t *e, size_t i,
 	ci->checksum = ph_le64(e + 40);
 	if (e[13] || e[14] || e[15])
 		return BAD(r, PH_ECORRUPT, "TOC entry %zu: reserved bytes are not zero", i);
-	if ((ci->kind & ~PH_FMT_KIND_MUST_UNDERSTAND) == PH_FMT_KIND_TOC)
+	if (ci->kind == PH_FMT_KIND_TOC)
 		return BAD(r, PH_ECORRUPT, "TOC entry %zu lists a TOC chunk", i);
 	return check_sizes(r, ci);
 }

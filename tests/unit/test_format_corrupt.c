@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "filebuild.h"
+#include "analyze/heap.h"
 #include "format/validate.h"
 #include "model.h"
 
@@ -487,6 +488,105 @@ Test(format_corrupt, unknown_kinds_skipped_must_understand_refused)
 	o = read_both(b.data, b.len);
 	cr_assert_eq(o.seek_err, PH_EVERSION, "%s", o.seek_msg);
 	cr_assert(strstr(o.seek_msg, "newer pyheap"), "%s", o.seek_msg);
+	ph_buf_release(&b);
+}
+
+/* The analysis loader's verdict on a file image (PH_OK or the error), message in msg. */
+static int load_heap(const struct ph_buf *b, char *msg, size_t n)
+{
+	struct ph_heap *h = NULL;
+	char path[64];
+	int err;
+
+	cr_assert_eq(write_temp(b, path, sizeof(path)), 0);
+	err = ph_heap_load(&h, path, NULL, NULL);
+	snprintf(msg, n, "%s", err ? ph_error_detail() : "");
+	ph_heap_free(h);
+	unlink(path);
+	return err;
+}
+
+/* A kind is all 32 bits: OBJECTS with bit 31 set is an unknown kind to understand, not OBJECTS. */
+Test(format_corrupt, must_understand_bit_makes_another_kind)
+{
+	uint8_t types[32], objs[16];
+	size_t nt = put_type(types, 0x1000, 0), no = 0;
+	struct ph_buf b = PH_BUF_INIT;
+	struct fb_chunk c[2];
+	struct outcome o;
+	char msg[1024];
+
+	no += ph_varint_encode(objs + no, ph_zigzag(0x2000));
+	objs[no++] = 0;  /* type */
+	objs[no++] = 16; /* size */
+	objs[no++] = 1;  /* refcount */
+	objs[no++] = 0;  /* flags */
+	c[0] = fb_raw(PH_FMT_KIND_TYPES, 1, types, nt);
+	c[1] = fb_raw(PH_FMT_KIND_OBJECTS | PH_FMT_KIND_MUST_UNDERSTAND, 1, objs, no);
+	fb_file(&b, c, 2);
+	o = read_both(b.data, b.len);
+	cr_assert_eq(o.seek_err, PH_EVERSION, "%s", o.seek_msg);
+	cr_assert(strstr(o.seek_msg, "kind 2147483652"), "%s", o.seek_msg);
+	cr_assert_eq(load_heap(&b, msg, sizeof(msg)), PH_EVERSION, "%s", msg);
+	cr_assert(strstr(msg, "newer pyheap"), "%s", msg);
+	ph_buf_release(&b);
+}
+
+/* A chunk's count is bounded by its raw length over the smallest record of its kind. */
+Test(format_corrupt, record_count_beyond_the_smallest_records)
+{
+	static const struct {
+		uint32_t kind;
+		size_t min;
+	} kinds[] = {
+		{PH_FMT_KIND_META, 4},    {PH_FMT_KIND_STRINGS, 1}, {PH_FMT_KIND_TYPES, 7},
+		{PH_FMT_KIND_OBJECTS, 5}, {PH_FMT_KIND_EDGES, 5},   {PH_FMT_KIND_THREADS, 5},
+		{PH_FMT_KIND_ROOTS, 3},
+	};
+	uint8_t payload[70] = {0};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct ph_buf b = PH_BUF_INIT;
+		struct fb_chunk c = fb_raw(kinds[i].kind, sizeof(payload) / kinds[i].min + 1, payload,
+					   sizeof(payload));
+		struct outcome o;
+		char msg[1024];
+
+		fb_file(&b, &c, 1);
+		o = read_both(b.data, b.len);
+		cr_assert_eq(o.seek_err, PH_ECORRUPT, "kind %u: %s", kinds[i].kind, o.seek_msg);
+		cr_assert(strstr(o.seek_msg, "cannot fit in 70 bytes"), "%s", o.seek_msg);
+		cr_assert_eq(o.stream_err, PH_ECORRUPT);
+		cr_assert_eq(load_heap(&b, msg, sizeof(msg)), PH_ECORRUPT, "%s", msg);
+		ph_buf_release(&b);
+	}
+}
+
+/* Object sizes that add up to 2^64 or more (2^64 - 1 is fine): corrupt, at the record that passes it. */
+Test(format_corrupt, sizes_that_wrap)
+{
+	uint8_t types[32], objs[64];
+	size_t nt = put_type(types, 0x1000, 0), no = 0;
+	struct ph_buf b = PH_BUF_INIT;
+	struct fb_chunk c[2];
+	struct outcome o;
+	char msg[1024];
+
+	for (int i = 0; i < 3; i++) {
+		no += ph_varint_encode(objs + no, ph_zigzag(0x2000));
+		objs[no++] = 0;
+		no += ph_varint_encode(objs + no, i == 1 ? UINT64_MAX / 2 + 1 : UINT64_MAX / 2);
+		objs[no++] = 1;
+		objs[no++] = 0;
+	}
+	c[0] = fb_raw(PH_FMT_KIND_TYPES, 1, types, nt);
+	c[1] = fb_raw(PH_FMT_KIND_OBJECTS, 3, objs, no);
+	fb_file(&b, c, 2);
+	o = read_both(b.data, b.len);
+	cr_assert_eq(o.seek_err, PH_ECORRUPT, "%s", o.seek_msg);
+	cr_assert(strstr(o.seek_msg, "record 2: object size 9223372036854775807"), "%s", o.seek_msg);
+	cr_assert_eq(load_heap(&b, msg, sizeof(msg)), PH_ECORRUPT, "%s", msg);
+	cr_assert(strstr(msg, "record 2: object size"), "%s", msg);
 	ph_buf_release(&b);
 }
 
