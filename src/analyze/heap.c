@@ -959,12 +959,13 @@ static int check_budget(struct loader *l, struct ph_cursor *c, uint64_t *need_ou
 		return ph_error(PH_ELIMIT, "%s: %llu objects: more than pyheap can analyze (%u)",
 				l->h->path, (unsigned long long)objects, PH_HEAP_MAX_OBJECTS);
 	return ph_error(PH_ENOMEM,
-			"%s: analyzing it needs at least %s (%llu objects, %llu edge records, %llu strings), more than the memory budget of %s (%s%s); see --max-memory",
+			"%s: analyzing it needs at least %s (%llu objects, %llu edge records, %llu strings), more than the memory budget of %s (%s%s)%s",
 			l->h->path, ph_human_bytes(need, nb), (unsigned long long)objects,
 			(unsigned long long)toc_count(r, PH_FMT_KIND_EDGES, false),
 			(unsigned long long)toc_count(r, PH_FMT_KIND_STRINGS, false),
 			ph_human_bytes(budget, bb), what[0] ? what : "memory available",
-			budget_set && budget_committed ? ", less the dumps already loaded" : "");
+			budget_set && budget_committed ? ", less the dumps already loaded" : "",
+			budget_set ? "" : "; --max-memory sets another");
 }
 
 static int reserve_objects(struct loader *l, uint64_t n)

@@ -273,3 +273,17 @@ def test_a_dump_rewritten_with_the_format_freedoms_reads_the_same(pyheap, tmp_pa
     p = subprocess.run([pyheap, "validate", again], capture_output=True, text=True, timeout=60)
     assert p.returncode == 0 and "1 chunks of kinds this pyheap does not know" in p.stdout, p.stdout
     assert documents(pyheap, again) == documents(pyheap, synth)
+
+
+def test_diff_and_serve_obey_the_budget(pyheap, tmp_path):
+    small = craft(tmp_path, "chain", 1_000_000)  # needs about 93 MiB
+    p = subprocess.run([pyheap, "diff", "--max-memory", "150M", small, small], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 1, p.stderr  # one fits, not both
+    assert "less the dumps already loaded" in p.stderr, p.stderr
+    p = subprocess.run([pyheap, "diff", "--max-memory", "250M", small, small], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    p = subprocess.run([pyheap, "serve", "--max-memory", "50M", "--port", "0", small],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 1 and "memory budget of 50.0 MiB (--max-memory)" in p.stderr, p.stderr
