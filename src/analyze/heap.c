@@ -747,6 +747,11 @@ static int pass2_chunk(struct loader *l, struct ph_cursor *c)
 	return err ? err : ph_cursor_finish(c);
 }
 
+/*
+ * Pass 1 or 2 over the chunks (see heap.h); pass 0 decodes every chunk of
+ * a known kind, one at a time, keeping nothing (run before a dump is refused
+ * as too big, so that a corrupt one is called corrupt).
+ */
 static int run_pass(struct loader *l, int pass, struct ph_cursor *c)
 {
 	struct ph_reader *r = l->r;
@@ -762,13 +767,13 @@ static int run_pass(struct loader *l, int pass, struct ph_cursor *c)
 		case PH_FMT_KIND_EDGES:
 		case PH_FMT_KIND_THREADS:
 		case PH_FMT_KIND_ROOTS:
-			mine = pass == 2;
+			mine = pass != 1;
 			break;
 		case PH_FMT_KIND_META:
 		case PH_FMT_KIND_STRINGS:
 		case PH_FMT_KIND_TYPES:
 		case PH_FMT_KIND_OBJECTS:
-			mine = pass == 1;
+			mine = pass != 2;
 			break;
 		default:
 			if (ci->kind & PH_FMT_KIND_MUST_UNDERSTAND) {
@@ -786,11 +791,13 @@ static int run_pass(struct loader *l, int pass, struct ph_cursor *c)
 		if (err)
 			return err;
 		ph_cursor_init(c, ci, i, data, len);
-		err = pass == 1 ? pass1_chunk(l, c) : pass2_chunk(l, c);
+		err = pass == 0 ? ph_read_all(c, NULL, NULL) : pass == 1 ? pass1_chunk(l, c) : pass2_chunk(l, c);
 		if (err)
 			return err;
-		if (l->progress)
+		if (l->progress && pass)
 			l->progress(l->ctx, "reading", ++l->done, l->total);
+		else if (l->progress)
+			l->progress(l->ctx, "checking", i + 1, r->n_chunks);
 	}
 	return 0;
 }
@@ -905,34 +912,6 @@ uint64_t ph_heap_need(const struct ph_reader *r)
 	return sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_STRINGS, false), 9));
 }
 
-/*
- * Decode every chunk of a known kind, one at a time, keeping nothing: the
- * counts the TOC gives are those the chunks hold. Run before refusing a dump
- * as too big, so that a corrupt one is called corrupt.
- */
-static int verify_chunks(struct loader *l, struct ph_cursor *c)
-{
-	struct ph_reader *r = l->r;
-
-	for (size_t i = 0; i < r->n_chunks; i++) {
-		const struct ph_chunk_info *ci = &r->chunks[i];
-		const uint8_t *data;
-		size_t len;
-		int err;
-
-		if (ci->kind < PH_FMT_KIND_META || ci->kind > PH_FMT_KIND_ROOTS)
-			continue;
-		if ((err = ph_reader_load(r, i, &data, &len)))
-			return err;
-		ph_cursor_init(c, ci, i, data, len);
-		if ((err = ph_read_all(c, NULL, NULL)))
-			return err;
-		if (l->progress)
-			l->progress(l->ctx, "checking", i + 1, r->n_chunks);
-	}
-	return 0;
-}
-
 /* Compare what the dump's counts need with the budget, before allocating anything for them. */
 static int check_budget(struct loader *l, struct ph_cursor *c, uint64_t *need_out)
 {
@@ -953,7 +932,8 @@ static int check_budget(struct loader *l, struct ph_cursor *c, uint64_t *need_ou
 	}
 	if (need <= budget && objects <= PH_HEAP_MAX_OBJECTS)
 		return 0;
-	if ((err = verify_chunks(l, c)))
+	/* decode every chunk once, keeping nothing: a TOC that lies about the counts is corrupt */
+	if ((err = run_pass(l, 0, c)))
 		return err;
 	if (objects > PH_HEAP_MAX_OBJECTS)
 		return ph_error(PH_ELIMIT, "%s: %llu objects: more than pyheap can analyze (%u)",

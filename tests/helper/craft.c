@@ -35,6 +35,7 @@
 #include "format/format.h"
 #include "format/writer.h"
 #include "helper/tool.h"
+#include "unit/filebuild.h"
 
 #define BASE 0x7f0000000000ULL
 
@@ -280,49 +281,21 @@ static int craft_size_wrap(struct crafter *c)
  */
 static int craft_toc_lie(struct ph_buf *out)
 {
-	const uint64_t n_chunks = 160, raw = PH_FMT_CHUNK_RAW_MAX, count = raw / 5;
-	struct ph_buf toc = PH_BUF_INIT;
-	size_t stored = 65536;
-	uint8_t *payload = calloc(1, stored), hdr[PH_FMT_CHUNK_HEADER_SIZE], tr[PH_FMT_TRAILER_SIZE];
-	uint8_t h[PH_FMT_HEADER_SIZE] = {0};
-	uint64_t id = 0x1234567890abcdefULL, toc_at, sum;
+	const uint64_t n_chunks = 160, raw = PH_FMT_CHUNK_RAW_MAX;
+	struct fb_chunk c[160];
+	uint8_t *payload = calloc(1, 65536);
 
 	if (!payload)
 		return ph_error(PH_ENOMEM, "no memory");
-	memcpy(h, PH_FMT_MAGIC, 8);
-	ph_put_le16(h + 8, PH_FMT_MAJOR);
-	ph_put_le16(h + 10, PH_FMT_MINOR);
-	ph_put_le32(h + 12, PH_FMT_HEADER_SIZE);
-	ph_put_le64(h + 16, id);
-	ph_put_le64(h + 24, ph_xxh3(h, 24));
-	ph_buf_put(out, h, sizeof(h));
-	sum = ph_xxh3(payload, stored);
 	for (uint64_t i = 0; i < n_chunks; i++) {
-		uint8_t ent[PH_FMT_TOC_ENTRY_SIZE] = {0};
-
-		ph_put_le64(ent, out->len);
-		ph_put_le32(ent + 8, PH_FMT_KIND_OBJECTS);
-		ent[12] = PH_FMT_ENC_ZSTD;
-		ph_put_le64(ent + 16, stored);
-		ph_put_le64(ent + 24, raw);
-		ph_put_le64(ent + 32, count);
-		ph_put_le64(ent + 40, sum);
-		ph_buf_put(&toc, ent, sizeof(ent));
-		ph_fmt_chunk_header(hdr, PH_FMT_KIND_OBJECTS, PH_FMT_ENC_ZSTD, stored, raw, count, sum);
-		ph_buf_put(out, hdr, sizeof(hdr));
-		ph_buf_put(out, payload, stored);
+		c[i].kind = PH_FMT_KIND_OBJECTS;
+		c[i].encoding = PH_FMT_ENC_ZSTD;
+		c[i].count = raw / 5;
+		c[i].payload = payload;
+		c[i].stored_len = 65536;
+		c[i].raw_len = raw;
 	}
-	toc_at = out->len;
-	ph_fmt_chunk_header(hdr, PH_FMT_KIND_TOC, PH_FMT_ENC_RAW, toc.len, toc.len, n_chunks,
-			    ph_xxh3(toc.data, toc.len));
-	ph_buf_put(out, hdr, sizeof(hdr));
-	ph_buf_put(out, toc.data, toc.len);
-	ph_put_le64(tr, toc_at);
-	ph_put_le64(tr + 8, id);
-	ph_put_le64(tr + 16, ph_xxh3(tr, 16));
-	memcpy(tr + 24, PH_FMT_END_MAGIC, 8);
-	ph_buf_put(out, tr, sizeof(tr));
-	ph_buf_release(&toc);
+	fb_file(out, c, n_chunks);
 	free(payload);
 	return 0;
 }

@@ -15,7 +15,7 @@
  *   - a META record for every key written before the real one with another
  *     value (the last record of a key counts).
  *
- * The file id is kept. Written by hand (not with ph_writer, which decides
+ * Written with tests/unit/filebuild.h (not with ph_writer, which decides
  * chunking and order itself).
  */
 #include <fcntl.h>
@@ -34,6 +34,7 @@
 #include "format/reader.h"
 #include "format/writer.h"
 #include "helper/tool.h"
+#include "unit/filebuild.h"
 
 struct rng {
 	uint64_t s;
@@ -47,57 +48,37 @@ static uint64_t rnext(struct rng *r)
 	return r->s;
 }
 
-/* A chunk to write: kind, record count, raw payload (owned). */
+/* A chunk to write: kind, record count, raw payload and its compressed form (owned). */
 struct piece {
 	uint32_t kind;
 	uint64_t count;
-	struct ph_buf raw;
+	struct ph_buf raw, stored;
 };
 
-struct out {
-	struct ph_buf file, toc;
-	uint64_t n_chunks;
-	struct rng *rng;
-	struct ph_buf z;
-};
-
-static int put_chunk(struct out *o, const struct piece *p)
+/* A piece as stored: raw, or compressed at a random level when that is allowed. */
+static int store(struct piece *p, struct rng *rng, struct fb_chunk *c)
 {
-	uint8_t hdr[PH_FMT_CHUNK_HEADER_SIZE], ent[PH_FMT_TOC_ENTRY_SIZE] = {0};
-	const uint8_t *stored = p->raw.data;
-	size_t stored_len = p->raw.len;
-	uint8_t enc = PH_FMT_ENC_RAW;
-	uint64_t sum;
-
-	if (p->raw.len && rnext(o->rng) % 3) {
+	memset(c, 0, sizeof(*c));
+	c->kind = p->kind;
+	c->count = p->count;
+	c->encoding = PH_FMT_ENC_RAW;
+	c->payload = p->raw.data;
+	c->stored_len = c->raw_len = p->raw.len;
+	if (p->raw.len && rnext(rng) % 3) {
 		size_t cap = ZSTD_compressBound(p->raw.len);
 		size_t n;
 
-		if (ph_buf_reserve(&o->z, cap))
+		if (ph_buf_reserve(&p->stored, cap))
 			return PH_ENOMEM;
-		n = ZSTD_compress(o->z.data, cap, p->raw.data, p->raw.len,
-				  1 + (int)(rnext(o->rng) % 19));
+		n = ZSTD_compress(p->stored.data, cap, p->raw.data, p->raw.len, 1 + (int)(rnext(rng) % 19));
 		if (ZSTD_isError(n))
 			return ph_error(PH_EIO, "zstd: %s", ZSTD_getErrorName(n));
 		if (n < p->raw.len && p->raw.len <= PH_FMT_RAW_FOR_STORED(n)) {
-			stored = o->z.data;
-			stored_len = n;
-			enc = PH_FMT_ENC_ZSTD;
+			c->encoding = PH_FMT_ENC_ZSTD;
+			c->payload = p->stored.data;
+			c->stored_len = n;
 		}
 	}
-	sum = ph_xxh3(stored, stored_len);
-	ph_put_le64(ent, o->file.len);
-	ph_put_le32(ent + 8, p->kind);
-	ent[12] = enc;
-	ph_put_le64(ent + 16, stored_len);
-	ph_put_le64(ent + 24, p->raw.len);
-	ph_put_le64(ent + 32, p->count);
-	ph_put_le64(ent + 40, sum);
-	ph_fmt_chunk_header(hdr, p->kind, enc, stored_len, p->raw.len, p->count, sum);
-	o->n_chunks++;
-	if (ph_buf_put(&o->toc, ent, sizeof(ent)) || ph_buf_put(&o->file, hdr, sizeof(hdr)) ||
-	    ph_buf_put(&o->file, stored, stored_len))
-		return PH_ENOMEM;
 	return 0;
 }
 
@@ -252,10 +233,11 @@ static int decoy_meta(struct queues *qs, const uint8_t *data, size_t len,
 	return err;
 }
 
-static int respin(struct ph_reader *r, struct rng *rng, struct out *o)
+static int respin(struct ph_reader *r, struct rng *rng, struct ph_buf *out)
 {
 	struct queues qs;
-	size_t left = 0;
+	struct fb_chunk *chunks = NULL;
+	size_t left = 0, n = 0;
 	int err = 0;
 	bool decoys = false;
 
@@ -294,17 +276,25 @@ static int respin(struct ph_reader *r, struct rng *rng, struct out *o)
 	}
 	for (int k = 0; k < NQ; k++)
 		left += qs.n[k];
+	chunks = calloc(left + 1, sizeof(*chunks));
+	if (!chunks)
+		err = PH_ENOMEM;
 	while (!err && left) { /* a random merge of the queues */
 		int k = (int)(rnext(rng) % NQ);
 
 		if (qs.next[k] == qs.n[k])
 			continue;
-		err = put_chunk(o, &qs.q[k][qs.next[k]++]);
+		err = store(&qs.q[k][qs.next[k]++], rng, &chunks[n++]);
 		left--;
 	}
+	if (!err)
+		fb_file(out, chunks, n);
+	free(chunks);
 	for (int k = 0; k < NQ; k++) {
-		for (size_t i = 0; i < qs.n[k]; i++)
+		for (size_t i = 0; i < qs.n[k]; i++) {
 			ph_buf_release(&qs.q[k][i].raw);
+			ph_buf_release(&qs.q[k][i].stored);
+		}
 		free(qs.q[k]);
 	}
 	return err;
@@ -316,11 +306,9 @@ static int run(int argc, char **argv)
 		{"seed", required_argument, NULL, 's'},
 		{NULL, 0, NULL, 0},
 	};
-	uint8_t h[PH_FMT_HEADER_SIZE] = {0}, hdr[PH_FMT_CHUNK_HEADER_SIZE], tr[PH_FMT_TRAILER_SIZE];
 	struct rng rng = {0x9e3779b97f4a7c15ULL};
+	struct ph_buf out = PH_BUF_INIT;
 	struct ph_reader *r = NULL;
-	struct out o;
-	uint64_t toc_at;
 	FILE *f;
 	int c, err;
 
@@ -334,41 +322,16 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "usage: test-tool respin IN OUT [--seed S]\n");
 		return 2;
 	}
-	memset(&o, 0, sizeof(o));
-	o.rng = &rng;
 	err = ph_reader_open(&r, argv[optind]);
-	if (!err) {
-		memcpy(h, PH_FMT_MAGIC, 8);
-		ph_put_le16(h + 8, PH_FMT_MAJOR);
-		ph_put_le16(h + 10, PH_FMT_MINOR);
-		ph_put_le32(h + 12, PH_FMT_HEADER_SIZE);
-		ph_put_le64(h + 16, r->file_id);
-		ph_put_le64(h + 24, ph_xxh3(h, 24));
-		err = ph_buf_put(&o.file, h, sizeof(h));
-	}
 	if (!err)
-		err = respin(r, &rng, &o);
-	if (!err) {
-		toc_at = o.file.len;
-		ph_fmt_chunk_header(hdr, PH_FMT_KIND_TOC, PH_FMT_ENC_RAW, o.toc.len, o.toc.len,
-				    o.n_chunks, ph_xxh3(o.toc.data, o.toc.len));
-		ph_put_le64(tr, toc_at);
-		ph_put_le64(tr + 8, r->file_id);
-		ph_put_le64(tr + 16, ph_xxh3(tr, 16));
-		memcpy(tr + 24, PH_FMT_END_MAGIC, 8);
-		if (ph_buf_put(&o.file, hdr, sizeof(hdr)) || ph_buf_put(&o.file, o.toc.data, o.toc.len) ||
-		    ph_buf_put(&o.file, tr, sizeof(tr)))
-			err = PH_ENOMEM;
-	}
+		err = respin(r, &rng, &out);
 	if (!err) {
 		f = fopen(argv[optind + 1], "wb");
-		if (!f || fwrite(o.file.data, 1, o.file.len, f) != o.file.len || fclose(f))
+		if (!f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f))
 			err = ph_error(PH_EIO, "cannot write %s", argv[optind + 1]);
 	}
 	ph_reader_free(r);
-	ph_buf_release(&o.file);
-	ph_buf_release(&o.toc);
-	ph_buf_release(&o.z);
+	ph_buf_release(&out);
 	if (err) {
 		fprintf(stderr, "respin: %s\n", ph_error_detail());
 		return 1;

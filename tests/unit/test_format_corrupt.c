@@ -380,6 +380,19 @@ static size_t put_type(uint8_t *p, uint64_t addr, uint64_t base)
 	return n;
 }
 
+/* An OBJECTS record of type 0, refcount 1, no flags, at delta from the previous address. */
+static size_t put_object(uint8_t *p, int64_t delta, uint64_t size)
+{
+	size_t n = 0;
+
+	n += ph_varint_encode(p + n, ph_zigzag(delta));
+	p[n++] = 0; /* type */
+	n += ph_varint_encode(p + n, size);
+	p[n++] = 1; /* refcount */
+	p[n++] = 0; /* flags */
+	return n;
+}
+
 Test(format_corrupt, cycle_in_the_type_base_chain)
 {
 	uint8_t types[64];
@@ -506,6 +519,18 @@ static int load_heap(const struct ph_buf *b, char *msg, size_t n)
 	return err;
 }
 
+/* The seekable reader with validation and the analysis loader refuse b with code, text in the message. */
+static void expect_refused_by_all(const struct ph_buf *b, int code, const char *text)
+{
+	struct outcome o = read_both(b->data, b->len);
+	char msg[1024];
+
+	cr_assert_eq(o.seek_err, code, "%s", o.seek_msg);
+	cr_assert(strstr(o.seek_msg, text), "'%s' not in: %s", text, o.seek_msg);
+	cr_assert_eq(load_heap(b, msg, sizeof(msg)), code, "%s", msg);
+	cr_assert(strstr(msg, text), "'%s' not in: %s", text, msg);
+}
+
 /* A kind is all 32 bits: OBJECTS with bit 31 set is an unknown kind to understand, not OBJECTS. */
 Test(format_corrupt, must_understand_bit_makes_another_kind)
 {
@@ -513,22 +538,12 @@ Test(format_corrupt, must_understand_bit_makes_another_kind)
 	size_t nt = put_type(types, 0x1000, 0), no = 0;
 	struct ph_buf b = PH_BUF_INIT;
 	struct fb_chunk c[2];
-	struct outcome o;
-	char msg[1024];
 
-	no += ph_varint_encode(objs + no, ph_zigzag(0x2000));
-	objs[no++] = 0;  /* type */
-	objs[no++] = 16; /* size */
-	objs[no++] = 1;  /* refcount */
-	objs[no++] = 0;  /* flags */
+	no += put_object(objs, 0x2000, 16);
 	c[0] = fb_raw(PH_FMT_KIND_TYPES, 1, types, nt);
 	c[1] = fb_raw(PH_FMT_KIND_OBJECTS | PH_FMT_KIND_MUST_UNDERSTAND, 1, objs, no);
 	fb_file(&b, c, 2);
-	o = read_both(b.data, b.len);
-	cr_assert_eq(o.seek_err, PH_EVERSION, "%s", o.seek_msg);
-	cr_assert(strstr(o.seek_msg, "kind 2147483652"), "%s", o.seek_msg);
-	cr_assert_eq(load_heap(&b, msg, sizeof(msg)), PH_EVERSION, "%s", msg);
-	cr_assert(strstr(msg, "newer pyheap"), "%s", msg);
+	expect_refused_by_all(&b, PH_EVERSION, "chunk 1 has kind 2147483652, which this pyheap does not know but must understand");
 	ph_buf_release(&b);
 }
 
@@ -549,15 +564,10 @@ Test(format_corrupt, record_count_beyond_the_smallest_records)
 		struct ph_buf b = PH_BUF_INIT;
 		struct fb_chunk c = fb_raw(kinds[i].kind, sizeof(payload) / kinds[i].min + 1, payload,
 					   sizeof(payload));
-		struct outcome o;
-		char msg[1024];
 
 		fb_file(&b, &c, 1);
-		o = read_both(b.data, b.len);
-		cr_assert_eq(o.seek_err, PH_ECORRUPT, "kind %u: %s", kinds[i].kind, o.seek_msg);
-		cr_assert(strstr(o.seek_msg, "cannot fit in 70 bytes"), "%s", o.seek_msg);
-		cr_assert_eq(o.stream_err, PH_ECORRUPT);
-		cr_assert_eq(load_heap(&b, msg, sizeof(msg)), PH_ECORRUPT, "%s", msg);
+		expect_refused_by_all(&b, PH_ECORRUPT, "cannot fit in 70 bytes");
+		cr_assert_eq(read_both(b.data, b.len).stream_err, PH_ECORRUPT, "the stream reader too");
 		ph_buf_release(&b);
 	}
 }
@@ -569,24 +579,13 @@ Test(format_corrupt, sizes_that_wrap)
 	size_t nt = put_type(types, 0x1000, 0), no = 0;
 	struct ph_buf b = PH_BUF_INIT;
 	struct fb_chunk c[2];
-	struct outcome o;
-	char msg[1024];
 
-	for (int i = 0; i < 3; i++) {
-		no += ph_varint_encode(objs + no, ph_zigzag(0x2000));
-		objs[no++] = 0;
-		no += ph_varint_encode(objs + no, i == 1 ? UINT64_MAX / 2 + 1 : UINT64_MAX / 2);
-		objs[no++] = 1;
-		objs[no++] = 0;
-	}
+	for (int i = 0; i < 3; i++)
+		no += put_object(objs + no, 0x2000, i == 1 ? UINT64_MAX / 2 + 1 : UINT64_MAX / 2);
 	c[0] = fb_raw(PH_FMT_KIND_TYPES, 1, types, nt);
 	c[1] = fb_raw(PH_FMT_KIND_OBJECTS, 3, objs, no);
 	fb_file(&b, c, 2);
-	o = read_both(b.data, b.len);
-	cr_assert_eq(o.seek_err, PH_ECORRUPT, "%s", o.seek_msg);
-	cr_assert(strstr(o.seek_msg, "record 2: object size 9223372036854775807"), "%s", o.seek_msg);
-	cr_assert_eq(load_heap(&b, msg, sizeof(msg)), PH_ECORRUPT, "%s", msg);
-	cr_assert(strstr(msg, "record 2: object size"), "%s", msg);
+	expect_refused_by_all(&b, PH_ECORRUPT, "record 2: object size 9223372036854775807 makes");
 	ph_buf_release(&b);
 }
 
