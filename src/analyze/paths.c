@@ -330,7 +330,37 @@ int ph_bfs_build(struct ph_bfs *t, const struct ph_analysis *a)
 			    w == g->unreachable)
 				continue;
 			t->parent[w] = g->super;
+			if (ph_graph_is_thread(g, w))
+				continue; /* expanded below */
 			queue[tail++] = w;
+		}
+		/*
+		 * a thread's and a frame's hops cost nothing (as in ph_paths_to): what
+		 * its frames hold is one step from the roots, after the ROOTS records
+		 */
+		for (uint32_t th = g->first_thread; pass == 0 && th < g->first_frame; th++) {
+			struct ph_edges fe;
+
+			if (t->parent[th] != g->super)
+				continue;
+			ph_graph_out(g, th, &fe);
+			for (uint64_t i = fe.begin; i < fe.end; i++) {
+				uint32_t f = fe.tgt[i];
+				struct ph_edges le;
+
+				if (t->parent[f] != PH_NO_ID)
+					continue;
+				t->parent[f] = th;
+				ph_graph_out(g, f, &le);
+				for (uint64_t k = le.begin; k < le.end; k++) {
+					uint32_t w = le.tgt[k];
+
+					if ((le.kind[k] & PH_EDGE_WEAK) || t->parent[w] != PH_NO_ID)
+						continue;
+					t->parent[w] = f;
+					queue[tail++] = w;
+				}
+			}
 		}
 		bfs_from(a, t->parent, queue, &tail, head, false);
 	}

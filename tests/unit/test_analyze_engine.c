@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 
 #include "analyze_util.h"
+#include "analyze/paths.h"
 
 static struct ph_analysis *analyze(struct tb *b)
 {
@@ -547,4 +548,48 @@ Test(analyze_engine, heap_type_references)
 {
 	heap_type_case(3, 0); /* mod, i2's edge, i1's implicit reference */
 	heap_type_case(4, 1);
+}
+
+/*
+ * Path length counts references: a local is one step from the roots, like a
+ * ROOTS record's object; the hops to its thread and frame cost nothing, in
+ * the backward search (paths) and in the forward tree (diff) alike.
+ */
+Test(analyze_engine, locals_are_one_step_from_the_roots)
+{
+	struct tb b;
+	struct ph_analysis *a;
+	struct ph_path *paths, p;
+	struct ph_bfs bfs;
+	size_t n;
+	uint32_t mod, list, target, t, f;
+
+	tb_init(&b);
+	mod = tb_obj(&b, "dict", 100);
+	list = tb_obj(&b, "list", 40);
+	target = tb_obj(&b, "list", 60);
+	tb_index(&b, mod, list, 0);
+	tb_index(&b, list, target, 0);
+	tb_root(&b, mod, PH_FMT_ROOT_MODULES, "sys.modules");
+	t = tb_thread(&b, "MainThread", 1, PH_FMT_THREAD_MAIN);
+	f = tb_frame(&b, t, "main", "app.py", 3);
+	tb_local(&b, f, "x", target);
+	a = analyze(&b);
+	cr_assert_eq(ph_paths_to(a, target, 2, &paths, &n), 0);
+	cr_assert_eq(n, 2);
+	cr_assert(ph_graph_is_thread(&a->g, paths[0].steps[0].node), "the local (1 step) first");
+	cr_assert_eq(paths[0].len, 3);
+	cr_assert_eq(paths[1].steps[0].node, mod, "then sys.modules[0][0] (3 steps)");
+	ph_paths_free(paths, n);
+	cr_assert_eq(ph_bfs_build(&bfs, a), 0);
+	cr_assert_eq(ph_bfs_path(&bfs, a, target, &p), 0);
+	cr_assert_eq(p.len, 3);
+	cr_assert(ph_graph_is_frame(&a->g, p.steps[1].node));
+	free(p.steps);
+	cr_assert_eq(ph_bfs_path(&bfs, a, list, &p), 0);
+	cr_assert_eq(p.len, 2, "the list is reached from sys.modules");
+	free(p.steps);
+	ph_bfs_release(&bfs);
+	ph_analysis_free(a);
+	tb_free(&b);
 }
