@@ -904,12 +904,22 @@ static uint64_t sat_mul(uint64_t a, uint64_t b)
 uint64_t ph_heap_need(const struct ph_reader *r)
 {
 	uint64_t n = sat_mul(toc_count(r, PH_FMT_KIND_OBJECTS, false), PH_HEAP_NEED_PER_OBJECT);
+	uint64_t objects, raw;
 
 	/* an EDGES record holds one edge at least */
 	n = sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_EDGES, false), PH_HEAP_NEED_PER_EDGE));
 	/* the strings are kept whole, with an offset each */
 	n = sat_add(n, toc_count(r, PH_FMT_KIND_STRINGS, true));
-	return sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_STRINGS, false), 9));
+	n = sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_STRINGS, false), 9));
+	/*
+	 * so are the objects' values: at least what OBJECTS records hold beyond
+	 * their other fields (41 bytes at most: four varints and the flags)
+	 */
+	objects = toc_count(r, PH_FMT_KIND_OBJECTS, false);
+	raw = toc_count(r, PH_FMT_KIND_OBJECTS, true);
+	if (raw > sat_mul(objects, 41))
+		n = sat_add(n, raw - objects * 41);
+	return n;
 }
 
 /* Compare what the dump's counts need with the budget, before allocating anything for them. */

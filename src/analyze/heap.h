@@ -237,7 +237,7 @@ void ph_heap_set_budget(uint64_t bytes);
  * What loading and analyzing a dump needs at least, from its TOC: per
  * object and per EDGES record (an edge at least) the bytes the load and the
  * analysis take (measured on synthetic and real dumps: bench/RESULTS.md),
- * plus the strings, which are kept whole.
+ * plus the strings and the objects' values, which are kept whole.
  */
 #define PH_HEAP_NEED_PER_OBJECT 80
 #define PH_HEAP_NEED_PER_EDGE 17

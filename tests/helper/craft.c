@@ -7,8 +7,9 @@
  *
  *   chain N      N tiny objects, each referring to the next, the first held
  *                by sys.modules: a long chain compresses a thousandfold
- *   strings N    N strings of 1 MiB each (one byte repeated): gigabytes of
- *                strings in a few megabytes
+ *   strings N    N strings of 1 MiB each (mostly one byte repeated):
+ *                gigabytes of strings in a few megabytes
+ *   values N     the same as the str values of N objects
  *   deep N       a chain of N lists under a module dict, a thread whose
  *                five frames each hold the last one as 'x', and a
  *                1000-deep second chain: paths to the end are N steps long
@@ -127,29 +128,41 @@ static int craft_chain(struct crafter *c, uint64_t n)
 	return err ? err : root(c, BASE);
 }
 
-static int craft_strings(struct crafter *c, uint64_t n)
+/*
+ * n records of 1 MiB of text: STRINGS records, or (values) str values of n
+ * objects in a list. A letter in 512 changes, so that zstd stays below the
+ * ratio readers accept.
+ */
+static int craft_strings(struct crafter *c, uint64_t n, bool values)
 {
 	size_t len = (size_t)1 << 20;
 	char *s = malloc(len);
-	int err = s ? types(c) : ph_error(PH_ENOMEM, "no memory");
-
 	uint64_t x = 0x9e3779b97f4a7c15ULL;
+	int err = s ? types(c) : ph_error(PH_ENOMEM, "no memory");
 
 	if (s)
 		memset(s, 'x', len);
+	if (!err)
+		err = object(c, BASE, c->t_list, 64, 1, NULL);
+	for (uint64_t i = 0; values && i < n && !err; i++)
+		err = edge(c, PH_FMT_LABEL_INDEX, i, BASE + 0x100 + 0x100 * i);
 	for (uint64_t i = 0; i < n && !err; i++) {
+		struct ph_value v = {0};
 		uint64_t sref;
 
-		/* a letter in 512 changes: zstd stays below the ratio readers accept */
 		for (size_t k = 0; k < len; k += 512) {
 			x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 			s[k] = (char)('a' + x % 26);
 		}
-		err = ph_writer_string_new(&c->w, s, len, &sref);
+		v.kind = PH_FMT_VAL_STR;
+		v.data = (const uint8_t *)s;
+		v.data_len = v.length = len;
+		if (values)
+			err = object(c, BASE + 0x100 + 0x100 * i, c->t_str, 49 + len, 1, &v);
+		else
+			err = ph_writer_string_new(&c->w, s, len, &sref);
 	}
 	free(s);
-	if (!err)
-		err = object(c, BASE, c->t_dict, 64, 1, NULL);
 	return err ? err : root(c, BASE);
 }
 
@@ -340,7 +353,7 @@ static int run(int argc, char **argv)
 			return 2;
 	}
 	if (!out || optind + 1 != argc || !n) {
-		fprintf(stderr, "usage: test-tool craft chain|strings|deep|label|toc-lie|size-wrap|twins "
+		fprintf(stderr, "usage: test-tool craft chain|strings|values|deep|label|toc-lie|size-wrap|twins "
 				"-o FILE [-n N]\n");
 		return 2;
 	}
@@ -359,7 +372,7 @@ static int run(int argc, char **argv)
 		ph_buf_release(&b);
 		goto out;
 	}
-	codec = ph_zstd_codec_new(strcmp(shape, "strings") ? 19 : 3);
+	codec = ph_zstd_codec_new(strcmp(shape, "strings") && strcmp(shape, "values") ? 19 : 3);
 	o.codec = codec;
 	o.chunk_size = PH_FMT_CHUNK_RAW_MAX;
 	ph_sink_fd(&sink, &fd);
@@ -372,7 +385,9 @@ static int run(int argc, char **argv)
 	else if (!strcmp(shape, "chain"))
 		err = craft_chain(&c, n);
 	else if (!strcmp(shape, "strings"))
-		err = craft_strings(&c, n);
+		err = craft_strings(&c, n, false);
+	else if (!strcmp(shape, "values"))
+		err = craft_strings(&c, n, true);
 	else if (!strcmp(shape, "deep"))
 		err = craft_deep(&c, n);
 	else if (!strcmp(shape, "label"))
@@ -397,4 +412,4 @@ out:
 	return 0;
 }
 
-const struct tool tool_craft = {"craft", "write a hostile or extreme dump (chain, strings, deep, label, toc-lie, size-wrap, twins)", run};
+const struct tool tool_craft = {"craft", "write a hostile or extreme dump (chain, strings, values, deep, label, toc-lie, size-wrap, twins)", run};

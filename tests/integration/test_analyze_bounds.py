@@ -79,13 +79,15 @@ def test_budget_allows_what_fits(pyheap, tmp_path):
     assert p.returncode == 2 and b"--max-memory takes a size" in p.stderr
 
 
-def test_a_gigabyte_of_strings_is_refused_for_every_command(pyheap, tmp_path):
-    f = craft(tmp_path, "strings", 1000)
+@pytest.mark.parametrize("shape,counts", [("strings", "1 objects, 0 edge records, 1006 strings"),
+                                          ("values", "1001 objects, 1 edge records, 6 strings")])
+def test_a_gigabyte_of_strings_is_refused_for_every_command(pyheap, tmp_path, shape, counts):
+    f = craft(tmp_path, shape, 1000)  # STRINGS records, or str values of objects
     assert os.path.getsize(f) < 8_000_000
     for cmd in ("threads", "summary"):
         p, rss = run_measured([pyheap, cmd, "--max-memory", "512M", f])
         err = p.stderr.decode()
-        assert p.returncode == 1 and "1006 strings" in err and "needs at least 1000 MiB" in err, err
+        assert p.returncode == 1 and counts in err and "needs at least 1000 MiB" in err, err
         assert rss < 150 * 1024, (cmd, rss)
 
 
