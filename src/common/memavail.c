@@ -49,15 +49,15 @@ static void take(uint64_t *best, char *what, size_t n, uint64_t v, const char *n
  * What the memory limits of the cgroup at mount + path and of its parents
  * leave (a cgroup gets no more than any ancestor allows).
  */
-static void cgroup_limits(uint64_t *best, char *what, size_t n, const char *mount,
-			  const char *path, bool v2)
+static void cgroup_limits(uint64_t *best, char *what, size_t n, const char *root,
+			  const char *mount, const char *path, bool v2)
 {
 	const char *max_name = v2 ? "memory.max" : "memory.limit_in_bytes";
 	const char *cur_name = v2 ? "memory.current" : "memory.usage_in_bytes";
 	char dir[4200];
-	size_t root = strlen(mount);
+	size_t top = strlen(root) + strlen(mount);
 
-	snprintf(dir, sizeof(dir), "%s%s", mount, strcmp(path, "/") ? path : "");
+	snprintf(dir, sizeof(dir), "%s%s%s", root, mount, strcmp(path, "/") ? path : "");
 	for (;;) {
 		char p1[4300], p2[4300];
 		uint64_t max, cur;
@@ -70,17 +70,19 @@ static void cgroup_limits(uint64_t *best, char *what, size_t n, const char *moun
 			take(best, what, n, max > cur ? max - cur : 0,
 			     v2 ? "cgroup memory.max" : "cgroup memory.limit_in_bytes");
 		slash = strrchr(dir, '/');
-		if (!slash || (size_t)(slash - dir) < root)
+		if (!slash || (size_t)(slash - dir) < top)
 			break;
 		*slash = 0;
 	}
 }
 
-static void cgroups(uint64_t *best, char *what, size_t n)
+static void cgroups(uint64_t *best, char *what, size_t n, const char *root)
 {
-	char line[4096];
-	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[4096], p[4200];
+	FILE *f;
 
+	snprintf(p, sizeof(p), "%s/proc/self/cgroup", root);
+	f = fopen(p, "re");
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
@@ -89,16 +91,16 @@ static void cgroups(uint64_t *best, char *what, size_t n)
 		line[strcspn(line, "\n")] = 0;
 		if (!ctrl)
 			continue;
-		path = strchr(ctrl + 1, ':');
+		*ctrl++ = 0; /* "ID:CONTROLLERS:PATH": line is the id, ctrl the controllers */
+		path = strchr(ctrl, ':');
 		if (!path)
 			continue;
 		*path++ = 0;
-		ctrl++;
 		if (!strcmp(line, "0") && !*ctrl) { /* v2: "0::/path" */
-			cgroup_limits(best, what, n, "/sys/fs/cgroup", path, true);
-			cgroup_limits(best, what, n, "/sys/fs/cgroup/unified", path, true);
+			cgroup_limits(best, what, n, root, "/sys/fs/cgroup", path, true);
+			cgroup_limits(best, what, n, root, "/sys/fs/cgroup/unified", path, true);
 		} else if (strstr(ctrl, "memory")) { /* v1: "4:memory:/path" */
-			cgroup_limits(best, what, n, "/sys/fs/cgroup/memory", path, false);
+			cgroup_limits(best, what, n, root, "/sys/fs/cgroup/memory", path, false);
 		}
 	}
 	fclose(f);
@@ -106,14 +108,21 @@ static void cgroups(uint64_t *best, char *what, size_t n)
 
 uint64_t ph_mem_available(char *what, size_t n)
 {
+	return ph_mem_available_at("", what, n);
+}
+
+uint64_t ph_mem_available_at(const char *root, char *what, size_t n)
+{
 	uint64_t best = UINT64_MAX, kb, pages_vm = 0, pages_data = 0;
 	long page = sysconf(_SC_PAGESIZE);
 	struct rlimit rl;
+	char p[4200];
 	FILE *f;
 
 	if (what && n)
 		what[0] = 0;
-	if (read_number("/proc/meminfo", "MemAvailable:", &kb))
+	snprintf(p, sizeof(p), "%s/proc/meminfo", root);
+	if (read_number(p, "MemAvailable:", &kb))
 		take(&best, what, n, kb * 1024, "MemAvailable");
 	f = fopen("/proc/self/statm", "re");
 	if (f) {
@@ -136,6 +145,6 @@ uint64_t ph_mem_available(char *what, size_t n)
 
 		take(&best, what, n, rl.rlim_cur > used ? rl.rlim_cur - used : 0, "RLIMIT_DATA");
 	}
-	cgroups(&best, what, n);
+	cgroups(&best, what, n, root);
 	return best;
 }

@@ -23,4 +23,11 @@
  */
 uint64_t ph_mem_available(char *what, size_t n);
 
+/*
+ * The same with /proc/meminfo, /proc/self/cgroup and /sys/fs/cgroup read
+ * under root (a directory, "" for /): for tests. The resource limits and the
+ * process's own size are this process's.
+ */
+uint64_t ph_mem_available_at(const char *root, char *what, size_t n);
+
 #endif
