@@ -192,16 +192,6 @@ struct loader {
 	uint64_t done, total;
 };
 
-/* A string reference read once every string is known (pass 2). */
-static int check_sref(struct loader *l, const struct ph_cursor *c, uint64_t sref, const char *what)
-{
-	if (sref <= l->h->n_strings)
-		return 0;
-	return ph_cursor_corrupt(c, __LINE__, "%s refers to string %llu, but there are %llu strings",
-				 what, (unsigned long long)(sref - 1),
-				 (unsigned long long)l->h->n_strings);
-}
-
 static int put_value(struct ph_buf *b, const struct ph_value *v)
 {
 	int err = ph_buf_put_u8(b, v->kind);
@@ -604,17 +594,9 @@ static int take_edges(struct loader *l, struct ph_cursor *c)
 
 	if (err)
 		return err;
-	if (src >= h->n_objects)
-		return ph_cursor_corrupt(c, __LINE__, "edge source id %llu, but there are %u objects",
-					 (unsigned long long)src, h->n_objects);
-	if (l->have_src && src < l->last_src)
-		return ph_cursor_corrupt(c, __LINE__, "edge source id %llu after %llu: out of order",
-					 (unsigned long long)src, (unsigned long long)l->last_src);
-	if (h->addr[src] != saddr)
-		return ph_cursor_corrupt(c, __LINE__,
-					 "edge source id %llu at address 0x%llx, but that object is at 0x%llx",
-					 (unsigned long long)src, (unsigned long long)saddr,
-					 (unsigned long long)h->addr[src]);
+	if ((err = ph_xref_source(c, src, saddr, h->addr, h->n_objects,
+				  l->have_src ? l->last_src : UINT64_MAX)))
+		return err;
 	l->last_src = src;
 	l->have_src = true;
 	h->edge_records++;
@@ -624,12 +606,8 @@ static int take_edges(struct loader *l, struct ph_cursor *c)
 
 		if ((err = ph_read_edge(c, &e)))
 			return err;
-		if (e.kind == PH_FMT_LABEL_FIELD || e.kind == PH_FMT_LABEL_INTERNAL) {
-			if (e.label == 0)
-				return ph_cursor_corrupt(c, __LINE__, "edge label names no string");
-			if ((err = check_sref(l, c, e.label, "edge label")))
-				return err;
-		}
+		if ((err = ph_xref_label(&l->xref, c, &e)))
+			return err;
 		if (l->n_pend == PEND_MAX && (err = flush_edges(l)))
 			return err;
 		p = &l->pend[l->n_pend++];
@@ -648,8 +626,8 @@ static int take_thread(struct loader *l, struct ph_cursor *c, const struct ph_th
 	struct ph_heap_thread *ht;
 	int err;
 
-	if ((err = check_sref(l, c, t->name, "thread name")) ||
-	    (err = PH_ARRAY_RESERVE(h->threads, h->cap_threads, h->n_threads + 1)) ||
+	ph_xref_sref(&l->xref, c, t->name);
+	if ((err = PH_ARRAY_RESERVE(h->threads, h->cap_threads, h->n_threads + 1)) ||
 	    (err = PH_ARRAY_RESERVE(h->frames, h->cap_frames, h->n_frames + t->n_frames)))
 		return err;
 	if (h->n_threads + h->n_frames + t->n_frames >= PH_HEAP_MAX_NODES_EXTRA)
@@ -666,9 +644,9 @@ static int take_thread(struct loader *l, struct ph_cursor *c, const struct ph_th
 		const struct ph_frame_rec *f = &t->frames[i];
 		struct ph_heap_frame *hf = &h->frames[h->n_frames + i];
 
-		if ((err = check_sref(l, c, f->function, "frame function")) ||
-		    (err = check_sref(l, c, f->filename, "frame file")) ||
-		    (err = PH_ARRAY_RESERVE(h->locals, h->cap_locals, h->n_locals + f->n_locals)))
+		ph_xref_sref(&l->xref, c, f->function);
+		ph_xref_sref(&l->xref, c, f->filename);
+		if ((err = PH_ARRAY_RESERVE(h->locals, h->cap_locals, h->n_locals + f->n_locals)))
 			return err;
 		hf->function = f->function;
 		hf->filename = f->filename;
@@ -688,8 +666,7 @@ static int take_thread(struct loader *l, struct ph_cursor *c, const struct ph_th
 		for (uint64_t j = 0; j < f->n_locals; j++) {
 			struct ph_heap_local *lo = &h->locals[h->n_locals++];
 
-			if ((err = check_sref(l, c, f->locals[j].name, "local name")))
-				return err;
+			ph_xref_sref(&l->xref, c, f->locals[j].name);
 			lo->name = f->locals[j].name;
 			lo->address = f->locals[j].address;
 			lo->object = idmap_get(&l->map, lo->address);
@@ -729,8 +706,9 @@ static int pass2_chunk(struct loader *l, struct ph_cursor *c)
 			struct ph_heap_root *hr;
 
 			err = ph_read_root(c, &rr);
-			if (err || (err = check_sref(l, c, rr.label, "root label")) ||
-			    (err = PH_ARRAY_RESERVE(h->roots, h->cap_roots, h->n_roots + 1)))
+			if (!err)
+				ph_xref_sref(&l->xref, c, rr.label);
+			if (err || (err = PH_ARRAY_RESERVE(h->roots, h->cap_roots, h->n_roots + 1)))
 				break;
 			hr = &h->roots[h->n_roots++];
 			hr->kind = rr.kind;
@@ -1031,7 +1009,10 @@ int ph_heap_load(struct ph_heap **out, const char *path, ph_progress_fn *progres
 		err = ph_error(PH_ENOMEM, "cannot allocate the edge index");
 		goto out_free_map;
 	}
+	memset(&l.xref, 0, sizeof(l.xref)); /* pass 2 notes string references again */
 	err = run_pass(&l, 2, &c);
+	if (!err)
+		err = ph_xref_check(&l.xref, h->path, h->n_types, h->n_strings);
 	if (err)
 		goto out_free_map;
 	for (; l.next_off <= h->n_objects; l.next_off++)

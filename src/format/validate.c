@@ -263,19 +263,9 @@ static int pass2_chunk(struct vworker *w, struct ph_cursor *c)
 			err = ph_read_edges(c, &src, &saddr, &n);
 			if (err)
 				break;
-			if (src >= sh->n_objects)
-				return ph_cursor_corrupt(c, __LINE__, "edge source id %llu, but there are %llu objects",
-							 (unsigned long long)src,
-							 (unsigned long long)sh->n_objects);
-			if (vc->last_src != UINT64_MAX && src < vc->last_src)
-				return ph_cursor_corrupt(c, __LINE__, "edge source id %llu after %llu: out of order",
-							 (unsigned long long)src,
-							 (unsigned long long)vc->last_src);
-			if (sh->obj_addr[src] != saddr)
-				return ph_cursor_corrupt(c, __LINE__,
-							 "edge source id %llu at address 0x%llx, but that object is at 0x%llx",
-							 (unsigned long long)src, (unsigned long long)saddr,
-							 (unsigned long long)sh->obj_addr[src]);
+			if ((err = ph_xref_source(c, src, saddr, sh->obj_addr, sh->n_objects,
+						  vc->last_src)))
+				return err;
 			if (vc->first_src == UINT64_MAX)
 				vc->first_src = src;
 			vc->last_src = src;
@@ -287,11 +277,8 @@ static int pass2_chunk(struct vworker *w, struct ph_cursor *c)
 				if (err)
 					break;
 				rep->edges++;
-				if (e.kind == PH_FMT_LABEL_FIELD || e.kind == PH_FMT_LABEL_INTERNAL) {
-					if (e.label == 0)
-						return ph_cursor_corrupt(c, __LINE__, "edge label names no string");
-					ph_xref_sref(&w->xref, c, e.label);
-				}
+				if ((err = ph_xref_label(&w->xref, c, &e)))
+					return err;
 				if (e.kind == PH_FMT_LABEL_ATTR || e.kind == PH_FMT_LABEL_KEY ||
 				    e.kind == PH_FMT_LABEL_ENTRY)
 					check_later(w, e.label, saddr, true);

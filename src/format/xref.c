@@ -5,10 +5,28 @@
  */
 #include "format/xref.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
+
+/* PH_ECORRUPT at the cursor's place, with this file's line. */
+static int corrupt(const struct ph_cursor *c, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int corrupt(const struct ph_cursor *c, int line, const char *fmt, ...)
+{
+	char where[160], msg[384];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ph_cursor_where(c, where, sizeof(where));
+	return ph_error(PH_ECORRUPT, "%s: %s [xref.c:%d]", where, msg, line);
+}
 
 void ph_xref_type(struct ph_xref *x, const struct ph_cursor *c, uint64_t id)
 {
@@ -32,15 +50,40 @@ int ph_xref_size(struct ph_xref *x, const struct ph_cursor *c, uint64_t size)
 {
 	if (size > UINT64_MAX - x->total_size) {
 		struct ph_cursor at = *c;
-		char where[160];
 
 		at.record--; /* the object record just read */
-		ph_cursor_where(&at, where, sizeof(where));
-		return ph_error(PH_ECORRUPT,
-				"%s: object size %llu makes the sizes of the objects add up to 2^64 bytes or more [xref.c:%d]",
-				where, (unsigned long long)size, __LINE__);
+		return corrupt(&at, __LINE__,
+			       "object size %llu makes the sizes of the objects add up to 2^64 bytes or more",
+			       (unsigned long long)size);
 	}
 	x->total_size += size;
+	return 0;
+}
+
+int ph_xref_source(const struct ph_cursor *c, uint64_t src, uint64_t saddr, const uint64_t *addr,
+		   uint64_t n_objects, uint64_t prev)
+{
+	if (src >= n_objects)
+		return corrupt(c, __LINE__, "edge source id %llu, but there are %llu objects",
+			       (unsigned long long)src, (unsigned long long)n_objects);
+	if (prev != UINT64_MAX && src < prev)
+		return corrupt(c, __LINE__, "edge source id %llu after %llu: out of order",
+			       (unsigned long long)src, (unsigned long long)prev);
+	if (addr[src] != saddr)
+		return corrupt(c, __LINE__,
+			       "edge source id %llu at address 0x%llx, but that object is at 0x%llx",
+			       (unsigned long long)src, (unsigned long long)saddr,
+			       (unsigned long long)addr[src]);
+	return 0;
+}
+
+int ph_xref_label(struct ph_xref *x, const struct ph_cursor *c, const struct ph_edge_rec *e)
+{
+	if (e->kind != PH_FMT_LABEL_FIELD && e->kind != PH_FMT_LABEL_INTERNAL)
+		return 0;
+	if (!e->label)
+		return corrupt(c, __LINE__, "edge label names no string");
+	ph_xref_sref(x, c, e->label);
 	return 0;
 }
 

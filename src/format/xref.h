@@ -3,7 +3,8 @@
  * xref.h - the cross-reference checks of a dump that need more than one
  * record: type ids and string references that must resolve once their
  * sections are read (those sections may come after their users), the base
- * chain of types (acyclic), and the sum of object sizes (below 2^64).
+ * chain of types (acyclic), the sum of object sizes (below 2^64), and the
+ * sources and labels of EDGES records.
  *
  * One checker for both readers of whole dumps: the deep validation
  * (validate.c) and the analysis loader (analyze/heap.c), so that they accept
@@ -43,6 +44,17 @@ void ph_xref_sref(struct ph_xref *x, const struct ph_cursor *c, uint64_t sref);
  * so far add up to 2^64 bytes or more - no process holds that much.
  */
 int ph_xref_size(struct ph_xref *x, const struct ph_cursor *c, uint64_t size);
+
+/*
+ * An EDGES record's source (read at the cursor): its id < n_objects, not
+ * below prev (the source of the record before it in the section, UINT64_MAX
+ * for none), and saddr the address addr[src] of that object. PH_ECORRUPT.
+ */
+int ph_xref_source(const struct ph_cursor *c, uint64_t src, uint64_t saddr, const uint64_t *addr,
+		   uint64_t n_objects, uint64_t prev);
+
+/* An edge's label: a field or internal label names a string (noted). PH_ECORRUPT. */
+int ph_xref_label(struct ph_xref *x, const struct ph_cursor *c, const struct ph_edge_rec *e);
 
 /*
  * Fold from into to (another thread's notes over other chunks). PH_ECORRUPT
