@@ -10,6 +10,10 @@
 #   make fuzz       run the libFuzzer target for the dump reader (FUZZ_SECONDS=60)
 #   make bench      run the benchmarks in bench/ (figures go to bench/RESULTS.md by hand)
 #   make man        regenerate docs/pyheap.1 from the built-in help
+#   make static     build/static/pyheap: no dynamic dependencies, to copy into a container or pod
+#   make images     the dumper and UI OCI images (buildah, no engine) in build/images/oci
+#   make install    install the binary and the man page (PREFIX=/usr/local, DESTDIR;
+#                   INSTALL_BIN=build/static/pyheap installs the static one)
 #   make clean
 #
 # Set CI=1 (or CI=true) to turn warnings into errors.
@@ -24,6 +28,12 @@ CC := gcc
 endif
 BUILD ?= build
 PYHEAP_VERSION := 0.1.0
+# The commit `pyheap --version` names: git describe, or "unknown" where there
+# is no git (a source tarball); a packager may set it on the command line.
+PYHEAP_COMMIT ?= $(shell git -C '$(CURDIR)' describe --always --dirty 2>/dev/null)
+ifeq ($(strip $(PYHEAP_COMMIT)),)
+override PYHEAP_COMMIT := unknown
+endif
 
 WARN := -Wall -Wextra -Wstrict-prototypes -Wmissing-prototypes -Wvla -Wwrite-strings \
 	-Wformat-security -Wshadow -Wno-unused-parameter -Wno-missing-field-initializers
@@ -101,6 +111,16 @@ $(BUILD)/pyheap: $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/gen/web_assets.o $(BUILD)/li
 	$(CC) $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/gen/web_assets.o \
 		$(BUILD)/libpyheap.a $(LDLIBS_ALL)
 
+# --version names the commit: main.o is rebuilt when the commit (or the
+# tree's dirty state) changes, through a file rewritten only then.
+$(BUILD)/gen/commit: FORCE
+	@mkdir -p $(@D)
+	@echo '$(PYHEAP_COMMIT)' | cmp -s - $@ || echo '$(PYHEAP_COMMIT)' > $@
+$(BUILD)/src/cli/main.o: $(BUILD)/gen/commit
+$(BUILD)/src/cli/main.o: CFLAGS_ALL += -DPYHEAP_COMMIT='"$(PYHEAP_COMMIT)"'
+FORCE:
+.PHONY: FORCE
+
 # ./pyheap is the default build's binary; other builds (make asan) keep theirs in $(BUILD).
 pyheap: build/pyheap
 	cp $< $@
@@ -119,6 +139,48 @@ deps-demo:
 deps:
 	@scripts/install-deps
 .PHONY: deps deps-build deps-demo
+
+# ---- the static binary, the images, install ----
+# build/static/pyheap links Debian's static archives (glibc, libzstd, libelf,
+# libz, libmicrohttpd) into a static PIE with no dynamic dependency, to be
+# copied alone into a container or a pod. The agent inside it is the same
+# shared object as always (it is loaded into the target, against the target's
+# libc). libmicrohttpd.a refers to GnuTLS, whose own dependencies have no
+# static archive on Debian (p11-kit): src/static/notls.c stands in for it,
+# so the static binary serves plain HTTP only, as pyheap serve always does.
+STATIC_LIBS := -lmicrohttpd -lzstd -lelf -lz -lpthread -lm
+$(BUILD)/static/pyheap: $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/gen/web_assets.o $(BUILD)/libpyheap.a \
+		$(BUILD)/src/static/notls.o
+	@mkdir -p $(@D)
+	$(CC) -static-pie $(LDFLAGS_ALL) -o $@ $(CLI_OBJ) $(LIB_ASM_OBJ) $(BUILD)/gen/web_assets.o \
+		$(BUILD)/libpyheap.a $(BUILD)/src/static/notls.o $(STATIC_LIBS)
+	@if readelf -d $@ | grep -q NEEDED; then \
+		echo "make static: $@ still needs shared libraries:" >&2; readelf -d $@ | grep NEEDED >&2; \
+		rm -f $@; exit 1; fi
+
+static: deps-build $(BUILD)/static/pyheap
+.PHONY: static
+
+# Two OCI images built with buildah from containers/Containerfile.*, with no
+# container engine: the dumper (FROM scratch, the static binary alone) and the
+# UI (pyheap serve on 0.0.0.0:5000). scripts/build-images writes them to the
+# OCI layout $(BUILD)/images/oci (tags pyheap-dump and pyheap-ui); see
+# docs/containers.md for loading them into Docker or a registry.
+images: deps-images $(BUILD)/static/pyheap
+	scripts/build-images $(BUILD)/static/pyheap $(BUILD)/images $(PYHEAP_VERSION) $(PYHEAP_COMMIT)
+.PHONY: images
+deps-images:
+	@scripts/install-deps --images
+.PHONY: deps-images
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+INSTALL_BIN ?= $(BUILD)/pyheap
+install: $(INSTALL_BIN)
+	install -d '$(DESTDIR)$(PREFIX)/bin' '$(DESTDIR)$(PREFIX)/share/man/man1'
+	install -m 755 '$(INSTALL_BIN)' '$(DESTDIR)$(PREFIX)/bin/pyheap'
+	install -m 644 docs/pyheap.1 '$(DESTDIR)$(PREFIX)/share/man/man1/pyheap.1'
+.PHONY: install
 
 # ---- tests ----
 # tests/unit/*.c: one Criterion binary each. tests/helper/*.c: build/test-tool,
@@ -147,7 +209,9 @@ $(BUILD)/inject-errors.so: tests/fault/inject_errors.c
 	@mkdir -p $(@D)
 	$(CC) -std=c11 -D_GNU_SOURCE -O1 -g -fPIC -shared -Wall -o $@ $< -ldl
 
-test-bins: $(BUILD)/pyheap $(UNIT_BIN) $(TOOL_BIN) $(AGENT_SO) $(BUILD)/inject-errors.so
+# The static binary too (tests/integration/test_images.py), except in sanitizer builds.
+test-bins: $(BUILD)/pyheap $(UNIT_BIN) $(TOOL_BIN) $(AGENT_SO) $(BUILD)/inject-errors.so \
+	$(if $(SAN),,$(BUILD)/static/pyheap)
 .PHONY: test-bins
 
 # The Debian roots with the interpreters this machine cannot run (scripts/pyroots:
@@ -221,7 +285,7 @@ fuzz: deps $(BUILD)/fuzz/fuzz-reader
 .PHONY: fuzz
 
 # ---- benchmarks, demo, man page ----
-bench: pyheap $(BUILD)/test-tool
+bench: pyheap $(BUILD)/test-tool $(BUILD)/static/pyheap
 	bench/run
 .PHONY: bench
 

@@ -129,7 +129,8 @@
 	X(_PyWeakref_ProxyType)                                                                    \
 	X(_PyWeakref_CallableProxyType)                                                            \
 	X(_PySet_Dummy)                                                                            \
-	X(_Py_NegativeRefcount)
+	X(_Py_NegativeRefcount)                                                                    \
+	X(_PyObject_DebugMallocStats)
 
 enum ph_agent_api {
 #define PH_AGENT_API_ENUM(name) PH_API_##name,

@@ -191,6 +191,7 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 		py->is_finalizing = FN(args, _Py_IsFinalizing);
 	py->type_get_dict = FN(args, PyType_GetDict);
 	py->dict_sizeof = FN(args, _PyDict_SizeOf);
+	py->debug_malloc_stats = FN(args, _PyObject_DebugMallocStats);
 	py->long_as_ssize = FN(args, PyLong_AsSsize_t);
 	py->decref = FN(args, Py_DecRef);
 	py->err_occurred = FN(args, PyErr_Occurred);

@@ -58,6 +58,7 @@ struct ph_py {
 	int (*is_finalizing)(void);
 	void *(*type_get_dict)(void *type); /* 3.12+: new reference */
 	intptr_t (*dict_sizeof)(void *d);
+	int (*debug_malloc_stats)(void *file); /* _PyObject_DebugMallocStats(FILE *), may be NULL */
 	intptr_t (*long_as_ssize)(void *o);
 	void (*decref)(void *o);
 	void *(*err_occurred)(void);

@@ -52,6 +52,7 @@
 
 #include "agent/dicts.h"
 #include "agent/edges.h"
+#include "agent/memory.h"
 #include "agent/py.h"
 #include "agent/record.h"
 #include "agent/roots.h"
@@ -519,6 +520,8 @@ static int walk_locked(struct walk *W)
 	st.seen = W->seen.count;
 	st.memory = ph_seen_memory(&W->seen) + ph_types_memory(&W->T) + ph_writer_memory(&W->w) +
 		    W->cap_stack * sizeof(*W->stack);
+	if ((err = ph_meta_memory(&W->w, py)))
+		return err;
 	return ph_meta_end(&W->w, &st);
 }
 

@@ -17,8 +17,8 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
-		     void *ctx)
+static int analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
+			 void *ctx, bool graph_only)
 {
 	struct ph_analysis *a = calloc(1, sizeof(*a));
 	double t0, t1;
@@ -41,22 +41,46 @@ int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn 
 		goto out_free;
 	t1 = now();
 	a->t_graph = t1 - t0;
-	t0 = t1;
-	err = ph_dominators_compute(&a->d, &a->g, progress, ctx);
-	if (err)
+	if (!graph_only && (err = ph_analysis_complete(a, progress, ctx)))
 		goto out_free;
-	t1 = now();
-	a->t_dominators = t1 - t0;
-	t0 = t1;
-	err = ph_retained_compute(&a->r, &a->g, &a->d);
-	if (err)
-		goto out_free;
-	a->t_retained = now() - t0;
 	*out = a;
 	return 0;
 out_free:
 	ph_analysis_free(a);
 	return err;
+}
+
+int ph_analysis_complete(struct ph_analysis *a, ph_progress_fn *progress, void *ctx)
+{
+	double t0 = now(), t1;
+	int err;
+
+	if (a->d.idom)
+		return 0;
+	err = ph_dominators_compute(&a->d, &a->g, progress, ctx);
+	if (err)
+		return err;
+	t1 = now();
+	a->t_dominators = t1 - t0;
+	err = ph_retained_compute(&a->r, &a->g, &a->d);
+	if (err) {
+		ph_dominators_release(&a->d);
+		return err;
+	}
+	a->t_retained = now() - t1;
+	return 0;
+}
+
+int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
+		     void *ctx)
+{
+	return analysis_open(out, path, progress, ctx, false);
+}
+
+int ph_analysis_open_graph(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
+			   void *ctx)
+{
+	return analysis_open(out, path, progress, ctx, true);
 }
 
 void ph_analysis_free(struct ph_analysis *a)

@@ -34,6 +34,21 @@ struct ph_analysis {
 int ph_analysis_open(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
 		     void *ctx);
 
+/*
+ * The heap and its graph only: no dominators, no retained sizes (a->d and
+ * a->r stay empty), for the analyses that need neither (waste.h). Faster,
+ * and the memory the dominators take is never needed.
+ */
+int ph_analysis_open_graph(struct ph_analysis **out, const char *path, ph_progress_fn *progress,
+			   void *ctx);
+
+/*
+ * Compute what ph_analysis_open_graph() left out (dominators, retained
+ * sizes), if it is missing: an analysis can then use the memory the
+ * dominators will need for something else first (leaks.h).
+ */
+int ph_analysis_complete(struct ph_analysis *a, ph_progress_fn *progress, void *ctx);
+
 void ph_analysis_free(struct ph_analysis *a);
 
 /* The dominator tree as child lists, built on first use; NULL on error (detail set). */

@@ -4,6 +4,8 @@
  */
 #include "analyze/report.h"
 
+#include "analyze/breakdown.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,18 +46,6 @@ static void node_name(struct ph_json *j, struct ph_buf *b, const struct ph_analy
 	ph_json_str(j, ph_buf_cstr(b));
 }
 
-static void key_uint(struct ph_json *j, const char *key, uint64_t v)
-{
-	ph_json_key(j, key);
-	ph_json_uint(j, v);
-}
-
-static void key_str(struct ph_json *j, const char *key, const char *s)
-{
-	ph_json_key(j, key);
-	ph_json_str(j, s); /* NULL: null */
-}
-
 /* Rows of objects: address, type, size, retained, retained_objects, value. */
 static void object_rows(struct ph_json *j, const struct ph_analysis *a, const uint32_t *ids,
 			size_t n)
@@ -69,10 +59,10 @@ static void object_rows(struct ph_json *j, const struct ph_analysis *a, const ui
 		ph_json_begin_object(j);
 		ph_json_key(j, "address");
 		ph_json_addr(j, a->h->addr[v]);
-		key_str(j, "type", ph_heap_kind(a->h, v));
-		key_uint(j, "size", a->h->size[v]);
-		key_uint(j, "retained", a->r.size[v]);
-		key_uint(j, "retained_objects", a->r.count[v]);
+		ph_json_key_str(j, "type", ph_heap_kind(a->h, v));
+		ph_json_key_uint(j, "size", a->h->size[v]);
+		ph_json_key_uint(j, "retained", a->r.size[v]);
+		ph_json_key_uint(j, "retained_objects", a->r.count[v]);
 		ph_json_key(j, "value");
 		value_str(j, &b, a, v, 200);
 		ph_json_end_object(j);
@@ -89,10 +79,10 @@ static void hist_rows(struct ph_json *j, const struct ph_histogram *hist, size_t
 		const struct ph_hist_row *r = &hist->rows[i];
 
 		ph_json_begin_object(j);
-		key_str(j, "kind", r->kind);
-		key_uint(j, "count", r->count);
-		key_uint(j, "size", r->size);
-		key_uint(j, "retained", r->retained);
+		ph_json_key_str(j, "kind", r->kind);
+		ph_json_key_uint(j, "count", r->count);
+		ph_json_key_uint(j, "size", r->size);
+		ph_json_key_uint(j, "retained", r->retained);
 		ph_json_end_object(j);
 	}
 	ph_json_end_array(j);
@@ -147,9 +137,9 @@ static void summary_json(struct ph_json *j, const struct ph_analysis *a,
 	char v[16];
 
 	ph_json_begin_object(j);
-	key_str(j, "file", h->path);
+	ph_json_key_str(j, "file", h->path);
 	snprintf(v, sizeof(v), "%u.%u", h->major, h->minor);
-	key_str(j, "format_version", v);
+	ph_json_key_str(j, "format_version", v);
 	ph_json_key(j, "python_version");
 	if ((m = ph_heap_meta(h, "python_version")) && m->type == PH_FMT_META_STR)
 		ph_json_strn(j, m->value, m->value_len);
@@ -169,35 +159,37 @@ static void summary_json(struct ph_json *j, const struct ph_analysis *a,
 		meta_value(j, &h->meta[i]);
 	}
 	ph_json_end_object(j);
-	key_uint(j, "objects", h->n_objects);
-	key_uint(j, "edges", h->n_edges);
-	key_uint(j, "weak_edges", h->n_weak);
-	key_uint(j, "dangling_edges", h->dangling_edges);
-	key_uint(j, "total_size", h->total_size);
-	key_uint(j, "types", h->n_types);
-	key_uint(j, "threads", h->n_threads);
-	key_uint(j, "frames", h->n_frames);
+	ph_json_key_uint(j, "objects", h->n_objects);
+	ph_json_key_uint(j, "edges", h->n_edges);
+	ph_json_key_uint(j, "weak_edges", h->n_weak);
+	ph_json_key_uint(j, "dangling_edges", h->dangling_edges);
+	ph_json_key_uint(j, "total_size", h->total_size);
+	ph_json_key_uint(j, "types", h->n_types);
+	ph_json_key_uint(j, "threads", h->n_threads);
+	ph_json_key_uint(j, "frames", h->n_frames);
 	ph_json_key(j, "roots");
 	ph_json_begin_object(j);
-	key_uint(j, "total", r->n + r->n_locals);
-	key_uint(j, "sys_modules", r->by_kind[PH_FMT_ROOT_MODULES]);
-	key_uint(j, "interpreter", r->by_kind[PH_FMT_ROOT_INTERP]);
-	key_uint(j, "thread_state", r->by_kind[PH_FMT_ROOT_THREAD]);
-	key_uint(j, "other", r->by_kind[PH_FMT_ROOT_OTHER]);
-	key_uint(j, "frame_locals", r->n_locals);
-	key_uint(j, "held", r->n_held);
-	key_uint(j, "static", r->n_static);
+	ph_json_key_uint(j, "total", r->n + r->n_locals);
+	ph_json_key_uint(j, "sys_modules", r->by_kind[PH_FMT_ROOT_MODULES]);
+	ph_json_key_uint(j, "interpreter", r->by_kind[PH_FMT_ROOT_INTERP]);
+	ph_json_key_uint(j, "thread_state", r->by_kind[PH_FMT_ROOT_THREAD]);
+	ph_json_key_uint(j, "other", r->by_kind[PH_FMT_ROOT_OTHER]);
+	ph_json_key_uint(j, "frame_locals", r->n_locals);
+	ph_json_key_uint(j, "held", r->n_held);
+	ph_json_key_uint(j, "static", r->n_static);
 	ph_json_end_object(j);
 	ph_json_key(j, "reachable");
 	ph_json_begin_object(j);
-	key_uint(j, "objects", h->n_objects - a->d.n_garbage);
-	key_uint(j, "size", h->total_size - a->d.garbage_size);
+	ph_json_key_uint(j, "objects", h->n_objects - a->d.n_garbage);
+	ph_json_key_uint(j, "size", h->total_size - a->d.garbage_size);
 	ph_json_end_object(j);
 	ph_json_key(j, "unreachable");
 	ph_json_begin_object(j);
-	key_uint(j, "objects", a->d.n_garbage);
-	key_uint(j, "size", a->d.garbage_size);
+	ph_json_key_uint(j, "objects", a->d.n_garbage);
+	ph_json_key_uint(j, "size", a->d.garbage_size);
 	ph_json_end_object(j);
+	ph_json_key(j, "memory");
+	ph_breakdown_json(j, h);
 	ph_json_key(j, "top_types");
 	hist_rows(j, hist, nt);
 	ph_json_key(j, "top_retainers");
@@ -232,10 +224,10 @@ int ph_report_histogram(struct ph_json *j, struct ph_analysis *a, enum ph_partit
 	if (err)
 		return err;
 	ph_json_begin_object(j);
-	key_str(j, "by", ph_partition_name(hist.by));
-	key_uint(j, "objects", hist.total_count);
-	key_uint(j, "size", hist.total_size);
-	key_uint(j, "kinds", hist.n);
+	ph_json_key_str(j, "by", ph_partition_name(hist.by));
+	ph_json_key_uint(j, "objects", hist.total_count);
+	ph_json_key_uint(j, "size", hist.total_size);
+	ph_json_key_uint(j, "kinds", hist.n);
 	ph_json_key(j, "rows");
 	hist_rows(j, &hist, n && n < hist.n ? n : hist.n);
 	ph_json_end_object(j);
@@ -254,14 +246,14 @@ int ph_report_objects(struct ph_json *j, const struct ph_analysis *a, struct ph_
 	if (err)
 		return err;
 	ph_json_begin_object(j);
-	key_uint(j, "total_size", ph_analysis_total(a));
-	key_str(j, "sort", q->sort == PH_SORT_SIZE ? "size" : "retained");
-	key_str(j, "by", ph_partition_name(q->by));
-	key_str(j, "kind", q->kind && *q->kind ? q->kind : NULL);
-	key_str(j, "q", q->q && *q->q ? q->q : NULL);
-	key_uint(j, "offset", q->offset);
-	key_uint(j, "limit", q->limit);
-	key_uint(j, "total", page.total);
+	ph_json_key_uint(j, "total_size", ph_analysis_total(a));
+	ph_json_key_str(j, "sort", q->sort == PH_SORT_SIZE ? "size" : "retained");
+	ph_json_key_str(j, "by", ph_partition_name(q->by));
+	ph_json_key_str(j, "kind", q->kind && *q->kind ? q->kind : NULL);
+	ph_json_key_str(j, "q", q->q && *q->q ? q->q : NULL);
+	ph_json_key_uint(j, "offset", q->offset);
+	ph_json_key_uint(j, "limit", q->limit);
+	ph_json_key_uint(j, "total", page.total);
 	ph_json_key(j, "rows");
 	object_rows(j, a, page.ids, page.n);
 	ph_json_end_object(j);
@@ -281,12 +273,12 @@ static void ref_rows(struct ph_json *j, const struct ph_analysis *a, uint32_t v,
 		const struct ph_ref *r = &rs[i];
 
 		ph_json_begin_object(j);
-		key_str(j, "label", ph_inspect_label(&b, a, r, v));
+		ph_json_key_str(j, "label", ph_inspect_label(&b, a, r, v));
 		ph_json_key(j, "address");
 		node_addr(j, a, r->node);
-		key_str(j, "type", ph_node_kind(&a->g, r->node));
-		key_uint(j, "size", r->node < a->g.n ? a->h->size[r->node] : 0);
-		key_uint(j, "retained", a->r.size[r->node]);
+		ph_json_key_str(j, "type", ph_node_kind(&a->g, r->node));
+		ph_json_key_uint(j, "size", r->node < a->g.n ? a->h->size[r->node] : 0);
+		ph_json_key_uint(j, "retained", a->r.size[r->node]);
 		ph_json_key(j, "weak");
 		ph_json_bool(j, r->weak);
 		ph_json_end_object(j);
@@ -308,12 +300,12 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 	ph_json_begin_object(j);
 	ph_json_key(j, "address");
 	ph_json_addr(j, h->addr[v]);
-	key_str(j, "type", ph_heap_kind(h, v));
-	key_uint(j, "size", h->size[v]);
-	key_uint(j, "retained", a->r.size[v]);
-	key_uint(j, "retained_objects", a->r.count[v]);
-	key_uint(j, "refcount", h->refcount[v]);
-	key_uint(j, "strong_references", o.strong_refs);
+	ph_json_key_str(j, "type", ph_heap_kind(h, v));
+	ph_json_key_uint(j, "size", h->size[v]);
+	ph_json_key_uint(j, "retained", a->r.size[v]);
+	ph_json_key_uint(j, "retained_objects", a->r.count[v]);
+	ph_json_key_uint(j, "refcount", h->refcount[v]);
+	ph_json_key_uint(j, "strong_references", o.strong_refs);
 	ph_json_key(j, "flags");
 	ph_json_begin_array(j);
 	if (h->flags[v] & PH_FMT_OBJ_GC)
@@ -332,23 +324,23 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 	for (size_t i = 0; i < o.n_roots; i++)
 		ph_json_str(j, o.roots[i]);
 	ph_json_end_array(j);
-	key_uint(j, "n_roots", o.total_roots);
+	ph_json_key_uint(j, "n_roots", o.total_roots);
 	ph_json_key(j, "dominator");
 	ph_json_begin_object(j);
 	ph_json_key(j, "address");
 	node_addr(j, a, d);
-	key_str(j, "type", ph_node_kind(&a->g, d));
+	ph_json_key_str(j, "type", ph_node_kind(&a->g, d));
 	ph_json_key(j, "name");
 	node_name(j, &b, a, d);
 	ph_json_end_object(j);
-	key_str(j, "path", o.path);
-	key_uint(j, "n_referents", o.total_out);
+	ph_json_key_str(j, "path", o.path);
+	ph_json_key_uint(j, "n_referents", o.total_out);
 	ph_json_key(j, "referents");
 	ref_rows(j, a, v, o.out, o.n_out);
-	key_uint(j, "n_referrers", o.total_in);
+	ph_json_key_uint(j, "n_referrers", o.total_in);
 	ph_json_key(j, "referrers");
 	ref_rows(j, a, v, o.in, o.n_in);
-	key_uint(j, "n_retains", o.total_kids);
+	ph_json_key_uint(j, "n_retains", o.total_kids);
 	ph_json_key(j, "retains");
 	ph_json_begin_array(j);
 	for (size_t i = 0; i < o.n_kids; i++) {
@@ -357,9 +349,9 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 		ph_json_begin_object(j);
 		ph_json_key(j, "address");
 		ph_json_addr(j, h->addr[k]);
-		key_str(j, "type", ph_heap_kind(h, k));
-		key_uint(j, "size", h->size[k]);
-		key_uint(j, "retained", a->r.size[k]);
+		ph_json_key_str(j, "type", ph_heap_kind(h, k));
+		ph_json_key_uint(j, "size", h->size[k]);
+		ph_json_key_uint(j, "retained", a->r.size[k]);
 		ph_json_end_object(j);
 	}
 	ph_json_end_array(j);
@@ -383,7 +375,7 @@ int ph_report_paths(struct ph_json *j, const struct ph_analysis *a, uint32_t v, 
 	ph_json_begin_object(j);
 	ph_json_key(j, "address");
 	ph_json_addr(j, a->h->addr[v]);
-	key_str(j, "type", ph_heap_kind(a->h, v));
+	ph_json_key_str(j, "type", ph_heap_kind(a->h, v));
 	ph_json_key(j, "reachable");
 	ph_json_bool(j, !ph_bit(a->d.garbage, v));
 	ph_json_key(j, "paths");
@@ -397,9 +389,9 @@ int ph_report_paths(struct ph_json *j, const struct ph_analysis *a, uint32_t v, 
 		ph_json_begin_object(j);
 		b.len = 0;
 		ph_path_expr(&b, &a->g, p);
-		key_str(j, "expr", ph_buf_cstr(&b));
-		key_uint(j, "length", p->len);
-		key_uint(j, "steps_left_out", to - from);
+		ph_json_key_str(j, "expr", ph_buf_cstr(&b));
+		ph_json_key_uint(j, "length", p->len);
+		ph_json_key_uint(j, "steps_left_out", to - from);
 		ph_json_key(j, "steps");
 		ph_json_begin_array(j);
 		for (size_t k = 0; k < p->len; k++) {
@@ -415,11 +407,11 @@ int ph_report_paths(struct ph_json *j, const struct ph_analysis *a, uint32_t v, 
 			ph_json_begin_object(j);
 			ph_json_key(j, "address");
 			node_addr(j, a, node);
-			key_str(j, "type", ph_node_kind(&a->g, node));
+			ph_json_key_str(j, "type", ph_node_kind(&a->g, node));
 			b.len = 0;
 			ph_render_step(&b, &a->g, prev, p->steps[k].edge, node, false);
 			lab = ph_buf_cstr(&b);
-			key_str(j, "label", lab + strspn(lab, " ")); /* steps stand alone */
+			ph_json_key_str(j, "label", lab + strspn(lab, " ")); /* steps stand alone */
 			ph_json_end_object(j);
 			prev = node;
 		}
@@ -452,11 +444,11 @@ static void locals_json(struct ph_json *j, struct ph_buf *b, const struct ph_ana
 		const struct ph_heap_local *lo = &h->locals[l];
 
 		ph_json_begin_object(j);
-		key_str(j, "name", s_or(h, lo->name, "?"));
+		ph_json_key_str(j, "name", s_or(h, lo->name, "?"));
 		ph_json_key(j, "address");
 		ph_json_addr(j, lo->address);
-		key_str(j, "type", lo->object != PH_NO_ID ? ph_heap_kind(h, lo->object) : NULL);
-		key_uint(j, "retained", lo->object != PH_NO_ID ? a->r.size[lo->object] : 0);
+		ph_json_key_str(j, "type", lo->object != PH_NO_ID ? ph_heap_kind(h, lo->object) : NULL);
+		ph_json_key_uint(j, "retained", lo->object != PH_NO_ID ? a->r.size[lo->object] : 0);
 		ph_json_key(j, "value");
 		if (lo->object != PH_NO_ID)
 			value_str(j, b, a, lo->object, 60);
@@ -479,24 +471,24 @@ int ph_report_threads(struct ph_json *j, const struct ph_analysis *a)
 		const struct ph_heap_thread *th = &h->threads[t];
 
 		ph_json_begin_object(j);
-		key_uint(j, "id", th->ident);
-		key_uint(j, "native_id", th->native_id);
-		key_str(j, "name", ph_heap_str(h, th->name, NULL));
+		ph_json_key_uint(j, "id", th->ident);
+		ph_json_key_uint(j, "native_id", th->native_id);
+		ph_json_key_str(j, "name", ph_heap_str(h, th->name, NULL));
 		ph_json_key(j, "daemon");
 		ph_json_bool(j, th->flags & PH_FMT_THREAD_DAEMON);
 		ph_json_key(j, "main");
 		ph_json_bool(j, th->flags & PH_FMT_THREAD_MAIN);
-		key_uint(j, "retained", a->r.size[a->g.first_thread + t]);
+		ph_json_key_uint(j, "retained", a->r.size[a->g.first_thread + t]);
 		ph_json_key(j, "frames");
 		ph_json_begin_array(j);
 		for (size_t f = th->first_frame; f < th->first_frame + th->n_frames; f++) {
 			const struct ph_heap_frame *fr = &h->frames[f];
 
 			ph_json_begin_object(j);
-			key_str(j, "function", s_or(h, fr->function, "?"));
-			key_str(j, "file", s_or(h, fr->filename, "?"));
-			key_uint(j, "line", fr->line);
-			key_uint(j, "retained", a->r.size[a->g.first_frame + f]);
+			ph_json_key_str(j, "function", s_or(h, fr->function, "?"));
+			ph_json_key_str(j, "file", s_or(h, fr->filename, "?"));
+			ph_json_key_uint(j, "line", fr->line);
+			ph_json_key_uint(j, "retained", a->r.size[a->g.first_frame + f]);
 			ph_json_key(j, "locals");
 			locals_json(j, &b, a, fr);
 			ph_json_end_object(j);
@@ -515,18 +507,18 @@ int ph_report_threads(struct ph_json *j, const struct ph_analysis *a)
 static void suspect_json(struct ph_json *j, const struct ph_analysis *a, const struct ph_suspect *s)
 {
 	ph_json_begin_object(j);
-	key_str(j, "kind", s->what == PH_SUSPECT_KIND ? "type" : "object");
+	ph_json_key_str(j, "kind", s->what == PH_SUSPECT_KIND ? "type" : "object");
 	ph_json_key(j, "address");
 	if (s->node != PH_NO_ID)
 		node_addr(j, a, s->node);
 	else
 		ph_json_null(j);
-	key_str(j, "type", s->type);
-	key_uint(j, "retained", s->retained);
+	ph_json_key_str(j, "type", s->type);
+	ph_json_key_uint(j, "retained", s->retained);
 	ph_json_key(j, "share");
 	ph_json_double(j, s->share);
-	key_uint(j, "objects", s->objects);
-	key_str(j, "path", s->path);
+	ph_json_key_uint(j, "objects", s->objects);
+	ph_json_key_str(j, "path", s->path);
 	ph_json_key(j, "accumulation");
 	if (s->acc == PH_NO_ID) {
 		ph_json_null(j);
@@ -534,14 +526,14 @@ static void suspect_json(struct ph_json *j, const struct ph_analysis *a, const s
 		ph_json_begin_object(j);
 		ph_json_key(j, "address");
 		node_addr(j, a, s->acc);
-		key_str(j, "type", ph_node_kind(&a->g, s->acc));
-		key_uint(j, "retained", a->r.size[s->acc]);
-		key_str(j, "path", s->acc_path);
-		key_uint(j, "children", s->acc_children);
-		key_str(j, "children_kind", s->acc_child_kind);
+		ph_json_key_str(j, "type", ph_node_kind(&a->g, s->acc));
+		ph_json_key_uint(j, "retained", a->r.size[s->acc]);
+		ph_json_key_str(j, "path", s->acc_path);
+		ph_json_key_uint(j, "children", s->acc_children);
+		ph_json_key_str(j, "children_kind", s->acc_child_kind);
 		ph_json_end_object(j);
 	}
-	key_str(j, "explanation", s->explanation);
+	ph_json_key_str(j, "explanation", s->explanation);
 	ph_json_end_object(j);
 }
 
@@ -554,7 +546,7 @@ int ph_report_suspects(struct ph_json *j, struct ph_analysis *a, double threshol
 	if (err)
 		return err;
 	ph_json_begin_object(j);
-	key_uint(j, "total_size", ph_analysis_total(a));
+	ph_json_key_uint(j, "total_size", ph_analysis_total(a));
 	ph_json_key(j, "suspects");
 	ph_json_begin_array(j);
 	for (size_t i = 0; i < n; i++)
@@ -570,10 +562,10 @@ int ph_report_suspects(struct ph_json *j, struct ph_analysis *a, double threshol
 static void diff_json(struct ph_json *j, const struct ph_diff *d, size_t nk, size_t np, bool all)
 {
 	ph_json_begin_object(j);
-	key_uint(j, "objects_old", d->objects_old);
-	key_uint(j, "objects_new", d->objects_new);
-	key_uint(j, "size_old", d->total_old);
-	key_uint(j, "size_new", d->total_new);
+	ph_json_key_uint(j, "objects_old", d->objects_old);
+	ph_json_key_uint(j, "objects_new", d->objects_new);
+	ph_json_key_uint(j, "size_old", d->total_old);
+	ph_json_key_uint(j, "size_new", d->total_new);
 	ph_json_key(j, "rows");
 	ph_json_begin_array(j);
 	for (size_t i = 0, shown = 0; i < d->n_kinds && shown < nk; i++) {
@@ -583,13 +575,13 @@ static void diff_json(struct ph_json *j, const struct ph_diff *d, size_t nk, siz
 			continue;
 		shown++;
 		ph_json_begin_object(j);
-		key_str(j, "kind", k->kind);
-		key_uint(j, "count_old", k->count_old);
-		key_uint(j, "count_new", k->count_new);
-		key_uint(j, "size_old", k->size_old);
-		key_uint(j, "size_new", k->size_new);
-		key_uint(j, "retained_old", k->retained_old);
-		key_uint(j, "retained_new", k->retained_new);
+		ph_json_key_str(j, "kind", k->kind);
+		ph_json_key_uint(j, "count_old", k->count_old);
+		ph_json_key_uint(j, "count_new", k->count_new);
+		ph_json_key_uint(j, "size_old", k->size_old);
+		ph_json_key_uint(j, "size_new", k->size_new);
+		ph_json_key_uint(j, "retained_old", k->retained_old);
+		ph_json_key_uint(j, "retained_new", k->retained_new);
 		ph_json_end_object(j);
 	}
 	ph_json_end_array(j);
@@ -599,8 +591,8 @@ static void diff_json(struct ph_json *j, const struct ph_diff *d, size_t nk, siz
 		const struct ph_diff_path *p = &d->paths[i];
 
 		ph_json_begin_object(j);
-		key_str(j, "path", p->path);
-		key_str(j, "type", p->type_new);
+		ph_json_key_str(j, "path", p->path);
+		ph_json_key_str(j, "type", p->type_new);
 		ph_json_key(j, "address_old");
 		if (p->address_old)
 			ph_json_addr(j, p->address_old);
@@ -608,10 +600,10 @@ static void diff_json(struct ph_json *j, const struct ph_diff *d, size_t nk, siz
 			ph_json_null(j);
 		ph_json_key(j, "address_new");
 		ph_json_addr(j, p->address_new);
-		key_uint(j, "retained_old", p->retained_old);
-		key_uint(j, "retained_new", p->retained_new);
-		key_uint(j, "objects_old", p->count_old);
-		key_uint(j, "objects_new", p->count_new);
+		ph_json_key_uint(j, "retained_old", p->retained_old);
+		ph_json_key_uint(j, "retained_new", p->retained_new);
+		ph_json_key_uint(j, "objects_old", p->count_old);
+		ph_json_key_uint(j, "objects_new", p->count_new);
 		ph_json_end_object(j);
 	}
 	ph_json_end_array(j);
@@ -671,10 +663,10 @@ static void tree_node_head(struct ph_json *j, struct ph_buf *b, const struct ph_
 {
 	char key[32];
 
-	key_str(j, "id", ph_node_key(a, v, key));
+	ph_json_key_str(j, "id", ph_node_key(a, v, key));
 	ph_json_key(j, "address");
 	node_addr(j, a, v);
-	key_str(j, "type", ph_node_kind(&a->g, v));
+	ph_json_key_str(j, "type", ph_node_kind(&a->g, v));
 	ph_json_key(j, "name");
 	node_name(j, b, a, v);
 	ph_json_key(j, "value");
@@ -682,9 +674,9 @@ static void tree_node_head(struct ph_json *j, struct ph_buf *b, const struct ph_
 		value_str(j, b, a, v, 60);
 	else
 		ph_json_null(j);
-	key_uint(j, "size", v < a->g.n ? a->h->size[v] : 0);
-	key_uint(j, "retained", a->r.size[v]);
-	key_uint(j, "objects", a->r.count[v]);
+	ph_json_key_uint(j, "size", v < a->g.n ? a->h->size[v] : 0);
+	ph_json_key_uint(j, "retained", a->r.size[v]);
+	ph_json_key_uint(j, "objects", a->r.count[v]);
 }
 
 /*
@@ -739,9 +731,9 @@ static int tree_json(struct ph_json *j, struct ph_buf *b, const struct ph_analys
 	if (top) {
 		char key[32];
 
-		key_str(j, "dominator", v == a->g.super ? NULL : ph_node_key(a, a->d.idom[v], key));
+		ph_json_key_str(j, "dominator", v == a->g.super ? NULL : ph_node_key(a, a->d.idom[v], key));
 	}
-	key_uint(j, "children_count", n);
+	ph_json_key_uint(j, "children_count", n);
 	if (!depth) {
 		ph_json_end_object(j);
 		return 0;
@@ -768,16 +760,16 @@ static int tree_json(struct ph_json *j, struct ph_buf *b, const struct ph_analys
 			continue;
 		}
 		ph_json_begin_object(j);
-		key_str(j, "kind", groups[i].kind);
-		key_uint(j, "count", groups[i].count);
-		key_uint(j, "retained", groups[i].retained);
+		ph_json_key_str(j, "kind", groups[i].kind);
+		ph_json_key_uint(j, "count", groups[i].count);
+		ph_json_key_uint(j, "retained", groups[i].retained);
 		ph_json_end_object(j);
 	}
 	if (rest_count) {
 		ph_json_begin_object(j);
-		key_str(j, "kind", NULL);
-		key_uint(j, "count", rest_count);
-		key_uint(j, "retained", rest_retained);
+		ph_json_key_str(j, "kind", NULL);
+		ph_json_key_uint(j, "count", rest_count);
+		ph_json_key_uint(j, "retained", rest_retained);
 		ph_json_end_object(j);
 	}
 	ph_json_end_array(j);

@@ -51,11 +51,13 @@ int ph_cli_simple_opts(const struct ph_cmd *cmd, int argc, char **argv, uint64_t
 	return 0;
 }
 
-int ph_cli_analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out)
+static int analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out,
+		   bool graph_only)
 {
 	struct progress p = {NULL, 0};
 	bool tty = ph_stderr_tty();
-	int err = ph_analysis_open(out, path, tty ? progress : NULL, &p);
+	int err = (graph_only ? ph_analysis_open_graph : ph_analysis_open)(out, path,
+									   tty ? progress : NULL, &p);
 
 	if (tty)
 		fputs("\r\033[K", stderr);
@@ -65,6 +67,16 @@ int ph_cli_analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysi
 	}
 	ph_error_clear(); /* from here on any error recorded is a failure: see ph_cli_end() */
 	return 0;
+}
+
+int ph_cli_analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out)
+{
+	return analyze(cmd, path, out, false);
+}
+
+int ph_cli_analyze_graph(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out)
+{
+	return analyze(cmd, path, out, true);
 }
 
 int ph_cli_end(const struct ph_cmd *cmd, int status)

@@ -35,6 +35,8 @@ int ph_cli_simple_opts(const struct ph_cmd *cmd, int argc, char **argv, uint64_t
  * return, with *out NULL.
  */
 int ph_cli_analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out);
+/* The same with the heap and its graph only (ph_analysis_open_graph()). */
+int ph_cli_analyze_graph(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out);
 
 /* Parse an object address argument and find it; reports the error itself (returns exit status or 0). */
 int ph_cli_object(const struct ph_cmd *cmd, const struct ph_analysis *a, const char *arg,

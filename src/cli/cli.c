@@ -26,7 +26,11 @@ int ph_getopt(const struct ph_cmd *cmd, int argc, char **argv, const char **arg)
 	size_t n = 0, k = 0;
 	int c;
 
-	shorts[k++] = '+'; /* stop at the first operand: no argv permutation surprises */
+	/*
+	 * Options may come after the operands (pyheap top app.pyheap -n 5): getopt
+	 * permutes them to the front; "--" ends the options. One command runs per
+	 * process, so getopt's state starts fresh.
+	 */
 	shorts[k++] = ':'; /* report a missing argument as ':' */
 	for (const struct ph_opt *o = cmd->opts; o && o->name && n < MAX_OPTS; o++, n++) {
 		longs[n].name = o->name;

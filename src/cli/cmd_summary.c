@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "analyze/breakdown.h"
 #include "analyze/histogram.h"
 #include "analyze/report.h"
 #include "analyze/top.h"
@@ -48,6 +49,38 @@ static size_t frames_with_locals(const struct ph_heap *h)
 	for (size_t f = 0; f < h->n_frames; f++)
 		n += h->frames[f].n_locals > 0;
 	return n;
+}
+
+static void memory_line(const char *what, int64_t n, uint64_t total, const char *note)
+{
+	char hb[32], pb[16];
+
+	printf("  %-26s %11s %6s%s%s\n", what, n < 0 ? "-" : ph_human_bytes((uint64_t)n, hb),
+	       n < 0 ? "" : ph_pct(pb, (uint64_t)n, total), note ? "  " : "", note ? note : "");
+}
+
+/* The process's resident memory by what holds it (analyze/breakdown.h). */
+static void print_memory(const struct ph_heap *h)
+{
+	struct ph_breakdown b;
+	char hb[32];
+
+	ph_breakdown_compute(h, &b);
+	if (!b.have)
+		return;
+	printf("\nResident memory of the process: %s\n", ph_human_bytes(b.resident, hb));
+	memory_line("Python objects", (int64_t)b.objects, b.resident, NULL);
+	memory_line("pymalloc free space", b.have_pymalloc ? (int64_t)b.pymalloc_free : -1, b.resident,
+		    b.have_pymalloc ? NULL : "(not recorded: pymalloc is not in use)");
+	memory_line("C allocator free space", (int64_t)b.malloc_free, b.resident, NULL);
+	memory_line("files and libraries", (int64_t)b.files, b.resident, NULL);
+	memory_line("thread stacks", (int64_t)b.stacks, b.resident, NULL);
+	if (b.rest >= 0)
+		memory_line("the rest", b.rest, b.resident,
+			    "(interpreter state, extensions' buffers, allocator overhead)");
+	else
+		printf("  %-26s -%10s         (the parts above overlap: free space or objects not resident)\n",
+		       "the rest", ph_human_bytes((uint64_t)-b.rest, hb));
 }
 
 static void print_text(const struct ph_analysis *a, const struct ph_histogram *hist, size_t nt,
@@ -98,6 +131,7 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 	       "collection\n",
 	       a->d.n_garbage, a->d.garbage_size, ph_human_bytes(a->d.garbage_size, hb2),
 	       ph_pct(pb, a->d.garbage_size, h->total_size));
+	print_memory(h);
 	printf("\nLargest types by size:\n");
 	ph_histogram_table(hist, nt, false, stdout);
 	printf("\nLargest retainers:\n");

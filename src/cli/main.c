@@ -13,6 +13,10 @@
 #include "cli/cli.h"
 #include "common/error.h"
 
+#ifndef PYHEAP_COMMIT
+#define PYHEAP_COMMIT "unknown" /* the Makefile passes git describe's answer */
+#endif
+
 #define X(name) extern const struct ph_cmd ph_cmd_##name;
 #include "cli/commands.h"
 #undef X
@@ -51,6 +55,7 @@ static void print_overview(FILE *f)
 	for (size_t i = 0; ph_commands[i]; i++)
 		fprintf(f, "  %-10s %s\n", ph_commands[i]->name, ph_commands[i]->summary);
 	fprintf(f, "\nRun 'pyheap help COMMAND' or 'pyheap COMMAND --help' for a command's options.\n"
+		   "Options may come before or after the operands; '--' ends the options.\n"
 		   "'pyheap --version' prints the version.\n\nexit status:\n%s\n",
 		exit_status_text);
 }
@@ -211,7 +216,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("pyheap %s (dump format %d.%d)\n", PYHEAP_VERSION, 1, 0);
+		printf("pyheap %s (commit %s, dump format %d.%d)\n", PYHEAP_VERSION, PYHEAP_COMMIT, 1, 0);
 		return 0;
 	}
 	cmd = ph_find_cmd(argv[1]);

@@ -54,6 +54,19 @@ void ph_json_addr(struct ph_json *j, uint64_t addr);
 /* Raw JSON text the caller guarantees to be one valid value. */
 void ph_json_raw(struct ph_json *j, const char *text);
 
+/* A member of an object: its key, then its value. */
+static inline void ph_json_key_uint(struct ph_json *j, const char *key, uint64_t v)
+{
+	ph_json_key(j, key);
+	ph_json_uint(j, v);
+}
+
+static inline void ph_json_key_str(struct ph_json *j, const char *key, const char *s)
+{
+	ph_json_key(j, key);
+	ph_json_str(j, s); /* NULL: null */
+}
+
 /* Finish: a newline after the top-level value. Returns 0, or PH_EIO if output failed. */
 int ph_json_finish(struct ph_json *j);
 

@@ -3,6 +3,7 @@
  * dump.c - the dump sequence (see dump.h).
  */
 #include "dump/dump.h"
+#include "dump/procmem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -65,6 +66,10 @@ struct dump {
 	size_t argc;
 	char *argv_blob;
 	char exe[4096];
+	uint64_t start_ticks; /* when the process started (ph_proc_start) */
+	struct ph_procmem mem; /* its resident memory when the agent finished */
+	bool have_mem;
+	char boot_id[37];
 	bool progress_shown;
 };
 
@@ -495,7 +500,8 @@ static int agent_outcome(struct dump *d)
 /*
  * The dumper's metadata, after the agent's (the reader keeps the last record
  * of a key): what it knows better than the agent (the pid as this host sees
- * it, argv and executable from /proc) or alone (pause_ns with the complete
+ * it, argv and executable from /proc, and start_ticks and boot_id, which with
+ * the pid name the process for good) or alone (pause_ns with the complete
  * GIL hold, duration_ns). The agent writes the rest: hostname (its own UTS
  * namespace), time_ns (the snapshot), writer, values, max_value_len (as
  * capped).
@@ -510,6 +516,20 @@ static int write_meta(struct dump *d)
 		err = ph_writer_meta_strlist(w, "argv", (const char *const *)d->argv, d->argc);
 	if (!err && d->exe[0])
 		err = ph_writer_meta_str(w, "executable", d->exe);
+	if (!err && d->start_ticks)
+		err = ph_writer_meta_uint(w, "start_ticks", d->start_ticks);
+	if (!err && d->boot_id[0])
+		err = ph_writer_meta_str(w, "boot_id", d->boot_id);
+	if (!err && d->have_mem) {
+		const struct ph_procmem *m = &d->mem;
+
+		if ((err = ph_writer_meta_uint(w, "mem_rss", m->rss)) ||
+		    (err = ph_writer_meta_uint(w, "mem_file", m->file)) ||
+		    (err = ph_writer_meta_uint(w, "mem_stack", m->stack)) ||
+		    (err = ph_writer_meta_uint(w, "mem_brk", m->brk)))
+			return err;
+		err = ph_writer_meta_uint(w, "mem_anon", m->anon);
+	}
 	if (!err)
 		err = ph_writer_meta_uint(w, "pause_ns", d->st.pause_ns);
 	if (!err)
@@ -550,6 +570,8 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 		d.argv = NULL;
 	if (ph_proc_exe(o->pid, d.exe, sizeof(d.exe)) != 0)
 		d.exe[0] = '\0';
+	if (ph_proc_start(o->pid, &d.start_ticks, d.boot_id) != 0)
+		d.start_ticks = 0;
 	ph_error_clear();
 
 	err = ph_outfile_create(&d.out, o->output, o->default_name);
@@ -622,6 +644,9 @@ int ph_dump_run(const struct ph_dump_opts *o, struct ph_dump_result *res)
 			 "the dump is complete, but the agent could not be unloaded from process %d: %s",
 			 (int)o->pid, ph_error_detail());
 	}
+	/* where its memory is, right after the agent left (its own memory freed) */
+	d.have_mem = !e && ph_procmem_read(o->pid, &d.mem) == 0;
+	ph_error_clear();
 	res->duration_ns = ph_now_ns() - d.start_ns;
 	ph_test_point("commit");
 	err = write_meta(&d);

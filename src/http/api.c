@@ -15,7 +15,9 @@
 #include <string.h>
 
 #include "analyze/objects.h"
+#include "analyze/leaks.h"
 #include "analyze/report.h"
+#include "analyze/waste.h"
 #include "common/error.h"
 #include "common/json.h"
 #include "common/units.h"
@@ -77,7 +79,9 @@ static void finish(struct ph_api_response *rs, struct ph_json *j, int err)
 	if (!err && (ph_json_finish(j) || j->error))
 		err = ph_error(PH_ENOMEM, "out of memory: cannot build the JSON document");
 	if (err) {
-		ph_api_error(rs, err == PH_ENOMEM ? 503 : 500, "%s", ph_error_detail());
+		/* PH_EINVAL: what is served does not allow it (leaks of dumps of two processes) */
+		ph_api_error(rs, err == PH_ENOMEM ? 503 : err == PH_EINVAL ? 409 : 500, "%s",
+			     ph_error_detail());
 		return;
 	}
 	rs->status = 200;
@@ -390,6 +394,16 @@ static int do_suspects(struct ph_json *j, struct call *c, void *ctx)
 	return ph_report_suspects(j, c->a, *(double *)ctx);
 }
 
+static int do_waste(struct ph_json *j, struct call *c, void *ctx)
+{
+	return ph_report_waste(j, c->a, (size_t)*(uint64_t *)ctx);
+}
+
+static int do_leaks(struct ph_json *j, struct call *c, void *ctx)
+{
+	return ph_report_leaks(j, c->api->a, c->api->old->h->path, NULL, (size_t)*(uint64_t *)ctx);
+}
+
 static int do_diff(struct ph_json *j, struct call *c, void *ctx)
 {
 	const uint64_t *p = ctx; /* by, limit, all */
@@ -477,6 +491,12 @@ static void answer(struct call *c)
 				 c->a == c->api->old, p[0], p[1]);
 			render(c, do_histogram, p, true);
 		}
+	} else if (!strcmp(path, "/waste")) {
+		if (check_args(c, "/api/waste", "limit dump") && arg_dump(c) &&
+		    arg_uint(c, "limit", 20, 1, PH_API_MAX_LIMIT, &p[0])) {
+			snprintf(c->key, sizeof(c->key), "waste %d %" PRIu64, c->a == c->api->old, p[0]);
+			render(c, do_waste, p, true);
+		}
 	} else if (!strcmp(path, "/top")) {
 		route_objects(c, "/api/top", 20);
 	} else if (!strcmp(path, "/objects")) {
@@ -544,6 +564,14 @@ static void answer(struct call *c)
 			snprintf(c->key, sizeof(c->key), "suspects %d %.17g", c->a == c->api->old, threshold);
 			threshold /= 100;
 			render(c, do_suspects, &threshold, true);
+		}
+	} else if (!strcmp(path, "/leaks")) {
+		if (!c->api->old) {
+			ph_api_error(c->rs, 404, "no leaks: one dump is served (pyheap serve BASE TARGET serves them)");
+		} else if (check_args(c, "/api/leaks", "limit") &&
+			   arg_uint(c, "limit", 20, 1, PH_API_MAX_LIMIT, &p[0])) {
+			snprintf(c->key, sizeof(c->key), "leaks %" PRIu64, p[0]);
+			render(c, do_leaks, p, true);
 		}
 	} else if (!strcmp(path, "/diff")) {
 		enum ph_partition by;

@@ -11,6 +11,7 @@
 #include <sys/sysmacros.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +252,34 @@ int ph_proc_exe(pid_t pid, char *buf, size_t cap)
 	if (k < 0)
 		return open_errno(pid, "exe", errno);
 	buf[k] = '\0';
+	return 0;
+}
+
+int ph_proc_start(pid_t pid, uint64_t *ticks, char boot_id[37])
+{
+	char *text, *p;
+	size_t len;
+	int fd, err = ph_proc_read_file(pid, "stat", &text, &len);
+
+	if (err)
+		return err;
+	/* the name (field 2) may hold anything: the fields after it follow the last ')' */
+	p = strrchr(text, ')');
+	for (int field = 2; p && field < 22; field++)
+		p = strchr(p + 1, ' ');
+	if (!p || sscanf(p + 1, "%" SCNu64, ticks) != 1) {
+		free(text);
+		return ph_error(PH_EIO, "/proc/%d/stat: no start time", (int)pid);
+	}
+	free(text);
+	boot_id[0] = '\0';
+	fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		ssize_t k = read(fd, boot_id, 36);
+
+		boot_id[k == 36 ? 36 : 0] = '\0';
+		close(fd);
+	}
 	return 0;
 }
 

@@ -58,6 +58,14 @@ int ph_proc_read_file(pid_t pid, const char *name, char **data, size_t *len);
 int ph_proc_exe(pid_t pid, char *buf, size_t cap);
 
 /*
+ * When pid started: *ticks, clock ticks after boot (field 22 of
+ * /proc/pid/stat), and the kernel's boot id (37 bytes with the NUL; "" when
+ * it cannot be read). With the pid they name one process for good: two
+ * dumps with equal triples are of the same process.
+ */
+int ph_proc_start(pid_t pid, uint64_t *ticks, char boot_id[37]);
+
+/*
  * Our own copy of the process's fd tfd: pidfd_getfd(2) when pidfd (the
  * process's pidfd, or -1) allows, else open("/proc/pid/fd/tfd", oflags |
  * O_CLOEXEC). Returns the new fd, or -1 with errno set, like open(2): the

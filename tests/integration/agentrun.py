@@ -44,6 +44,22 @@ def run_target(python, name, outdir, *args, timeout=300, env=None):
     return r
 
 
+def jrun(pyheap, *args):
+    """pyheap ARGS, which must succeed; its stdout as JSON."""
+    r = subprocess.run([pyheap] + list(args), capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def planted_dump(python, name, outdir):
+    """Run a target that plants structures and dumps itself from inside (the agent
+    harness): (the dump's path, the expect.json it wrote)."""
+    run_target(python, name, outdir)
+    result = load_json(os.path.join(str(outdir), "result.json"))
+    assert result["phase"] == 5 and result["error"] == 0, result
+    return os.path.join(str(outdir), "dump.pyheap"), load_json(os.path.join(str(outdir), "expect.json"))
+
+
 def load_json(path):
     with open(path) as f:
         return json.load(f)

@@ -380,3 +380,24 @@ def test_usage_and_address_errors(pyheap, dumps):
     # decimal addresses work too
     r = run(pyheap, "object", dumps["app"], str(0x7F0000100000 + 0x40 * 12))
     assert r.returncode == 0 and r.stdout.startswith("object %s (app.Node)" % A(12))
+
+
+def test_options_after_operands(pyheap, dumps, tmp_path):
+    """Options may follow the operands, as users type them; "--" ends the options."""
+    app, grown = dumps["app"], dumps["app-grown"]
+    for before, after in (
+            (["top", "-n", "2", "--json", app], ["top", app, "-n", "2", "--json"]),
+            (["histogram", "--by", "owner", app], ["histogram", app, "--by", "owner"]),
+            (["diff", "-n", "1", app, grown], ["diff", app, grown, "-n", "1"]),
+            (["object", "-n", "1", app, A(0)], ["object", app, A(0), "-n", "1"]),
+            (["waste", "--json", app], ["waste", app, "--json"])):
+        a, b = run(pyheap, *before), run(pyheap, *after)
+        assert a.returncode == 0 and b.returncode == 0, (a.stderr, b.stderr)
+        assert a.stdout == b.stdout, after
+    dashed = tmp_path / "-app.pyheap"
+    dashed.write_bytes(open(app, "rb").read())
+    here = dict(capture_output=True, text=True, timeout=60, cwd=str(tmp_path))
+    r = subprocess.run([pyheap, "summary", "--", "-app.pyheap"], **here)
+    assert r.returncode == 0 and "-app.pyheap" in r.stdout, r.stderr
+    r = subprocess.run([pyheap, "summary", "-app.pyheap"], **here)
+    assert r.returncode == 2 and "unknown option '-a'" in r.stderr, r.stderr

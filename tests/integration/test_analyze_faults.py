@@ -39,6 +39,8 @@ CASES = [
     ("object", ["app"], ["ADDR"]),
     ("paths", ["app"], ["ADDR"]),
     ("diff", ["app", "app-grown"], []),
+    ("waste", ["app"], ["-n", "0"]),
+    ("leaks", ["app", "app-grown"], ["-n", "0"]),
 ]
 
 

@@ -24,23 +24,14 @@ import subprocess
 
 import pytest
 
-from agentrun import TARGETS, run_target
+from agentrun import TARGETS, jrun, planted_dump, run_target
 
 TARGET = os.path.join(TARGETS, "analyze_planted.py")
 
 
-def jrun(pyheap, *args):
-    r = subprocess.run([pyheap] + list(args), capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr
-    return json.loads(r.stdout)
-
-
 @pytest.fixture
 def planted(python, tmp_path):
-    run_target(python, os.path.basename(TARGET), tmp_path)
-    result = json.load(open(tmp_path / "result.json"))
-    assert result["phase"] == 5 and result["error"] == 0, result
-    return str(tmp_path / "dump.pyheap"), json.load(open(tmp_path / "expect.json"))
+    return planted_dump(python, os.path.basename(TARGET), tmp_path)
 
 
 def test_planted_structures(pyheap, planted):

@@ -72,6 +72,10 @@ def routes(old, new):
         ("/api/threads", ["threads", new]),
         ("/api/suspects", ["suspects", new]),
         ("/api/suspects?threshold=2.5", ["suspects", "--threshold", "2.5", new]),
+        ("/api/waste", ["waste", new]),
+        ("/api/waste?limit=3&dump=old", ["waste", "-n", "3", old]),
+        ("/api/leaks", ["leaks", old, new]),
+        ("/api/leaks?limit=1", ["leaks", "-n", "1", old, new]),
         ("/api/diff", ["diff", old, new]),
         ("/api/diff?by=owner&all=1&limit=3", ["diff", "--by", "owner", "--all", "-n", "3", old, new]),
         ("/api/objects/" + A(5) + "?dump=old", ["object", old, A(5)]),
@@ -209,6 +213,7 @@ def test_bad_requests_get_json_errors(diff_server):
 
 def test_one_dump_has_no_diff(one_server):
     assert "no diff" in one_server.get("/api/diff", expect=404)["error"]
+    assert "no leaks" in one_server.get("/api/leaks", expect=404)["error"]
     assert "only one dump" in one_server.get("/api/summary?dump=old", expect=400)["error"]
     assert one_server.get("/api/server")["old_file"] is None
 

@@ -33,6 +33,13 @@ a wait interrupted by the dump still lasted as long as asked. Modes:
   churn     four threads that keep starting and joining short-lived threads; main sleeps
   spin      `while True: pass` (no call, no allocation: no breakpoint is ever hit);
             SIGUSR1 makes it print "usr1" (Python code runs: it calls and allocates)
+  memory    holds 60 MB of bytes objects and an anonymous mmap of SECONDS MiB with every
+            page written (memory that no Python object's size counts), then sleeps
+  leaky     an app that leaks, for `pyheap leaks`: each line "work N" on stdin does N
+            requests and prints "worked N". A request appends a new Request to the
+            module-level LEAKED list and a new entry to the .history list of one of
+            the 10 SESSIONS (round robin), puts a new entry in CACHE, an LRU of 50
+            entries (the oldest goes), and makes garbage; nothing else grows
 """
 import os
 import sys
@@ -60,6 +67,37 @@ def busy(tag, report=True):
         x += 1
         if report and x & 0x3FFFFF == 0:
             say("busy %s %d" % (tag, x))
+
+
+class Request:
+    def __init__(self, i):
+        self.id = "%d" % i  # not the int: the last one is also the loop's counter
+        self.payload = "request-%d-" % i + "p" * 100
+
+
+class Session:
+    def __init__(self):
+        self.history = []
+
+
+def leaky_setup():
+    """The state of the leaky mode, in module globals that no local refers to (so that
+    their paths from the roots are sys.modules['__main__'].__dict__[...])."""
+    global LEAKED, SESSIONS, CACHE
+    import collections
+    LEAKED = []
+    SESSIONS = [Session() for _ in range(10)]
+    CACHE = collections.OrderedDict()
+
+
+def leaky_request(served):
+    LEAKED.append(Request(served))
+    SESSIONS[served % 10].history.append(("visit", served * 1000))
+    CACHE["key-%d" % served] = ["value", served * 7]
+    while len(CACHE) > 50:
+        CACHE.popitem(last=False)
+    garbage = [Request(-1) for _ in range(3)]
+    del garbage
 
 
 def main():
@@ -231,6 +269,26 @@ def main():
         say("READY", os.getpid())
         while True:
             pass
+    elif MODE == "memory":
+        import mmap
+        held = [bytes(range(256)) * 40 for _ in range(6000)]  # 6000 x 10 KiB
+        size = int(SECONDS) << 20
+        buf = mmap.mmap(-1, size) if size else None
+        for off in range(0, size, 4096):
+            buf[off] = 1
+        say("READY", os.getpid())
+        while held:
+            time.sleep(3600)
+    elif MODE == "leaky":
+        leaky_setup()
+        served = 0
+        say("READY", os.getpid())
+        for line in sys.stdin:
+            n = int(line.split()[1])
+            for _ in range(n):
+                served += 1
+                leaky_request(served)
+            say("worked", n)
     else:
         sys.exit("unknown mode " + MODE)
 

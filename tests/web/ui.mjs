@@ -74,6 +74,8 @@ try {
 		await page.locator('dl.facts').first().waitFor();
 		check((await h1()) === 'Overview', 'the overview has its title');
 		check(await page.getByText('Reachable', { exact: true }).isVisible(), 'the overview shows the totals');
+		const resident = await page.locator('.fact', { hasText: 'Resident' }).textContent();
+		check(/Python objects .*files and libraries .*the rest/.test(resident), `the overview splits the resident memory: ${resident}`);
 		await page.locator('.treemap a.box').first().waitFor();
 		check((await page.locator('.treemap a.box').count()) >= 3, 'the treemap has boxes');
 		check((await page.locator('table[aria-label="Histogram"] tbody tr').count()) >= 5, 'the histogram has rows');
@@ -194,7 +196,23 @@ try {
 		await row.waitFor();
 		check((await row.textContent()).includes('+300'), 'Session grew by 300');
 		await page.locator('table[aria-label="Paths that grew"] code', { hasText: /\['CACHE'\]/ }).first().waitFor();
+		// the 300 sessions are new objects, held (through the cache) by old ones
+		const leak = page.locator('table[aria-label="Leaks"] tr', { hasText: "['CACHE']" }).first();
+		await leak.waitFor();
+		const cells = await leak.locator('td').allTextContents();
+		check(Number(cells[3].replace(/\D/g, '')) >= 300, `at least 300 new objects held in the cache: ${cells}`);
 		await shot('diff');
+	});
+
+	await step('waste', async () => {
+		await page.getByRole('link', { name: 'Waste', exact: true }).click();
+		await page.waitForURL(/\/waste$/);
+		await page.getByRole('heading', { name: 'Waste' }).waitFor();
+		await page.locator('table[aria-label="Waste"] tbody tr').first().waitFor();
+		const whats = await page.locator('table[aria-label="Waste"] tbody tr td:nth-child(3)').allTextContents();
+		check(whats.includes('duplicate') && whats.includes('empty'), `duplicates and empty containers listed: ${whats}`);
+		await noXss('waste');
+		await shot('waste');
 	});
 
 	await step('hostile strings stay text', async () => {

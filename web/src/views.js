@@ -32,7 +32,18 @@ function SummaryFacts({ s }) {
 		<${Fact} label="Unreachable"><${Count} n=${s.unreachable.objects} /> (<${Bytes} n=${s.unreachable.size} />) awaiting collection<//>
 		<${Fact} label="References"><${Count} n=${s.edges} /> (<${Count} n=${s.weak_edges} /> weak)<//>
 		<${Fact} label="Threads"><a href="/threads">${fmtInt(s.threads)} threads, ${fmtInt(s.frames)} frames</a><//>
+		${s.memory ? html`<${Fact} label="Resident"><${Memory} m=${s.memory} /><//>` : null}
 	</dl>`;
+}
+
+// The process's resident memory by what holds it (docs/analysis.md, "The process's memory").
+function Memory({ m }) {
+	const parts = [
+		['Python objects', m.python_objects], ['pymalloc free', m.pymalloc_free],
+		['malloc free', m.malloc_free], ['files and libraries', m.files], ['stacks', m.stacks],
+		['the rest', m.rest],
+	].filter(([, n]) => n !== null);
+	return html`<${Bytes} n=${m.resident} />: ${parts.map(([name, n], i) => html`${i ? ', ' : ''}${name} ${n < 0 ? html`−<${Bytes} n=${-n} />` : html`<${Bytes} n=${n} />`}`)}`;
 }
 
 const BYS = ['type', 'owner', 'module'];
@@ -267,6 +278,55 @@ export function Suspects({ params }) {
 	</div>`;
 }
 
+// ---- waste ----
+
+function heldBy(where, n, places) {
+	if (!where) return html`<span class="muted">nothing refers to them</span>`;
+	return html`<code class="path">${where}</code> <span class="muted">(${fmtInt(n)}${places > 1 ? ` here, ${fmtInt(places)} places in all` : ''})</span>`;
+}
+
+export function Waste({ params }) {
+	const dump = dumpParam(params);
+	const state = useApi('/waste', { limit: 100, dump }, `${dump}`);
+	return html`<div class="view">
+		<h1>Waste</h1>
+		<p class="muted">Memory that holds nothing new: equal values held many times (every copy but one could go), empty dicts, lists and sets, and the free slots of lists and oversized set tables.</p>
+		<${Loading} state=${state}>${(w) => html`
+			<p><${Bytes} n=${w.saving} /> could be saved (<${Share} part=${w.saving} total=${w.total_size} />):
+				duplicates <${Bytes} n=${w.saving_duplicate} />, empty containers <${Bytes} n=${w.saving_empty} />, slack <${Bytes} n=${w.saving_slack} />.</p>
+			${w.not_compared ? html`<p class="muted">${fmtInt(w.not_compared)} str and bytes values cut short in the dump were not compared.</p>` : null}
+			<${Table} label="Waste" rows=${w.rows} empty="No waste found." cols=${[
+				{ title: 'Saving', num: true, cell: (r) => html`<${Bytes} n=${r.saving} />` },
+				{ title: 'Count', num: true, cell: (r) => html`<${Count} n=${r.count} />` },
+				{ title: 'What', cell: (r) => r.what },
+				{ title: 'Kind', cell: (r) => html`<${KindLink} kind=${r.type} />` },
+				{ title: 'Value', cls: 'v', cell: (r) => html`<${Value} text=${r.value} />` },
+				{ title: 'Held by', cls: 'v', cell: (r) => heldBy(r.where, r.where_count, r.places) },
+				{ title: 'One of them', cell: (r) => html`<${Addr} address=${r.example} dump=${dump} />` },
+			]} />`}<//>
+	</div>`;
+}
+
+// ---- leaks (two dumps served) ----
+
+function Leaks() {
+	const state = useApi('/leaks', { limit: 50 }, 'leaks');
+	return html`<section aria-labelledby="leaks-h">
+		<h2 id="leaks-h">What leaked</h2>
+		<p class="muted">Objects of the new dump that the old one did not have (the same address, type and value is the same object), charged to the old object above them that they accumulate in.</p>
+		<${Loading} state=${state}>${(l) => html`
+			<p><${Count} n=${l.count} /> new objects (<${Bytes} n=${l.size} />) held by ${fmtInt(l.holders)} holders.</p>
+			<${Table} label="Leaks" rows=${l.rows} empty="Nothing new is alive." cols=${[
+				{ title: 'Held at', cls: 'v', cell: (r) => html`<code class="path">${r.path}</code>` },
+				{ title: 'Holders', num: true, cell: (r) => html`<${Count} n=${r.holders} />` },
+				{ title: 'Holder', cell: (r) => r.example ? html`<${Addr} address=${r.example} />` : html`<span class="muted">${r.example_type}</span>` },
+				{ title: 'New objects', num: true, cell: (r) => html`<${Count} n=${r.count} />` },
+				{ title: 'Bytes', num: true, cell: (r) => html`<${Bytes} n=${r.size} />` },
+				{ title: 'Retained', num: true, cell: (r) => html`<${Bytes} n=${r.retained} />` },
+			]} />`}<//>
+	</section>`;
+}
+
 // ---- diff ----
 
 function Delta({ old, now, bytes }) {
@@ -308,6 +368,7 @@ export function Diff({ params, server }) {
 				{ title: 'New', cell: (r) => html`<${Addr} address=${r.address_new} />` },
 				{ title: 'Old', cell: (r) => r.address_old ? html`<${Addr} address=${r.address_old} dump="old" />` : html`<span class="muted">new</span>` },
 			]} />`}<//>
+		<${Leaks} />
 	</div>`;
 }
 

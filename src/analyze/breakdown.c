@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * breakdown.c - the process's resident memory by what holds it (see breakdown.h).
+ */
+#include "analyze/breakdown.h"
+
+#include <string.h>
+
+static bool meta_u(const struct ph_heap *h, const char *key, uint64_t *out)
+{
+	const struct ph_heap_meta *m = ph_heap_meta(h, key);
+
+	if (!m || m->type != PH_FMT_META_UINT)
+		return false;
+	*out = m->u;
+	return true;
+}
+
+void ph_breakdown_compute(const struct ph_heap *h, struct ph_breakdown *b)
+{
+	uint64_t anon = 0, brk = 0;
+
+	memset(b, 0, sizeof(*b));
+	b->objects = h->total_size;
+	b->have = meta_u(h, "mem_rss", &b->resident) && meta_u(h, "mem_file", &b->files) &&
+		  meta_u(h, "mem_stack", &b->stacks) && meta_u(h, "mem_brk", &brk) &&
+		  meta_u(h, "mem_anon", &anon);
+	if (!b->have) {
+		memset(b, 0, sizeof(*b));
+		b->objects = h->total_size;
+		return;
+	}
+	b->anon = anon;
+	b->brk = brk;
+	b->have_pymalloc = meta_u(h, "pymalloc_free", &b->pymalloc_free);
+	meta_u(h, "pymalloc_bytes", &b->pymalloc_arenas_bytes);
+	b->have_malloc = meta_u(h, "malloc_free", &b->malloc_free);
+	meta_u(h, "malloc_mmap", &b->malloc_mmap);
+	b->rest = (int64_t)b->resident - (int64_t)b->objects - (int64_t)b->pymalloc_free -
+		  (int64_t)b->malloc_free - (int64_t)b->files - (int64_t)b->stacks;
+}
+
+void ph_breakdown_json(struct ph_json *j, const struct ph_heap *h)
+{
+	struct ph_breakdown b;
+
+	ph_breakdown_compute(h, &b);
+	if (!b.have) {
+		ph_json_null(j);
+		return;
+	}
+	ph_json_begin_object(j);
+	ph_json_key_uint(j, "resident", b.resident);
+	ph_json_key_uint(j, "python_objects", b.objects);
+	ph_json_key(j, "pymalloc_free");
+	if (b.have_pymalloc)
+		ph_json_uint(j, b.pymalloc_free);
+	else
+		ph_json_null(j);
+	ph_json_key(j, "malloc_free");
+	if (b.have_malloc)
+		ph_json_uint(j, b.malloc_free);
+	else
+		ph_json_null(j);
+	ph_json_key_uint(j, "files", b.files);
+	ph_json_key_uint(j, "stacks", b.stacks);
+	ph_json_key(j, "rest");
+	ph_json_int(j, b.rest);
+	ph_json_end_object(j);
+}
