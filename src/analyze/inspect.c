@@ -238,7 +238,8 @@ const char *ph_inspect_label(struct ph_buf *b, const struct ph_analysis *a, cons
 	ph_render_step(b, &a->g, r->src, r->edge, r->src == v ? r->node : v, true);
 	while (skip < b->len && b->data[skip] == ' ')
 		skip++;
-	memmove(b->data, b->data + skip, b->len - skip);
+	if (skip) /* an empty label has no buffer yet: no memmove from NULL */
+		memmove(b->data, b->data + skip, b->len - skip);
 	b->len -= skip;
 	return ph_buf_cstr(b);
 }
