@@ -31,7 +31,10 @@
 
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/memavail.h"
+#include "common/units.h"
 #include "format/reader.h"
+#include "format/xref.h"
 
 /* ---- address -> id map ---- */
 
@@ -176,9 +179,8 @@ struct loader {
 	struct ph_reader *r;
 	struct idmap map;
 	size_t cap_objects;
-	/* references to strings and types seen before all of them were read */
-	uint64_t max_sref, max_type;
-	char max_sref_where[160], max_type_where[160];
+	/* references to strings and types seen before all of them were read, sizes */
+	struct ph_xref xref;
 	/* EDGES: order of sources */
 	uint64_t last_src;
 	bool have_src;
@@ -189,32 +191,6 @@ struct loader {
 	void *ctx;
 	uint64_t done, total;
 };
-
-static void note_sref(struct loader *l, const struct ph_cursor *c, uint64_t sref)
-{
-	if (sref > l->max_sref) {
-		l->max_sref = sref;
-		ph_cursor_where(c, l->max_sref_where, sizeof(l->max_sref_where));
-	}
-}
-
-static void note_type(struct loader *l, const struct ph_cursor *c, uint64_t id)
-{
-	if (id + 1 > l->max_type) {
-		l->max_type = id + 1;
-		ph_cursor_where(c, l->max_type_where, sizeof(l->max_type_where));
-	}
-}
-
-/* A string reference read once every string is known (pass 2). */
-static int check_sref(struct loader *l, const struct ph_cursor *c, uint64_t sref, const char *what)
-{
-	if (sref <= l->h->n_strings)
-		return 0;
-	return ph_cursor_corrupt(c, __LINE__, "%s refers to string %llu, but there are %llu strings",
-				 what, (unsigned long long)(sref - 1),
-				 (unsigned long long)l->h->n_strings);
-}
 
 static int put_value(struct ph_buf *b, const struct ph_value *v)
 {
@@ -361,7 +337,9 @@ static int take_object(struct loader *l, const struct ph_cursor *c, const struct
 				h->path, PH_HEAP_MAX_OBJECTS);
 	if (id >= l->cap_objects) /* the reader checked each chunk's count against the TOC */
 		return ph_cursor_corrupt(c, __LINE__, "more objects than the table of contents lists");
-	note_type(l, c, o->type);
+	if ((err = ph_xref_size(&l->xref, c, o->size)))
+		return err;
+	ph_xref_type(&l->xref, c, o->type);
 	h->addr[id] = o->address;
 	h->type[id] = (uint32_t)(o->type < UINT32_MAX ? o->type : UINT32_MAX);
 	h->size[id] = o->size;
@@ -448,10 +426,10 @@ static int pass1_chunk(struct loader *l, struct ph_cursor *c)
 						h->path);
 			if ((err = PH_ARRAY_RESERVE(h->types, h->cap_types, (size_t)h->n_types + 1)))
 				break;
-			note_sref(l, c, t.module);
-			note_sref(l, c, t.qualname);
+			ph_xref_sref(&l->xref, c, t.module);
+			ph_xref_sref(&l->xref, c, t.qualname);
 			if (t.base)
-				note_type(l, c, t.base - 1);
+				ph_xref_type(&l->xref, c, t.base - 1);
 			ht = &h->types[h->n_types++];
 			memset(ht, 0, sizeof(*ht));
 			ht->address = t.address;
@@ -616,17 +594,9 @@ static int take_edges(struct loader *l, struct ph_cursor *c)
 
 	if (err)
 		return err;
-	if (src >= h->n_objects)
-		return ph_cursor_corrupt(c, __LINE__, "edge source id %llu, but there are %u objects",
-					 (unsigned long long)src, h->n_objects);
-	if (l->have_src && src < l->last_src)
-		return ph_cursor_corrupt(c, __LINE__, "edge source id %llu after %llu: out of order",
-					 (unsigned long long)src, (unsigned long long)l->last_src);
-	if (h->addr[src] != saddr)
-		return ph_cursor_corrupt(c, __LINE__,
-					 "edge source id %llu at address 0x%llx, but that object is at 0x%llx",
-					 (unsigned long long)src, (unsigned long long)saddr,
-					 (unsigned long long)h->addr[src]);
+	if ((err = ph_xref_source(c, src, saddr, h->addr, h->n_objects,
+				  l->have_src ? l->last_src : UINT64_MAX)))
+		return err;
 	l->last_src = src;
 	l->have_src = true;
 	h->edge_records++;
@@ -636,12 +606,8 @@ static int take_edges(struct loader *l, struct ph_cursor *c)
 
 		if ((err = ph_read_edge(c, &e)))
 			return err;
-		if (e.kind == PH_FMT_LABEL_FIELD || e.kind == PH_FMT_LABEL_INTERNAL) {
-			if (e.label == 0)
-				return ph_cursor_corrupt(c, __LINE__, "edge label names no string");
-			if ((err = check_sref(l, c, e.label, "edge label")))
-				return err;
-		}
+		if ((err = ph_xref_label(&l->xref, c, &e)))
+			return err;
 		if (l->n_pend == PEND_MAX && (err = flush_edges(l)))
 			return err;
 		p = &l->pend[l->n_pend++];
@@ -660,8 +626,8 @@ static int take_thread(struct loader *l, struct ph_cursor *c, const struct ph_th
 	struct ph_heap_thread *ht;
 	int err;
 
-	if ((err = check_sref(l, c, t->name, "thread name")) ||
-	    (err = PH_ARRAY_RESERVE(h->threads, h->cap_threads, h->n_threads + 1)) ||
+	ph_xref_sref(&l->xref, c, t->name);
+	if ((err = PH_ARRAY_RESERVE(h->threads, h->cap_threads, h->n_threads + 1)) ||
 	    (err = PH_ARRAY_RESERVE(h->frames, h->cap_frames, h->n_frames + t->n_frames)))
 		return err;
 	if (h->n_threads + h->n_frames + t->n_frames >= PH_HEAP_MAX_NODES_EXTRA)
@@ -678,9 +644,9 @@ static int take_thread(struct loader *l, struct ph_cursor *c, const struct ph_th
 		const struct ph_frame_rec *f = &t->frames[i];
 		struct ph_heap_frame *hf = &h->frames[h->n_frames + i];
 
-		if ((err = check_sref(l, c, f->function, "frame function")) ||
-		    (err = check_sref(l, c, f->filename, "frame file")) ||
-		    (err = PH_ARRAY_RESERVE(h->locals, h->cap_locals, h->n_locals + f->n_locals)))
+		ph_xref_sref(&l->xref, c, f->function);
+		ph_xref_sref(&l->xref, c, f->filename);
+		if ((err = PH_ARRAY_RESERVE(h->locals, h->cap_locals, h->n_locals + f->n_locals)))
 			return err;
 		hf->function = f->function;
 		hf->filename = f->filename;
@@ -700,8 +666,7 @@ static int take_thread(struct loader *l, struct ph_cursor *c, const struct ph_th
 		for (uint64_t j = 0; j < f->n_locals; j++) {
 			struct ph_heap_local *lo = &h->locals[h->n_locals++];
 
-			if ((err = check_sref(l, c, f->locals[j].name, "local name")))
-				return err;
+			ph_xref_sref(&l->xref, c, f->locals[j].name);
 			lo->name = f->locals[j].name;
 			lo->address = f->locals[j].address;
 			lo->object = idmap_get(&l->map, lo->address);
@@ -741,8 +706,9 @@ static int pass2_chunk(struct loader *l, struct ph_cursor *c)
 			struct ph_heap_root *hr;
 
 			err = ph_read_root(c, &rr);
-			if (err || (err = check_sref(l, c, rr.label, "root label")) ||
-			    (err = PH_ARRAY_RESERVE(h->roots, h->cap_roots, h->n_roots + 1)))
+			if (!err)
+				ph_xref_sref(&l->xref, c, rr.label);
+			if (err || (err = PH_ARRAY_RESERVE(h->roots, h->cap_roots, h->n_roots + 1)))
 				break;
 			hr = &h->roots[h->n_roots++];
 			hr->kind = rr.kind;
@@ -759,6 +725,11 @@ static int pass2_chunk(struct loader *l, struct ph_cursor *c)
 	return err ? err : ph_cursor_finish(c);
 }
 
+/*
+ * Pass 1 or 2 over the chunks (see heap.h); pass 0 decodes every chunk of
+ * a known kind, one at a time, keeping nothing (run before a dump is refused
+ * as too big, so that a corrupt one is called corrupt).
+ */
 static int run_pass(struct loader *l, int pass, struct ph_cursor *c)
 {
 	struct ph_reader *r = l->r;
@@ -774,13 +745,13 @@ static int run_pass(struct loader *l, int pass, struct ph_cursor *c)
 		case PH_FMT_KIND_EDGES:
 		case PH_FMT_KIND_THREADS:
 		case PH_FMT_KIND_ROOTS:
-			mine = pass == 2;
+			mine = pass != 1;
 			break;
 		case PH_FMT_KIND_META:
 		case PH_FMT_KIND_STRINGS:
 		case PH_FMT_KIND_TYPES:
 		case PH_FMT_KIND_OBJECTS:
-			mine = pass == 1;
+			mine = pass != 2;
 			break;
 		default:
 			if (ci->kind & PH_FMT_KIND_MUST_UNDERSTAND) {
@@ -798,11 +769,13 @@ static int run_pass(struct loader *l, int pass, struct ph_cursor *c)
 		if (err)
 			return err;
 		ph_cursor_init(c, ci, i, data, len);
-		err = pass == 1 ? pass1_chunk(l, c) : pass2_chunk(l, c);
+		err = pass == 0 ? ph_read_all(c, NULL, NULL) : pass == 1 ? pass1_chunk(l, c) : pass2_chunk(l, c);
 		if (err)
 			return err;
-		if (l->progress)
+		if (l->progress && pass)
 			l->progress(l->ctx, "reading", ++l->done, l->total);
+		else if (l->progress)
+			l->progress(l->ctx, "checking", i + 1, r->n_chunks);
 	}
 	return 0;
 }
@@ -838,47 +811,20 @@ static int name_types(struct loader *l)
 	return err;
 }
 
+static uint64_t heap_type_base(const void *ctx, uint64_t i)
+{
+	const struct ph_heap *h = ctx;
+
+	return h->types[i].base == PH_NO_ID ? 0 : (uint64_t)h->types[i].base + 1;
+}
+
 static int check_pass1(struct loader *l)
 {
 	struct ph_heap *h = l->h;
-	uint8_t *color;
-	int err = 0;
+	int err = ph_xref_check(&l->xref, h->path, h->n_types, h->n_strings);
 
-	if (l->max_type > h->n_types)
-		return ph_error(PH_ECORRUPT, "%s: %s refers to type id %llu, but there are %u types",
-				h->path, l->max_type_where, (unsigned long long)(l->max_type - 1),
-				h->n_types);
-	if (l->max_sref > h->n_strings)
-		return ph_error(PH_ECORRUPT, "%s: %s refers to string %llu, but there are %llu strings",
-				h->path, l->max_sref_where, (unsigned long long)(l->max_sref - 1),
-				(unsigned long long)h->n_strings);
-	/* the base chain of every type ends */
-	color = calloc(h->n_types ? h->n_types : 1, 1);
-	if (!color)
-		return ph_error(PH_ENOMEM, "cannot allocate %u bytes", h->n_types);
-	for (uint32_t i = 0; i < h->n_types && !err; i++) {
-		uint32_t t = i;
-
-		while (color[t] == 0) {
-			color[t] = 1;
-			if (h->types[t].base == PH_NO_ID)
-				break;
-			t = h->types[t].base;
-			if (color[t] == 1) {
-				err = ph_error(PH_ECORRUPT,
-					       "%s: the base chain of type %u loops back to type %u",
-					       h->path, i, t);
-				break;
-			}
-		}
-		for (t = i; color[t] == 1;) {
-			color[t] = 2;
-			if (h->types[t].base == PH_NO_ID)
-				break;
-			t = h->types[t].base;
-		}
-	}
-	free(color);
+	if (!err)
+		err = ph_xref_bases(h->path, h->n_types, heap_type_base, h);
 	if (err)
 		return err;
 	for (uint32_t i = 0; i < h->n_types; i++) {
@@ -902,15 +848,92 @@ static int check_pass1(struct loader *l)
 	return name_types(l);
 }
 
-/* Sum of the record counts the TOC gives for a kind. */
-static uint64_t toc_count(const struct ph_reader *r, uint32_t kind)
+/* Sum of the record counts (or of the raw lengths) the TOC gives for a kind. */
+static uint64_t toc_count(const struct ph_reader *r, uint32_t kind, bool raw)
 {
 	uint64_t n = 0;
 
 	for (size_t i = 0; i < r->n_chunks; i++)
 		if (r->chunks[i].kind == kind)
-			n += r->chunks[i].count;
+			n += raw ? r->chunks[i].raw_len : r->chunks[i].count;
 	return n;
+}
+
+/* ---- the memory budget ---- */
+
+static uint64_t budget_set;       /* ph_heap_set_budget(); 0: the memory available */
+static uint64_t budget_committed; /* needs of the heaps loaded and not yet freed */
+
+void ph_heap_set_budget(uint64_t bytes)
+{
+	budget_set = bytes;
+}
+
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+	return b && a > UINT64_MAX / b ? UINT64_MAX : a * b;
+}
+
+uint64_t ph_heap_need(const struct ph_reader *r)
+{
+	uint64_t n = sat_mul(toc_count(r, PH_FMT_KIND_OBJECTS, false), PH_HEAP_NEED_PER_OBJECT);
+	uint64_t objects, raw;
+
+	/* an EDGES record holds one edge at least */
+	n = sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_EDGES, false), PH_HEAP_NEED_PER_EDGE));
+	/* the strings are kept whole, with an offset each */
+	n = sat_add(n, toc_count(r, PH_FMT_KIND_STRINGS, true));
+	n = sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_STRINGS, false), 9));
+	/*
+	 * so are the objects' values: at least what OBJECTS records hold beyond
+	 * their other fields (41 bytes at most: four varints and the flags)
+	 */
+	objects = toc_count(r, PH_FMT_KIND_OBJECTS, false);
+	raw = toc_count(r, PH_FMT_KIND_OBJECTS, true);
+	if (raw > sat_mul(objects, 41))
+		n = sat_add(n, raw - objects * 41);
+	return n;
+}
+
+/* Compare what the dump's counts need with the budget, before allocating anything for them. */
+static int check_budget(struct loader *l, struct ph_cursor *c, uint64_t *need_out)
+{
+	const struct ph_reader *r = l->r;
+	uint64_t need = ph_heap_need(r), budget = budget_set, objects;
+	char what[64], nb[32], bb[32];
+	int err;
+
+	*need_out = need;
+	objects = toc_count(r, PH_FMT_KIND_OBJECTS, false);
+	if (budget == UINT64_MAX && objects <= PH_HEAP_MAX_OBJECTS)
+		return 0;
+	if (budget) {
+		snprintf(what, sizeof(what), "--max-memory");
+		budget = budget > budget_committed ? budget - budget_committed : 0;
+	} else {
+		budget = ph_mem_available(what, sizeof(what));
+	}
+	if (need <= budget && objects <= PH_HEAP_MAX_OBJECTS)
+		return 0;
+	/* decode every chunk once, keeping nothing: a TOC that lies about the counts is corrupt */
+	if ((err = run_pass(l, 0, c)))
+		return err;
+	if (objects > PH_HEAP_MAX_OBJECTS)
+		return ph_error(PH_ELIMIT, "%s: %llu objects: more than pyheap can analyze (%u)",
+				l->h->path, (unsigned long long)objects, PH_HEAP_MAX_OBJECTS);
+	return ph_error(PH_ENOMEM,
+			"%s: analyzing it needs at least %s (%llu objects, %llu edge records, %llu strings), more than the memory budget of %s (%s%s)%s",
+			l->h->path, ph_human_bytes(need, nb), (unsigned long long)objects,
+			(unsigned long long)toc_count(r, PH_FMT_KIND_EDGES, false),
+			(unsigned long long)toc_count(r, PH_FMT_KIND_STRINGS, false),
+			ph_human_bytes(budget, bb), what[0] ? what : "memory available",
+			budget_set && budget_committed ? ", less the dumps already loaded" : "",
+			budget_set ? "" : "; --max-memory sets another");
 }
 
 static int reserve_objects(struct loader *l, uint64_t n)
@@ -969,7 +992,9 @@ int ph_heap_load(struct ph_heap **out, const char *path, ph_progress_fn *progres
 
 		l.total += k >= PH_FMT_KIND_META && k <= PH_FMT_KIND_ROOTS;
 	}
-	n_obj = toc_count(l.r, PH_FMT_KIND_OBJECTS);
+	if ((err = check_budget(&l, &c, &h->need)))
+		goto out_free_reader;
+	n_obj = toc_count(l.r, PH_FMT_KIND_OBJECTS, false);
 	if ((err = reserve_objects(&l, n_obj)) || (err = idmap_init(&l.map, n_obj)) ||
 	    (err = ph_buf_put_u8(&h->values, 0)))
 		goto out_free_reader;
@@ -984,7 +1009,10 @@ int ph_heap_load(struct ph_heap **out, const char *path, ph_progress_fn *progres
 		err = ph_error(PH_ENOMEM, "cannot allocate the edge index");
 		goto out_free_map;
 	}
+	memset(&l.xref, 0, sizeof(l.xref)); /* pass 2 notes string references again */
 	err = run_pass(&l, 2, &c);
+	if (!err)
+		err = ph_xref_check(&l.xref, h->path, h->n_types, h->n_strings);
 	if (err)
 		goto out_free_map;
 	for (; l.next_off <= h->n_objects; l.next_off++)
@@ -1000,6 +1028,8 @@ out_free_heap:
 		ph_heap_free(h);
 		return err;
 	}
+	budget_committed = sat_add(budget_committed, h->need);
+	h->committed = true;
 	*out = h;
 	return 0;
 }
@@ -1008,6 +1038,8 @@ void ph_heap_free(struct ph_heap *h)
 {
 	if (!h)
 		return;
+	if (h->committed)
+		budget_committed -= h->need < budget_committed ? h->need : budget_committed;
 	free(h->path);
 	free(h->addr);
 	free(h->type);

@@ -144,6 +144,8 @@ struct ph_heap_wide {
 
 struct ph_heap {
 	char *path; /* as opened */
+	uint64_t need;  /* bytes its counts were taken to need (ph_heap_need) */
+	bool committed; /* need counted against the budget */
 	uint64_t file_size, file_id;
 	uint16_t major, minor;
 
@@ -217,6 +219,30 @@ typedef void ph_progress_fn(void *ctx, const char *stage, uint64_t done, uint64_
 int ph_heap_load(struct ph_heap **out, const char *path, ph_progress_fn *progress, void *ctx);
 
 void ph_heap_free(struct ph_heap *h);
+
+/*
+ * The memory budget. Before it allocates anything for a dump's objects,
+ * edges and strings, ph_heap_load() compares what the counts of the table
+ * of contents will need (ph_heap_need) with the budget, and refuses the
+ * dump with PH_ENOMEM naming both when it needs more (first decoding every
+ * chunk in bounded memory, so that a table of contents that lies about the
+ * counts is reported as corrupt). The budget is process-wide: bytes set
+ * here, less what the heaps still loaded were taken to need (diff loads
+ * two); 0 (the default) means the memory available to the process when
+ * the load starts (common/memavail.h); UINT64_MAX means no budget.
+ */
+void ph_heap_set_budget(uint64_t bytes);
+
+/*
+ * What loading and analyzing a dump needs at least, from its TOC: per
+ * object and per EDGES record (an edge at least) the bytes the load and the
+ * analysis take (measured on synthetic and real dumps: bench/RESULTS.md),
+ * plus the strings and the objects' values, which are kept whole.
+ */
+#define PH_HEAP_NEED_PER_OBJECT 80
+#define PH_HEAP_NEED_PER_EDGE 17
+struct ph_reader;
+uint64_t ph_heap_need(const struct ph_reader *r);
 
 /*
  * Object id of the object at addr, or PH_NO_ID. A scan of addr[] (the load's

@@ -48,6 +48,38 @@ static int by_module_name(const void *x, const void *y, void *ctx)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
+static int by_kind_name(const void *x, const void *y, void *ctx)
+{
+	const struct ph_heap *h = ctx;
+	uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+	int c = strcmp(ph_heap_type_name(h, a), ph_heap_type_name(h, b));
+
+	return c ? c : (a > b) - (a < b);
+}
+
+/*
+ * canon[t]: the lowest type id whose kind name is type t's. Two type objects
+ * may share a name (classes made by one function: f.<locals>.C); a kind is a
+ * name, so their objects count in one row.
+ */
+static int canonical_types(const struct ph_heap *h, uint32_t *canon)
+{
+	uint32_t *order = malloc(((size_t)h->n_types + 1) * sizeof(*order));
+
+	if (!order)
+		return ph_error(PH_ENOMEM, "cannot sort %u types", h->n_types);
+	for (uint32_t t = 0; t < h->n_types; t++)
+		order[t] = t;
+	qsort_r(order, h->n_types, sizeof(*order), by_kind_name, (void *)h);
+	for (uint32_t i = 0; i < h->n_types; i++)
+		canon[order[i]] = i && !strcmp(ph_heap_type_name(h, order[i - 1]),
+					       ph_heap_type_name(h, order[i]))
+					  ? canon[order[i - 1]]
+					  : order[i];
+	free(order);
+	return 0;
+}
+
 int ph_partition_kinds(const struct ph_analysis *a, enum ph_partition by, uint32_t **kinds_out,
 		       char ***names_out, uint32_t *n_out)
 {
@@ -60,8 +92,11 @@ int ph_partition_kinds(const struct ph_analysis *a, enum ph_partition by, uint32
 
 	if (!kinds || !names)
 		goto out_nomem;
+	group = malloc(((size_t)n_types + 1) * sizeof(*group));
+	if (!group || canonical_types(h, group))
+		goto out_nomem;
 	for (uint32_t v = 0; v < h->n_objects; v++)
-		kinds[v] = h->type[v];
+		kinds[v] = by == PH_BY_MODULE ? h->type[v] : group[h->type[v]];
 	if (by == PH_BY_TYPE || by == PH_BY_OWNER) {
 		for (uint32_t t = 0; t < n_types; t++)
 			if (!(names[t] = dupstr("", ph_heap_type_name(h, t))))
@@ -76,18 +111,17 @@ int ph_partition_kinds(const struct ph_analysis *a, enum ph_partition by, uint32
 				uint32_t d = h->out_tgt[e];
 
 				if ((h->out_kind[e] & PH_LABEL_MASK) != PH_LABEL_FIELD ||
-				    h->out_val[e] != h->sref_dict || kinds[d] != h->type[d] ||
+				    h->out_val[e] != h->sref_dict || kinds[d] >= n_types ||
 				    !ph_heap_type_is(h, h->type[d], "dict"))
 					continue;
-				kinds[d] = n_types + h->type[v];
+				kinds[d] = n_types + group[h->type[v]];
 			}
 	}
 	if (by == PH_BY_MODULE) {
 		uint32_t g = 0;
 
-		group = malloc(((size_t)n_types + 1) * sizeof(*group));
 		order = malloc(((size_t)n_types + 1) * sizeof(*order));
-		if (!group || !order)
+		if (!order)
 			goto out_nomem;
 		for (uint32_t t = 0; t < n_types; t++)
 			order[t] = t;

@@ -79,14 +79,19 @@ static int collect_kids(struct ph_inspect *o, struct ph_analysis *a, uint32_t v,
 	return 0;
 }
 
-static int add_root(struct ph_inspect *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int add_root(struct ph_inspect *o, size_t limit, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
-static int add_root(struct ph_inspect *o, const char *fmt, ...)
+static int add_root(struct ph_inspect *o, size_t limit, const char *fmt, ...)
 {
-	char **r = realloc(o->roots, (o->n_roots + 1) * sizeof(*r));
+	char **r;
 	va_list ap;
 	int n;
 
+	o->total_roots++;
+	if (limit && o->n_roots >= limit)
+		return 0; /* counted, not kept */
+	r = realloc(o->roots, (o->n_roots + 1) * sizeof(*r));
 	if (!r)
 		return ph_error(PH_ENOMEM, "cannot allocate a root");
 	o->roots = r;
@@ -99,8 +104,28 @@ static int add_root(struct ph_inspect *o, const char *fmt, ...)
 	return 0;
 }
 
-/* The reasons v is a root. */
-static int collect_roots(struct ph_inspect *o, const struct ph_analysis *a, uint32_t v)
+/* The frame that holds local i: frames list their locals in order. */
+static uint32_t frame_of_local(const struct ph_heap *h, size_t i)
+{
+	size_t lo = 0, hi = h->n_frames;
+
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (h->frames[mid].first_local <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	/* frames without locals share first_local with the next: take the one that holds i */
+	while (lo < h->n_frames && i >= h->frames[lo].first_local + h->frames[lo].n_locals)
+		lo++;
+	return (uint32_t)lo;
+}
+
+/* The reasons v is a root (the first limit, 0: all; all counted). */
+static int collect_roots(struct ph_inspect *o, const struct ph_analysis *a, uint32_t v,
+			 size_t limit)
 {
 	static const char *const kinds[] = {"?", "sys.modules", "interpreter", "thread state",
 					    "other"};
@@ -116,15 +141,15 @@ static int collect_roots(struct ph_inspect *o, const struct ph_analysis *a, uint
 		if (r->why == PH_LABEL_ROOT) {
 			const char *lab = ph_heap_str(h, h->roots[r->val].label, NULL);
 
-			err = add_root(o, "ROOTS record '%s' (%s)", lab ? lab : "",
+			err = add_root(o, limit, "ROOTS record '%s' (%s)", lab ? lab : "",
 				       kinds[h->roots[r->val].kind <= 4 ? h->roots[r->val].kind : 4]);
 		} else if (r->why == PH_LABEL_HELD) {
-			err = add_root(o,
+			err = add_root(o, limit,
 				       "held from outside the dump: reference count %" PRIu64
 				       ", %u reference%s not in the dump",
 				       h->refcount[v], r->val, r->val == 1 ? "" : "s");
 		} else {
-			err = add_root(o, "%s object (a static root)",
+			err = add_root(o, limit, "%s object (a static root)",
 				       h->flags[v] & PH_FMT_OBJ_IMMORTAL ? "immortal"
 									 : "statically allocated");
 		}
@@ -136,14 +161,15 @@ static int collect_roots(struct ph_inspect *o, const struct ph_analysis *a, uint
 
 		if (lo->object != v)
 			continue;
-		for (f = 0; f < h->n_frames; f++)
-			if (i >= h->frames[f].first_local &&
-			    i < h->frames[f].first_local + h->frames[f].n_locals)
-				break;
+		if (limit && o->n_roots >= limit) {
+			o->total_roots++;
+			continue;
+		}
+		f = frame_of_local(h, i);
 		b.len = 0;
 		err = ph_render_node(&b, &a->g, a->g.first_frame + f);
 		if (!err)
-			err = add_root(o, "local '%s' of %s", name ? name : "?", ph_buf_cstr(&b));
+			err = add_root(o, limit, "local '%s' of %s", name ? name : "?", ph_buf_cstr(&b));
 	}
 	ph_buf_release(&b);
 	return err;
@@ -181,7 +207,7 @@ int ph_inspect_object(struct ph_inspect *o, struct ph_analysis *a, uint32_t v, s
 	if (!err)
 		err = collect_kids(o, a, v, limit);
 	if (!err)
-		err = collect_roots(o, a, v);
+		err = collect_roots(o, a, v, limit);
 	if (!err)
 		err = collect_path(o, a, v);
 	if (err)
@@ -212,7 +238,8 @@ const char *ph_inspect_label(struct ph_buf *b, const struct ph_analysis *a, cons
 	ph_render_step(b, &a->g, r->src, r->edge, r->src == v ? r->node : v, true);
 	while (skip < b->len && b->data[skip] == ' ')
 		skip++;
-	memmove(b->data, b->data + skip, b->len - skip);
+	if (skip) /* an empty label has no buffer yet: no memmove from NULL */
+		memmove(b->data, b->data + skip, b->len - skip);
 	b->len -= skip;
 	return ph_buf_cstr(b);
 }

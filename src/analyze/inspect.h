@@ -43,8 +43,9 @@ struct ph_inspect {
 	size_t n_kids;
 	uint64_t total_kids;
 	uint64_t strong_refs; /* strong references from objects of the dump */
-	char **roots;         /* why it is a root, one sentence each */
+	char **roots;         /* why it is a root, one sentence each (the first `limit`) */
 	size_t n_roots;
+	uint64_t total_roots; /* reasons in all */
 	char *path; /* a shortest path from the roots as an expression; NULL if none */
 };
 

@@ -70,6 +70,59 @@ static int make_path(const struct ph_analysis *a, const uint32_t *next, uint32_t
 	return 0;
 }
 
+/* Steps of a path that are references (not the hops to a thread and a frame). */
+static size_t path_cost(const struct ph_graph *g, const struct ph_path *p)
+{
+	size_t n = p->len;
+
+	for (size_t i = 0; i < p->len; i++)
+		n -= ph_graph_is_thread(g, p->steps[i].node) || ph_graph_is_frame(g, p->steps[i].node);
+	return n;
+}
+
+struct path_order {
+	size_t cost;
+	bool thread;
+	size_t index; /* as found */
+};
+
+/* Shorter first; at equal length a ROOTS record before a thread's frame; else as found. */
+static int by_cost(const void *x, const void *y)
+{
+	const struct path_order *a = x, *b = y;
+
+	if (a->cost != b->cost)
+		return a->cost < b->cost ? -1 : 1;
+	if (a->thread != b->thread)
+		return a->thread ? 1 : -1;
+	return (a->index > b->index) - (a->index < b->index);
+}
+
+/* Order n paths by by_cost(); PH_ENOMEM. */
+static int order_paths(const struct ph_graph *g, struct ph_path *paths, size_t n)
+{
+	struct path_order *o = malloc((n + 1) * sizeof(*o));
+	struct ph_path *copy = malloc((n + 1) * sizeof(*copy));
+
+	if (!o || !copy) {
+		free(o);
+		free(copy);
+		return ph_error(PH_ENOMEM, "cannot order %zu paths", n);
+	}
+	for (size_t i = 0; i < n; i++) {
+		o[i].cost = path_cost(g, &paths[i]);
+		o[i].thread = paths[i].len && ph_graph_is_thread(g, paths[i].steps[0].node);
+		o[i].index = i;
+		copy[i] = paths[i];
+	}
+	qsort(o, n, sizeof(*o), by_cost);
+	for (size_t i = 0; i < n; i++)
+		paths[i] = copy[o[i].index];
+	free(o);
+	free(copy);
+	return 0;
+}
+
 struct hits {
 	struct ph_path *named, *other;
 	size_t n_named, n_other, max;
@@ -83,22 +136,36 @@ int ph_paths_to(const struct ph_analysis *a, uint32_t target, size_t max, struct
 	size_t words = ((size_t)g->n_nodes >> 6) + 1, head = 0, tail = 0;
 	uint32_t *next = malloc((size_t)g->n_nodes * sizeof(*next));
 	uint32_t *queue = malloc((size_t)g->n_nodes * sizeof(*queue));
+	/* threads and frames reached, searched before the queue goes on (0-1 BFS) */
+	uint32_t *zq = malloc(((size_t)g->n_nodes - g->first_thread + 1) * sizeof(*zq));
+	size_t zhead = 0, ztail = 0;
 	uint64_t *seen = calloc(words, sizeof(*seen));
 	struct hits h = {NULL, NULL, 0, 0, max};
 	int err = 0;
 
 	*paths = NULL;
 	*n = 0;
-	h.named = calloc(max + 1, sizeof(*h.named));
+	/* named paths of the last level searched beyond max: ties, ordered below */
+	size_t named_cap = 2 * max + 16, level_end;
+
+	h.named = calloc(named_cap + 1, sizeof(*h.named));
 	h.other = calloc(max + 1, sizeof(*h.other));
-	if (!next || !queue || !seen || !h.named || !h.other) {
+	if (!next || !queue || !zq || !seen || !h.named || !h.other) {
 		err = ph_error(PH_ENOMEM, "cannot allocate a path search over %u nodes", g->n_nodes);
 		goto out_free;
 	}
 	ph_bit_set(seen, target);
 	queue[tail++] = target;
-	while (head < tail && h.n_named < max && !err) {
-		uint32_t u = queue[head++];
+	level_end = tail;
+	while ((zhead < ztail || head < tail) && !err) {
+		uint32_t u;
+
+		if (zhead == ztail && head == level_end) { /* a level searched */
+			if (h.n_named >= max)
+				break;
+			level_end = tail;
+		}
+		u = zhead < ztail ? zq[zhead++] : queue[head++];
 		bool live = u >= g->n || !ph_bit(d->garbage, u);
 		bool super_done = false;
 
@@ -121,7 +188,7 @@ int ph_paths_to(const struct ph_analysis *a, uint32_t target, size_t max, struct
 
 					if (e.tgt[k] != u)
 						continue;
-					if (named && h.n_named < max)
+					if (named && h.n_named < named_cap)
 						err = make_path(a, next, u, k, target,
 								&h.named[h.n_named++]);
 					else if (!named && h.n_other < max)
@@ -136,11 +203,24 @@ int ph_paths_to(const struct ph_analysis *a, uint32_t target, size_t max, struct
 				continue;
 			ph_bit_set(seen, src);
 			next[src] = u;
-			queue[tail++] = src;
+			/*
+			 * threads and frames are how a local is rooted, not steps a
+			 * program takes: a hop through one costs nothing, so they are
+			 * searched before the nodes queued one step further
+			 */
+			if (ph_graph_is_thread(g, src) || ph_graph_is_frame(g, src))
+				zq[ztail++] = src;
+			else
+				queue[tail++] = src;
 		}
 	}
 	if (err)
 		goto out_free;
+	/* found in order of cost already; this orders the ties, and keeps max */
+	if ((err = order_paths(g, h.named, h.n_named)))
+		goto out_free;
+	while (h.n_named > max)
+		free(h.named[--h.n_named].steps);
 	for (size_t i = 0; i < h.n_other && h.n_named < max; i++) {
 		h.named[h.n_named++] = h.other[i];
 		h.other[i].steps = NULL;
@@ -153,17 +233,36 @@ out_free:
 	ph_paths_free(h.other, h.n_other);
 	free(next);
 	free(queue);
+	free(zq);
 	free(seen);
 	return err;
+}
+
+void ph_path_elision(const struct ph_path *p, size_t *from, size_t *to)
+{
+	*from = *to = p->len;
+	if (p->len > 2 * PH_PATH_KEEP + 1) {
+		*from = PH_PATH_KEEP;
+		*to = p->len - PH_PATH_KEEP;
+	}
 }
 
 int ph_path_expr(struct ph_buf *b, const struct ph_graph *g, const struct ph_path *p)
 {
 	uint32_t prev = g->super;
+	size_t from, to;
 	int err = 0;
 
+	ph_path_elision(p, &from, &to);
 	for (size_t i = 0; i < p->len && !err; i++) {
 		uint64_t e = p->steps[i].edge;
+
+		if (i >= from && i < to) {
+			err = ph_buf_printf(b, "...<%zu steps>...", to - i);
+			prev = p->steps[to - 1].node;
+			i = to - 1;
+			continue;
+		}
 
 		/* obj.__dict__['name'] is obj.name, except for modules and classes */
 		if (i + 1 < p->len && prev < g->n && e != PH_EDGE_ADOPTED &&
@@ -231,7 +330,37 @@ int ph_bfs_build(struct ph_bfs *t, const struct ph_analysis *a)
 			    w == g->unreachable)
 				continue;
 			t->parent[w] = g->super;
+			if (ph_graph_is_thread(g, w))
+				continue; /* expanded below */
 			queue[tail++] = w;
+		}
+		/*
+		 * a thread's and a frame's hops cost nothing (as in ph_paths_to): what
+		 * its frames hold is one step from the roots, after the ROOTS records
+		 */
+		for (uint32_t th = g->first_thread; pass == 0 && th < g->first_frame; th++) {
+			struct ph_edges fe;
+
+			if (t->parent[th] != g->super)
+				continue;
+			ph_graph_out(g, th, &fe);
+			for (uint64_t i = fe.begin; i < fe.end; i++) {
+				uint32_t f = fe.tgt[i];
+				struct ph_edges le;
+
+				if (t->parent[f] != PH_NO_ID)
+					continue;
+				t->parent[f] = th;
+				ph_graph_out(g, f, &le);
+				for (uint64_t k = le.begin; k < le.end; k++) {
+					uint32_t w = le.tgt[k];
+
+					if ((le.kind[k] & PH_EDGE_WEAK) || t->parent[w] != PH_NO_ID)
+						continue;
+					t->parent[w] = f;
+					queue[tail++] = w;
+				}
+			}
 		}
 		bfs_from(a, t->parent, queue, &tail, head, false);
 	}

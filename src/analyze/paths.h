@@ -51,7 +51,19 @@ int ph_paths_to(const struct ph_analysis *a, uint32_t target, size_t max, struct
 		size_t *n);
 void ph_paths_free(struct ph_path *paths, size_t n);
 
-/* Append the path as a Python expression. */
+/*
+ * A path longer than 2 * PH_PATH_KEEP + 1 steps is shown by its first and
+ * last PH_PATH_KEEP steps: ph_path_elision() gives the steps [*from, *to)
+ * left out (from == to when none), so that output stays in proportion to
+ * what was asked, not to a million-step chain.
+ */
+#define PH_PATH_KEEP 20
+void ph_path_elision(const struct ph_path *p, size_t *from, size_t *to);
+
+/*
+ * Append the path as a Python expression; a long one has its middle steps
+ * replaced by "...<N steps>..." (ph_path_elision).
+ */
 int ph_path_expr(struct ph_buf *b, const struct ph_graph *g, const struct ph_path *p);
 
 /* The index of the first strong edge from node src to node dst (PH_EDGE_ADOPTED when src adopted dst). */

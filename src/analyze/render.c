@@ -447,8 +447,46 @@ static void thread_text(struct out *o, const struct ph_heap *h, uint32_t t)
 	puts_(o, ">");
 }
 
+/*
+ * Cut the middle of what was appended to b since mark when it is longer than
+ * PH_RENDER_LABEL_MAX bytes: the first and last PH_RENDER_LABEL_MAX / 2
+ * bytes (moved to UTF-8 character boundaries) stay, with the count of bytes
+ * left out between them.
+ */
+static int elide_middle(struct ph_buf *b, size_t mark)
+{
+	size_t n = b->len - mark, head = PH_RENDER_LABEL_MAX / 2, tail = PH_RENDER_LABEL_MAX / 2;
+	uint8_t *p = b->data + mark;
+	char note[48];
+	int k;
+
+	if (n <= PH_RENDER_LABEL_MAX + 64) /* what is cut is longer than the note */
+		return 0;
+	while (head > 0 && (p[head] & 0xc0) == 0x80)
+		head--;
+	while (tail > 0 && (p[n - tail] & 0xc0) == 0x80)
+		tail--;
+	k = snprintf(note, sizeof(note), "...<%zu bytes>...", n - head - tail);
+	memmove(p + head + (size_t)k, p + n - tail, tail);
+	memcpy(p + head, note, (size_t)k);
+	b->len = mark + head + (size_t)k + tail;
+	return 0;
+}
+
+static int render_step(struct ph_buf *b, const struct ph_graph *g, uint32_t src, uint64_t e,
+		       uint32_t dst, bool in_table);
+
 int ph_render_step(struct ph_buf *b, const struct ph_graph *g, uint32_t src, uint64_t e,
 		   uint32_t dst, bool in_table)
+{
+	size_t mark = b->len;
+	int err = render_step(b, g, src, e, dst, in_table);
+
+	return err ? err : elide_middle(b, mark);
+}
+
+static int render_step(struct ph_buf *b, const struct ph_graph *g, uint32_t src, uint64_t e,
+		       uint32_t dst, bool in_table)
 {
 	const struct ph_heap *h = g->h;
 	struct out o = {b, 0};

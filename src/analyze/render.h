@@ -53,8 +53,11 @@ int ph_render_ref(struct ph_buf *b, const struct ph_heap *h, uint32_t id);
  * The step of edge e from node src to node dst in a path: e indexes the
  * edge arrays of src (the heap's for an object, the synthetic ones
  * otherwise), or is PH_EDGE_ADOPTED for the unreachable node's entries;
- * in_table drops the " -> <target>" of unnamed edges.
+ * in_table drops the " -> <target>" of unnamed edges. A step longer than
+ * PH_RENDER_LABEL_MAX bytes (a label of megabytes) keeps its first and last
+ * PH_RENDER_LABEL_MAX / 2 bytes around "...<N bytes>...", N the bytes left out.
  */
+#define PH_RENDER_LABEL_MAX 240
 int ph_render_step(struct ph_buf *b, const struct ph_graph *g, uint32_t src, uint64_t e,
 		   uint32_t dst, bool in_table);
 

@@ -324,6 +324,7 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 	for (size_t i = 0; i < o.n_roots; i++)
 		ph_json_str(j, o.roots[i]);
 	ph_json_end_array(j);
+	ph_json_key_uint(j, "n_roots", o.total_roots);
 	ph_json_key(j, "dominator");
 	ph_json_begin_object(j);
 	ph_json_key(j, "address");
@@ -382,16 +383,26 @@ int ph_report_paths(struct ph_json *j, const struct ph_analysis *a, uint32_t v, 
 	for (size_t i = 0; i < np; i++) {
 		const struct ph_path *p = &paths[i];
 		uint32_t prev = a->g.super;
+		size_t from, to;
 
+		ph_path_elision(p, &from, &to);
 		ph_json_begin_object(j);
 		b.len = 0;
 		ph_path_expr(&b, &a->g, p);
 		ph_json_key_str(j, "expr", ph_buf_cstr(&b));
+		ph_json_key_uint(j, "length", p->len);
+		ph_json_key_uint(j, "steps_left_out", to - from);
 		ph_json_key(j, "steps");
 		ph_json_begin_array(j);
 		for (size_t k = 0; k < p->len; k++) {
 			uint32_t node = p->steps[k].node;
 			const char *lab;
+
+			if (k >= from && k < to) { /* the middle of a long path */
+				prev = p->steps[to - 1].node;
+				k = to - 1;
+				continue;
+			}
 
 			ph_json_begin_object(j);
 			ph_json_key(j, "address");

@@ -31,14 +31,12 @@ static int push(struct ph_roots *r, size_t *cap, uint32_t object, uint8_t why, u
 int ph_roots_derive(const struct ph_heap *h, struct ph_roots *r)
 {
 	uint32_t *found;
-	uint8_t *is_record;
 	size_t cap = 0;
 	int err = 0;
 
 	memset(r, 0, sizeof(*r));
 	found = calloc((size_t)h->n_objects + 1, sizeof(*found));
-	is_record = calloc((size_t)h->n_objects + 1, 1);
-	if (!found || !is_record) {
+	if (!found) {
 		err = ph_error(PH_ENOMEM, "cannot allocate reference counts for %u objects",
 			       h->n_objects);
 		goto out_free;
@@ -70,16 +68,19 @@ int ph_roots_derive(const struct ph_heap *h, struct ph_roots *r)
 		if (hr->object == PH_NO_ID)
 			continue;
 		bump(found, hr->object);
-		is_record[hr->object] = 1;
 		err = push(r, &cap, hr->object, PH_LABEL_ROOT, (uint32_t)i);
 		r->n_record++;
 		r->by_kind[hr->kind <= PH_FMT_ROOT_OTHER ? hr->kind : PH_FMT_ROOT_OTHER]++;
 	}
-	/* held from outside the dump */
+	/*
+	 * held from outside the dump: an object a ROOTS record names too, when
+	 * its count says more (3.8-3.10's builtins dict has one reference more
+	 * than its record and the dump's edges)
+	 */
 	for (uint32_t v = 0; v < h->n_objects && !err; v++) {
 		uint64_t missing;
 
-		if (h->flags[v] & (PH_FMT_OBJ_IMMORTAL | PH_FMT_OBJ_STATIC) || is_record[v])
+		if (h->flags[v] & (PH_FMT_OBJ_IMMORTAL | PH_FMT_OBJ_STATIC))
 			continue;
 		if (h->refcount[v] <= found[v])
 			continue;
@@ -96,7 +97,6 @@ int ph_roots_derive(const struct ph_heap *h, struct ph_roots *r)
 		}
 out_free:
 	free(found);
-	free(is_record);
 	if (err)
 		ph_roots_release(r);
 	return err;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze/heap.h"
 #include "analyze/render.h"
 #include "common/buf.h"
 #include "common/error.h"
@@ -47,8 +48,22 @@ int ph_getopt(const struct ph_cmd *cmd, int argc, char **argv, const char **arg)
 	memset(&longs[n], 0, sizeof(longs[n]));
 	shorts[k] = '\0';
 	opterr = 0;
-	c = getopt_long(argc, argv, shorts, longs, NULL);
-	*arg = optarg;
+	for (;;) {
+		uint64_t budget;
+
+		c = getopt_long(argc, argv, shorts, longs, NULL);
+		*arg = optarg;
+		if (c != PH_OPT_MAX_MEMORY_ID)
+			break;
+		if (!strcmp(optarg, "none")) {
+			budget = UINT64_MAX;
+		} else if (!ph_parse_size(optarg, &budget) || !budget) {
+			ph_usage_error(cmd, "--max-memory takes a size (512M, 4G) or 'none', not '%s'",
+				       optarg);
+			return -2;
+		}
+		ph_heap_set_budget(budget);
+	}
 	if (c == -1)
 		return -1;
 	if (c == 'h') {

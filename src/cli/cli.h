@@ -45,6 +45,18 @@ struct ph_cmd {
 #define PH_OPT_END {NULL, 0, NULL, NULL}
 
 /*
+ * --max-memory, for the commands that load a dump for analysis: handled by
+ * ph_getopt() itself (it sets the budget of analyze/heap.h).
+ */
+#define PH_OPT_MAX_MEMORY_ID 400
+#define PH_OPT_MAX_MEMORY                                                                          \
+	{"max-memory", PH_OPT_MAX_MEMORY_ID, "SIZE",                                               \
+	 "Refuse a dump whose analysis needs more memory than SIZE (512M, 4G; 'none' for no "      \
+	 "limit), checked from its counts before anything is allocated. Default: the memory "      \
+	 "available to the process (MemAvailable, RLIMIT_AS and RLIMIT_DATA, the cgroup's "      \
+	 "memory limit), the smallest."}
+
+/*
  * Parse the next option of argv by cmd->opts (getopt_long; argv[0] is the
  * command name). Returns the option's id with *arg set for options that take
  * one, -1 when options end (optind is the first operand), or -2 after

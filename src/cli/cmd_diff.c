@@ -20,6 +20,7 @@ static const struct ph_opt opts[] = {
 	{"number", 'n', "N", "Show the N kinds and N paths that grew most (default 20; 0: all)."},
 	{"all", OPT_ALL, NULL, "List kinds that shrank or stayed the same too."},
 	PH_OPT_JSON,
+	PH_OPT_MAX_MEMORY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

@@ -5,12 +5,14 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/table.h"
 #include "common/error.h"
+#include "common/hash.h"
 #include "common/json.h"
 #include "format/reader.h"
 
@@ -97,8 +99,22 @@ static void meta_value(const struct ph_meta_rec *m, struct ph_json *j, FILE *f)
 	}
 }
 
-/* Call fn for each metadata record (later duplicates included, in file order). */
-static int each_meta(struct ph_reader *r, void (*fn)(void *, const struct ph_meta_rec *), void *ctx)
+/* One metadata key: the hash of its text, how many records have it, how many were seen. */
+struct meta_key {
+	uint64_t hash;
+	uint64_t total, seen;
+};
+
+static int by_hash(const void *x, const void *y)
+{
+	const struct meta_key *a = x, *b = y;
+
+	return (a->hash > b->hash) - (a->hash < b->hash);
+}
+
+/* Call fn (when given) for each metadata record in file order; note each key in *keys. */
+static int read_meta(struct ph_reader *r, void (*fn)(void *, const struct ph_meta_rec *), void *ctx,
+		     struct meta_key **keys, size_t *n, size_t *cap)
 {
 	struct ph_cursor c;
 	int err = 0;
@@ -116,15 +132,52 @@ static int each_meta(struct ph_reader *r, void (*fn)(void *, const struct ph_met
 		ph_cursor_init(&c, &r->chunks[i], i, data, len);
 		while (!err && ph_cursor_more(&c)) {
 			struct ph_meta_rec m;
+			struct meta_key k = {0}, *at;
 
 			err = ph_read_meta(&c, &m);
-			if (!err)
-				fn(ctx, &m);
+			if (err)
+				break;
+			k.hash = ph_xxh3(m.key, m.key_len);
+			if (!fn) {
+				if ((err = PH_ARRAY_RESERVE(*keys, *cap, *n + 1)))
+					break;
+				(*keys)[(*n)++] = k;
+				continue;
+			}
+			at = bsearch(&k, *keys, *n, sizeof(k), by_hash);
+			if (at && ++at->seen == at->total)
+				fn(ctx, &m); /* the last record of a key is the one that counts */
 		}
 		if (!err)
 			err = ph_cursor_finish(&c);
 	}
 	ph_cursor_release(&c);
+	return err;
+}
+
+/*
+ * Call fn for each metadata key, with its last record (the one that counts
+ * when a key is repeated: docs/format.md), in the order of those records.
+ */
+static int each_meta(struct ph_reader *r, void (*fn)(void *, const struct ph_meta_rec *), void *ctx)
+{
+	struct meta_key *keys = NULL;
+	size_t n = 0, cap = 0, m = 0;
+	int err = read_meta(r, NULL, NULL, &keys, &n, &cap);
+
+	if (!err) {
+		qsort(keys, n, sizeof(*keys), by_hash);
+		for (size_t i = 0; i < n; i++) { /* one entry a key, with its count */
+			if (m && keys[m - 1].hash == keys[i].hash) {
+				keys[m - 1].total++;
+				continue;
+			}
+			keys[m] = keys[i];
+			keys[m++].total = 1;
+		}
+		err = read_meta(r, fn, ctx, &keys, &m, &cap);
+	}
+	free(keys);
 	return err;
 }
 

@@ -19,8 +19,9 @@
 
 static const struct ph_opt opts[] = {
 	{"number", 'n', "N",
-	 "Show at most N referents, referrers and retained children each (default 50; 0: all)."},
+	 "Show at most N roots, referents, referrers and retained children each (default 50; 0: all)."},
 	PH_OPT_JSON,
+	PH_OPT_MAX_MEMORY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
@@ -55,6 +56,8 @@ static int print_text(const struct ph_analysis *a, uint32_t v, const struct ph_i
 		printf("  value:      %s\n", ph_buf_cstr(&b));
 	for (size_t i = 0; i < o->n_roots; i++)
 		printf("  root:       %s\n", o->roots[i]);
+	if (o->total_roots > o->n_roots)
+		printf("  root:       ... %" PRIu64 " more (-n 0 shows all)\n", o->total_roots - o->n_roots);
 	printf("  status:     %s\n",
 	       ph_bit(a->d.garbage, v) ? "unreachable (garbage awaiting collection)" : "reachable");
 	printf("  dominator:  %s\n", ph_tmp_node(&b, a, d));

@@ -17,6 +17,7 @@
 static const struct ph_opt opts[] = {
 	{"number", 'n', "N", "Show up to N paths, each from a different root (default 5)."},
 	PH_OPT_JSON,
+	PH_OPT_MAX_MEMORY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

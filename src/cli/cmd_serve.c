@@ -30,6 +30,7 @@ static const struct ph_opt opts[] = {
 	 "whoever reaches it read the dump, values included; pyheap warns."},
 	{"open", OPT_OPEN, NULL, "Open the UI in the desktop's browser (xdg-open) once it is ready."},
 	{"threads", OPT_THREADS, "N", "Answer requests with N threads (default: one per core)."},
+	PH_OPT_MAX_MEMORY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

@@ -20,6 +20,7 @@
 static const struct ph_opt opts[] = {
 	{"number", 'n', "N", "Show the N largest types and retainers (default 10)."},
 	PH_OPT_JSON,
+	PH_OPT_MAX_MEMORY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

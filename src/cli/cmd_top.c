@@ -20,7 +20,7 @@
 enum { OPT_TYPE = 257, OPT_BY, OPT_SORT, OPT_OFFSET, OPT_QUERY };
 
 static const struct ph_opt opts[] = {
-	{"number", 'n', "N", "Show N objects (default 20)."},
+	{"number", 'n', "N", "Show N objects (default 20; 0 shows all, as in histogram)."},
 	{"offset", OPT_OFFSET, "N", "Skip the first N objects (default 0): the next page."},
 	{"sort", OPT_SORT, "KEY",
 	 "Order by 'retained' size (the default) or shallow 'size', largest first."},
@@ -34,6 +34,7 @@ static const struct ph_opt opts[] = {
 	 "Only objects whose value contains TEXT (the text of a str, the bytes of a bytes, a "
 	 "module's name; case-sensitive)."},
 	PH_OPT_JSON,
+	PH_OPT_MAX_MEMORY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
@@ -125,6 +126,8 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		return ph_usage_error(cmd, "--number %" PRIu64 " is too large", q.limit);
 	if (q.offset > PH_HEAP_MAX_OBJECTS)
 		return ph_usage_error(cmd, "--offset %" PRIu64 " is too large", q.offset);
+	if (!q.limit)
+		q.limit = PH_HEAP_MAX_OBJECTS; /* all */
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
 		return status;
 	if (json) {

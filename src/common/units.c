@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 const char *ph_human_bytes(uint64_t n, char buf[32])
 {
@@ -48,5 +49,33 @@ bool ph_parse_uint(const char *s, bool allow_hex, uint64_t *out)
 	if (errno || *end)
 		return false;
 	*out = v;
+	return true;
+}
+
+bool ph_parse_size(const char *s, uint64_t *out)
+{
+	static const char suffixes[] = "KMGTP";
+	unsigned long long v;
+	const char *u;
+	char *end;
+	int shift = 0;
+
+	if (!s || !isdigit((unsigned char)s[0]))
+		return false;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return false;
+	if (*end && (u = strchr(suffixes, toupper((unsigned char)*end))) != NULL) {
+		shift = 10 * (int)(u - suffixes + 1);
+		end++;
+		if (end[0] == 'i' && (end[1] == 'B' || end[1] == 'b'))
+			end += 2;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end || (shift && v > UINT64_MAX >> shift))
+		return false;
+	*out = (uint64_t)v << shift;
 	return true;
 }

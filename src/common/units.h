@@ -18,6 +18,13 @@ const char *ph_human_bytes(uint64_t n, char buf[32]);
  */
 bool ph_parse_uint(const char *s, bool allow_hex, uint64_t *out);
 
+/*
+ * A size in bytes: a decimal number with an optional suffix K, M, G, T or P
+ * (powers of 1024; "KiB", "MB" and lower case are accepted too): "512M",
+ * "2G", "1048576". False when malformed or beyond 2^64 - 1.
+ */
+bool ph_parse_size(const char *s, uint64_t *out);
+
 /* An address: "0x7f..", or decimal (as PyHeap's links write them). */
 static inline bool ph_parse_addr(const char *s, uint64_t *out)
 {

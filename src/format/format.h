@@ -80,6 +80,11 @@
 #define PH_FMT_KIND_THREADS 6
 #define PH_FMT_KIND_ROOTS   7
 #define PH_FMT_KIND_TOC     15
+/*
+ * A kind is all 32 bits. Bit 31 set marks a kind that a reader which does
+ * not know it must refuse rather than skip; every kind above has it clear, so
+ * 0x80000004 is not OBJECTS but an unknown kind that must be understood.
+ */
 #define PH_FMT_KIND_MUST_UNDERSTAND 0x80000000u
 
 /* Chunk encodings. */

@@ -161,6 +161,31 @@ static int check_header(struct ph_reader *r, const uint8_t *h, size_t have)
 	return 0;
 }
 
+/*
+ * The fewest bytes a record of a kind can take (docs/format.md, "record
+ * count"): every field is at least one byte, an EDGES record holds one edge
+ * at least. Kinds this reader does not know: one byte.
+ */
+static uint64_t min_record_size(uint32_t kind)
+{
+	switch (kind) {
+	case PH_FMT_KIND_META:
+		return 4; /* key length, a key byte, type, value length */
+	case PH_FMT_KIND_TYPES:
+		return 7;
+	case PH_FMT_KIND_OBJECTS:
+		return 5;
+	case PH_FMT_KIND_EDGES:
+		return 5; /* source, address, count, one edge of tag and target */
+	case PH_FMT_KIND_THREADS:
+		return 5;
+	case PH_FMT_KIND_ROOTS:
+		return 3;
+	default:
+		return 1;
+	}
+}
+
 /* Lengths, encoding and count of a chunk (from its header or its TOC entry) within limits. */
 static int check_sizes(const struct ph_reader *r, const struct ph_chunk_info *ci)
 {
@@ -190,10 +215,15 @@ static int check_sizes(const struct ph_reader *r, const struct ph_chunk_info *ci
 		return BAD(r, PH_ECORRUPT, "chunk at offset %llu has unknown encoding %u",
 			   (unsigned long long)ci->offset, ci->encoding);
 	}
-	if (ci->count > ci->raw_len)
-		return BAD(r, PH_ECORRUPT, "chunk at offset %llu: %llu records cannot fit in %llu bytes",
+	if (ci->count > ci->raw_len / min_record_size(ci->kind)) {
+		char kb[24];
+
+		return BAD(r, PH_ECORRUPT,
+			   "chunk at offset %llu: %llu records of %s cannot fit in %llu bytes (each takes %llu at least)",
 			   (unsigned long long)ci->offset, (unsigned long long)ci->count,
-			   (unsigned long long)ci->raw_len);
+			   ph_chunk_kind_name(ci->kind, kb), (unsigned long long)ci->raw_len,
+			   (unsigned long long)min_record_size(ci->kind));
+	}
 	if (ci->kind == PH_FMT_KIND_TOC &&
 	    (ci->encoding != PH_FMT_ENC_RAW || ci->raw_len != ci->count * PH_FMT_TOC_ENTRY_SIZE))
 		return BAD(r, PH_ECORRUPT, "TOC chunk at offset %llu has a bad size or encoding",
@@ -237,7 +267,7 @@ static int parse_toc_entry(struct ph_reader *r, const uint8_t *e, size_t i,
 	ci->checksum = ph_le64(e + 40);
 	if (e[13] || e[14] || e[15])
 		return BAD(r, PH_ECORRUPT, "TOC entry %zu: reserved bytes are not zero", i);
-	if ((ci->kind & ~PH_FMT_KIND_MUST_UNDERSTAND) == PH_FMT_KIND_TOC)
+	if (ci->kind == PH_FMT_KIND_TOC)
 		return BAD(r, PH_ECORRUPT, "TOC entry %zu lists a TOC chunk", i);
 	return check_sizes(r, ci);
 }

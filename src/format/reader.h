@@ -12,8 +12,9 @@
  *    TOC and trailer against what it saw.
  *
  * Every byte is treated as hostile: a length, count or offset is checked
- * before it is used; no allocation is larger than one chunk (64 MiB) or than
- * the file; errors are PH_ENOTDUMP, PH_EVERSION, PH_ETRUNCATED or
+ * before it is used (a chunk's record count against its raw length over the
+ * smallest record of its kind); no allocation is larger than one chunk
+ * (64 MiB) or than the file; errors are PH_ENOTDUMP, PH_EVERSION, PH_ETRUNCATED or
  * PH_ECORRUPT with a detail naming the chunk, file offset and record, plus
  * the reader's source line where the problem was first seen.
  *

@@ -28,6 +28,7 @@
 
 #include "common/addrset.h"
 #include "common/error.h"
+#include "format/xref.h"
 
 #define BATCH 256
 #define MAX_WORKERS 4
@@ -72,8 +73,7 @@ struct vworker {
 	struct ph_chunk_buf buf;
 	struct ph_cursor c;
 	struct ph_validate_report rep; /* this worker's counts */
-	uint64_t max_sref, max_type;
-	char max_sref_where[160], max_type_where[160];
+	struct ph_xref xref;           /* this worker's references and sizes */
 	struct vref {
 		uint64_t addr, source;
 		bool label;
@@ -90,22 +90,6 @@ struct vworker {
 	pthread_t thread;
 	bool reporter; /* the calling thread: reports progress */
 };
-
-static void note_sref(struct vworker *w, const struct ph_cursor *c, uint64_t sref)
-{
-	if (sref > w->max_sref) {
-		w->max_sref = sref;
-		ph_cursor_where(c, w->max_sref_where, sizeof(w->max_sref_where));
-	}
-}
-
-static void note_type(struct vworker *w, const struct ph_cursor *c, uint64_t id)
-{
-	if (id + 1 > w->max_type) {
-		w->max_type = id + 1;
-		ph_cursor_where(c, w->max_type_where, sizeof(w->max_type_where));
-	}
-}
 
 /* A dangling reference found outside EDGES chunks (those keep examples per chunk). */
 static void dangling(struct vworker *w, uint64_t *counter, uint64_t src, uint64_t target,
@@ -224,10 +208,10 @@ static int pass1_chunk(struct vworker *w, struct ph_cursor *c)
 				err = PH_ARRAY_RESERVE(sh->types, sh->type_cap, id + 1);
 			if (err)
 				break;
-			note_sref(w, c, t.module);
-			note_sref(w, c, t.qualname);
+			ph_xref_sref(&w->xref, c, t.module);
+			ph_xref_sref(&w->xref, c, t.qualname);
 			if (t.base)
-				note_type(w, c, t.base - 1);
+				ph_xref_type(&w->xref, c, t.base - 1);
 			sh->types[id].base = t.base;
 			sh->types[id].addr = t.address;
 			w->rep.types++;
@@ -239,11 +223,13 @@ static int pass1_chunk(struct vworker *w, struct ph_cursor *c)
 			uint64_t id = base + c->record;
 
 			err = ph_read_object(c, &o);
+			if (!err)
+				err = ph_xref_size(&w->xref, c, o.size);
 			if (!err && !sh->concurrent)
 				err = PH_ARRAY_RESERVE(sh->obj_addr, sh->obj_cap, id + 1);
 			if (err)
 				break;
-			note_type(w, c, o.type);
+			ph_xref_type(&w->xref, c, o.type);
 			if (w->n_pending == BATCH)
 				err = add_pending(w, c);
 			w->pending[w->n_pending].addr = o.address;
@@ -277,19 +263,9 @@ static int pass2_chunk(struct vworker *w, struct ph_cursor *c)
 			err = ph_read_edges(c, &src, &saddr, &n);
 			if (err)
 				break;
-			if (src >= sh->n_objects)
-				return ph_cursor_corrupt(c, __LINE__, "edge source id %llu, but there are %llu objects",
-							 (unsigned long long)src,
-							 (unsigned long long)sh->n_objects);
-			if (vc->last_src != UINT64_MAX && src < vc->last_src)
-				return ph_cursor_corrupt(c, __LINE__, "edge source id %llu after %llu: out of order",
-							 (unsigned long long)src,
-							 (unsigned long long)vc->last_src);
-			if (sh->obj_addr[src] != saddr)
-				return ph_cursor_corrupt(c, __LINE__,
-							 "edge source id %llu at address 0x%llx, but that object is at 0x%llx",
-							 (unsigned long long)src, (unsigned long long)saddr,
-							 (unsigned long long)sh->obj_addr[src]);
+			if ((err = ph_xref_source(c, src, saddr, sh->obj_addr, sh->n_objects,
+						  vc->last_src)))
+				return err;
 			if (vc->first_src == UINT64_MAX)
 				vc->first_src = src;
 			vc->last_src = src;
@@ -301,11 +277,8 @@ static int pass2_chunk(struct vworker *w, struct ph_cursor *c)
 				if (err)
 					break;
 				rep->edges++;
-				if (e.kind == PH_FMT_LABEL_FIELD || e.kind == PH_FMT_LABEL_INTERNAL) {
-					if (e.label == 0)
-						return ph_cursor_corrupt(c, __LINE__, "edge label names no string");
-					note_sref(w, c, e.label);
-				}
+				if ((err = ph_xref_label(&w->xref, c, &e)))
+					return err;
 				if (e.kind == PH_FMT_LABEL_ATTR || e.kind == PH_FMT_LABEL_KEY ||
 				    e.kind == PH_FMT_LABEL_ENTRY)
 					check_later(w, e.label, saddr, true);
@@ -323,20 +296,20 @@ static int pass2_chunk(struct vworker *w, struct ph_cursor *c)
 			if (err)
 				break;
 			rep->threads++;
-			note_sref(w, c, t.name);
+			ph_xref_sref(&w->xref, c, t.name);
 			for (uint64_t i = 0; i < t.n_frames; i++) {
 				const struct ph_frame_rec *f = &t.frames[i];
 
 				rep->frames++;
-				note_sref(w, c, f->function);
-				note_sref(w, c, f->filename);
+				ph_xref_sref(&w->xref, c, f->function);
+				ph_xref_sref(&w->xref, c, f->filename);
 				if (f->code && !known(sh, f->code))
 					dangling(w, &rep->dangling_other, 0, f->code, "frame code");
 				if (f->frame && !known(sh, f->frame))
 					dangling(w, &rep->dangling_other, 0, f->frame, "frame object");
 				for (uint64_t j = 0; j < f->n_locals; j++) {
 					rep->locals++;
-					note_sref(w, c, f->locals[j].name);
+					ph_xref_sref(&w->xref, c, f->locals[j].name);
 					if (!known(sh, f->locals[j].address))
 						dangling(w, &rep->dangling_other, 0, f->locals[j].address,
 							 "frame local");
@@ -352,7 +325,7 @@ static int pass2_chunk(struct vworker *w, struct ph_cursor *c)
 			if (err)
 				break;
 			rep->roots++;
-			note_sref(w, c, rr.label);
+			ph_xref_sref(&w->xref, c, rr.label);
 			if (!known(sh, rr.address))
 				dangling(w, &rep->dangling_other, 0, rr.address, "root");
 		}
@@ -441,49 +414,21 @@ static int run_pass(struct vshared *sh, struct vworker *ws, int n, int pass)
 	return err;
 }
 
-/* The base chain of every type ends (no cycles) and every base is a type. */
-static int check_types(struct vshared *sh, const struct vworker *max_type,
-		       const struct vworker *max_sref, struct ph_validate_report *rep)
+static uint64_t vtype_base(const void *ctx, uint64_t i)
 {
-	uint64_t n = sh->n_types;
-	uint8_t *color;
-	int err = 0;
+	const struct vshared *sh = ctx;
 
-	if (max_type->max_type > n)
-		return ph_error(PH_ECORRUPT, "%s: %s refers to type id %llu, but there are %llu types",
-				sh->r->name, max_type->max_type_where,
-				(unsigned long long)(max_type->max_type - 1), (unsigned long long)n);
-	if (max_sref->max_sref > sh->n_strings)
-		return ph_error(PH_ECORRUPT, "%s: %s refers to string %llu, but there are %llu strings",
-				sh->r->name, max_sref->max_sref_where,
-				(unsigned long long)(max_sref->max_sref - 1),
-				(unsigned long long)sh->n_strings);
-	color = calloc(n ? n : 1, 1); /* 0 new, 1 on the current chain, 2 done */
-	if (!color)
-		return ph_error(PH_ENOMEM, "cannot allocate %llu bytes", (unsigned long long)n);
-	for (uint64_t i = 0; i < n && !err; i++) {
-		uint64_t t = i;
+	return sh->types[i].base;
+}
 
-		while (color[t] == 0) {
-			color[t] = 1;
-			if (!sh->types[t].base)
-				break;
-			t = sh->types[t].base - 1;
-			if (color[t] == 1) {
-				err = ph_error(PH_ECORRUPT,
-					       "%s: the base chain of type %llu loops back to type %llu",
-					       sh->r->name, (unsigned long long)i, (unsigned long long)t);
-				break;
-			}
-		}
-		for (t = i; color[t] == 1;) {
-			color[t] = 2;
-			if (!sh->types[t].base)
-				break;
-			t = sh->types[t].base - 1;
-		}
-	}
-	for (uint64_t i = 0; i < n && !err; i++) {
+/* Every type and string reference resolves, the base chains end; types whose object is missing. */
+static int check_types(struct vshared *sh, const struct ph_xref *x, struct ph_validate_report *rep)
+{
+	int err = ph_xref_check(x, sh->r->name, sh->n_types, sh->n_strings);
+
+	if (!err)
+		err = ph_xref_bases(sh->r->name, sh->n_types, vtype_base, sh);
+	for (uint64_t i = 0; i < sh->n_types && !err; i++) {
 		if (known(sh, sh->types[i].addr))
 			continue;
 		rep->dangling_other++;
@@ -494,7 +439,6 @@ static int check_types(struct vshared *sh, const struct vworker *max_type,
 			rep->n_examples++;
 		}
 	}
-	free(color);
 	return err;
 }
 
@@ -624,40 +568,33 @@ int ph_validate(struct ph_reader *r, struct ph_validate_report *rep,
 	if (!err)
 		err = run_pass(&sh, ws, n, 1);
 	if (!err) {
-		const struct vworker *mt = &ws[0], *ms = &ws[0];
+		struct ph_xref x;
 
-		for (int k = 1; k < n; k++) {
-			if (ws[k].max_type > mt->max_type)
-				mt = &ws[k];
-			if (ws[k].max_sref > ms->max_sref)
-				ms = &ws[k];
-		}
+		memset(&x, 0, sizeof(x));
 		for (int k = 0; k < n; k++) {
+			if (!err)
+				err = ph_xref_merge(&x, &ws[k].xref, r->name);
 			add_report(rep, &ws[k].rep);
 			memset(&ws[k].rep, 0, sizeof(ws[k].rep));
+			/* pass 2 notes string references only: strings are checked again after it */
+			memset(&ws[k].xref, 0, sizeof(ws[k].xref));
 		}
-		err = check_types(&sh, mt, ms, rep);
-		/* pass 2 resets the maxima it needs: strings are still checked against n_strings */
-		for (int k = 0; k < n; k++)
-			ws[k].max_type = 0;
+		if (!err)
+			err = check_types(&sh, &x, rep);
 	}
 	if (!err)
 		err = run_pass(&sh, ws, n, 2);
 	if (!err) {
-		const struct vworker *ms = &ws[0];
+		struct ph_xref x;
 		uint64_t last = 0;
 		bool have = false;
 
+		memset(&x, 0, sizeof(x));
 		for (int k = 0; k < n; k++) {
-			if (ws[k].max_sref > ms->max_sref)
-				ms = &ws[k];
+			ph_xref_merge(&x, &ws[k].xref, r->name); /* no sizes in pass 2: cannot fail */
 			add_report(rep, &ws[k].rep);
 		}
-		if (ms->max_sref > sh.n_strings)
-			err = ph_error(PH_ECORRUPT, "%s: %s refers to string %llu, but there are %llu strings",
-				       r->name, ms->max_sref_where,
-				       (unsigned long long)(ms->max_sref - 1),
-				       (unsigned long long)sh.n_strings);
+		err = ph_xref_check(&x, r->name, sh.n_types, sh.n_strings);
 		/* EDGES chunks in file order: sources never decrease; examples merged in order */
 		for (size_t i = 0; !err && i < r->n_chunks; i++) {
 			const struct vchunk *vc = &sh.chunks[i];

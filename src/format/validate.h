@@ -4,9 +4,10 @@
  * parsed, every cross-reference resolved.
  *
  * Hard errors (corruption, truncation, a duplicate address, an id or string
- * reference out of range, a cycle in the type base chain, edge sources out of
- * order or at the wrong address) end the check with a negative code and a
- * detail. References to addresses that are not objects of the dump (edge
+ * reference out of range, a cycle in the type base chain, object sizes that
+ * add up to 2^64 or more, edge sources out of order or at the wrong address)
+ * end the check with a negative code and a detail. The checks that span
+ * records are format/xref.h's, shared with the analysis loader. References to addresses that are not objects of the dump (edge
  * targets, label keys, locals, roots, type objects) are "dangling": counted
  * in the report with a few examples, not fatal - analysis ignores them.
  *

@@ -635,7 +635,7 @@ int ph_writer_root(struct ph_writer *w, const struct ph_root_rec *r)
 int ph_writer_put_chunk(struct ph_writer *w, uint32_t kind, uint64_t count, const uint8_t *payload,
 			size_t len)
 {
-	uint32_t k = kind & ~PH_FMT_KIND_MUST_UNDERSTAND;
+	uint32_t k = kind; /* all 32 bits: 0x80000004 is a kind of its own, not OBJECTS */
 	int err = check_usable(w);
 
 	if (err)

@@ -6,6 +6,8 @@
  *   test-tool synth ...     write a realistic synthetic heap dump
  *   test-tool corpus DIR    write the fuzzing seed corpus
  *   test-tool fixture NAME  write a hand-made dump with a known analysis
+ *   test-tool craft SHAPE   write a hostile or extreme dump
+ *   test-tool respin IN OUT rewrite a dump with the freedoms the format allows
  *
  * Each subcommand lives in its own file and is listed in tools[] below.
  */
@@ -20,6 +22,8 @@ static const struct tool *const tools[] = {
 	&tool_decode,
 	&tool_rawcopy,
 	&tool_fixture,
+	&tool_craft,
+	&tool_respin,
 	NULL,
 };
 

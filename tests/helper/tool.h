@@ -16,5 +16,7 @@ extern const struct tool tool_corpus;
 extern const struct tool tool_decode;
 extern const struct tool tool_rawcopy;
 extern const struct tool tool_fixture;
+extern const struct tool tool_craft;
+extern const struct tool tool_respin;
 
 #endif

@@ -155,7 +155,7 @@ static inline void model_random(struct model *m, uint64_t seed, size_t size)
 				j = (size_t)-1;
 			}
 		o->type = rng_below(&r, m->n_types);
-		o->size = rng_num(&r);
+		o->size = rng_num(&r) >> 20; /* sizes must add up to less than 2^64 (refcount keeps the extremes) */
 		o->refcount = rng_num(&r);
 		o->flags = (uint8_t)(rng_next(&r) & (PH_FMT_OBJ_GC | PH_FMT_OBJ_IMMORTAL |
 						   PH_FMT_OBJ_STATIC));

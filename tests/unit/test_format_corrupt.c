@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "filebuild.h"
+#include "analyze/heap.h"
 #include "format/validate.h"
 #include "model.h"
 
@@ -379,6 +380,19 @@ static size_t put_type(uint8_t *p, uint64_t addr, uint64_t base)
 	return n;
 }
 
+/* An OBJECTS record of type 0, refcount 1, no flags, at delta from the previous address. */
+static size_t put_object(uint8_t *p, int64_t delta, uint64_t size)
+{
+	size_t n = 0;
+
+	n += ph_varint_encode(p + n, ph_zigzag(delta));
+	p[n++] = 0; /* type */
+	n += ph_varint_encode(p + n, size);
+	p[n++] = 1; /* refcount */
+	p[n++] = 0; /* flags */
+	return n;
+}
+
 Test(format_corrupt, cycle_in_the_type_base_chain)
 {
 	uint8_t types[64];
@@ -487,6 +501,91 @@ Test(format_corrupt, unknown_kinds_skipped_must_understand_refused)
 	o = read_both(b.data, b.len);
 	cr_assert_eq(o.seek_err, PH_EVERSION, "%s", o.seek_msg);
 	cr_assert(strstr(o.seek_msg, "newer pyheap"), "%s", o.seek_msg);
+	ph_buf_release(&b);
+}
+
+/* The analysis loader's verdict on a file image (PH_OK or the error), message in msg. */
+static int load_heap(const struct ph_buf *b, char *msg, size_t n)
+{
+	struct ph_heap *h = NULL;
+	char path[64];
+	int err;
+
+	cr_assert_eq(write_temp(b, path, sizeof(path)), 0);
+	err = ph_heap_load(&h, path, NULL, NULL);
+	snprintf(msg, n, "%s", err ? ph_error_detail() : "");
+	ph_heap_free(h);
+	unlink(path);
+	return err;
+}
+
+/* The seekable reader with validation and the analysis loader refuse b with code, text in the message. */
+static void expect_refused_by_all(const struct ph_buf *b, int code, const char *text)
+{
+	struct outcome o = read_both(b->data, b->len);
+	char msg[1024];
+
+	cr_assert_eq(o.seek_err, code, "%s", o.seek_msg);
+	cr_assert(strstr(o.seek_msg, text), "'%s' not in: %s", text, o.seek_msg);
+	cr_assert_eq(load_heap(b, msg, sizeof(msg)), code, "%s", msg);
+	cr_assert(strstr(msg, text), "'%s' not in: %s", text, msg);
+}
+
+/* A kind is all 32 bits: OBJECTS with bit 31 set is an unknown kind to understand, not OBJECTS. */
+Test(format_corrupt, must_understand_bit_makes_another_kind)
+{
+	uint8_t types[32], objs[16];
+	size_t nt = put_type(types, 0x1000, 0), no = 0;
+	struct ph_buf b = PH_BUF_INIT;
+	struct fb_chunk c[2];
+
+	no += put_object(objs, 0x2000, 16);
+	c[0] = fb_raw(PH_FMT_KIND_TYPES, 1, types, nt);
+	c[1] = fb_raw(PH_FMT_KIND_OBJECTS | PH_FMT_KIND_MUST_UNDERSTAND, 1, objs, no);
+	fb_file(&b, c, 2);
+	expect_refused_by_all(&b, PH_EVERSION, "chunk 1 has kind 2147483652, which this pyheap does not know but must understand");
+	ph_buf_release(&b);
+}
+
+/* A chunk's count is bounded by its raw length over the smallest record of its kind. */
+Test(format_corrupt, record_count_beyond_the_smallest_records)
+{
+	static const struct {
+		uint32_t kind;
+		size_t min;
+	} kinds[] = {
+		{PH_FMT_KIND_META, 4},    {PH_FMT_KIND_STRINGS, 1}, {PH_FMT_KIND_TYPES, 7},
+		{PH_FMT_KIND_OBJECTS, 5}, {PH_FMT_KIND_EDGES, 5},   {PH_FMT_KIND_THREADS, 5},
+		{PH_FMT_KIND_ROOTS, 3},
+	};
+	uint8_t payload[70] = {0};
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		struct ph_buf b = PH_BUF_INIT;
+		struct fb_chunk c = fb_raw(kinds[i].kind, sizeof(payload) / kinds[i].min + 1, payload,
+					   sizeof(payload));
+
+		fb_file(&b, &c, 1);
+		expect_refused_by_all(&b, PH_ECORRUPT, "cannot fit in 70 bytes");
+		cr_assert_eq(read_both(b.data, b.len).stream_err, PH_ECORRUPT, "the stream reader too");
+		ph_buf_release(&b);
+	}
+}
+
+/* Object sizes that add up to 2^64 or more (2^64 - 1 is fine): corrupt, at the record that passes it. */
+Test(format_corrupt, sizes_that_wrap)
+{
+	uint8_t types[32], objs[64];
+	size_t nt = put_type(types, 0x1000, 0), no = 0;
+	struct ph_buf b = PH_BUF_INIT;
+	struct fb_chunk c[2];
+
+	for (int i = 0; i < 3; i++)
+		no += put_object(objs + no, 0x2000, i == 1 ? UINT64_MAX / 2 + 1 : UINT64_MAX / 2);
+	c[0] = fb_raw(PH_FMT_KIND_TYPES, 1, types, nt);
+	c[1] = fb_raw(PH_FMT_KIND_OBJECTS, 3, objs, no);
+	fb_file(&b, c, 2);
+	expect_refused_by_all(&b, PH_ECORRUPT, "record 2: object size 9223372036854775807 makes");
 	ph_buf_release(&b);
 }
 

@@ -189,10 +189,13 @@ export function Heap({ params }) {
 // ---- one object ----
 
 function PathSteps({ path, dump }) {
+	// a long path keeps its first and last steps; the middle is counted (docs/analysis.md)
+	const gapAt = path.steps_left_out ? path.steps.length / 2 : -1;
 	return html`<li><code class="path">${path.steps.map((s, i) => {
 		const to = objectHref(s.address, dump);
 		const text = i > 0 && !/^[.[<]|^ /.test(s.label) && s.label !== '' ? ` ${s.label}` : s.label || `<${s.type}>`;
-		return to ? html`<a href=${to} title=${`${s.type} ${s.address}`} key=${i}>${text}</a>` : html`<span key=${i}>${text}</span>`;
+		const step = to ? html`<a href=${to} title=${`${s.type} ${s.address}`} key=${i}>${text}</a>` : html`<span key=${i}>${text}</span>`;
+		return i === gapAt ? [html`<span class="muted" key="gap">${`...<${path.steps_left_out} steps>...`}</span>`, step] : step;
 	})}</code></li>`;
 }
 
