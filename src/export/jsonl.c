@@ -60,6 +60,16 @@ static void key_sref(struct jl *x, const char *k, uint64_t sref)
 		ph_json_null(&x->j);
 }
 
+/* An address, or null for 0. */
+static void key_addr(struct jl *x, const char *k, uint64_t addr)
+{
+	ph_json_key(&x->j, k);
+	if (addr)
+		ph_json_addr(&x->j, addr);
+	else
+		ph_json_null(&x->j);
+}
+
 /* A node's key as the API writes it: "0x7f..", "root", "unreachable", "thread:N", "frame:N". */
 static void key_node(struct jl *x, const char *k, uint32_t v)
 {
@@ -131,6 +141,8 @@ static int threads(struct jl *x)
 			key_sref(x, "file", fr->filename);
 			key_uint(x, "line", fr->line);
 			key_uint(x, "retained", a->r.size[a->g.first_frame + f]);
+			key_addr(x, "code", fr->code_addr);
+			key_addr(x, "frame_object", fr->frame_addr);
 			ph_json_key(&x->j, "locals");
 			ph_json_begin_array(&x->j);
 			for (size_t l = fr->first_local; l < fr->first_local + fr->n_locals; l++) {

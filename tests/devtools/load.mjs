@@ -10,7 +10,7 @@
 // Prints one JSON document: the load time, DevTools' node and edge counts,
 // the problems it reported (nodes it found unreachable), the root's retained
 // size; with --all, per node (by ordinal) its id, type, name, self size,
-// retained size and immediate dominator's ordinal.
+// edge count, retained size and immediate dominator's ordinal.
 import * as fs from 'node:fs';
 import {performance} from 'node:perf_hooks';
 
@@ -57,16 +57,17 @@ const out = {
 };
 if (flags.includes('--all')) {
   const node = snap.createNode(0);
-  const ids = [], types = [], names = [], self = [], retained = [], dominator = [];
+  const ids = [], types = [], names = [], self = [], edges = [], retained = [], dominator = [];
   for (let i = 0; i < snap.nodeCount; i++) {
     node.nodeIndex = i * snap.nodeFieldCount;
     ids.push(node.id());
     types.push(node.type());
     names.push(node.name());
     self.push(node.selfSize());
+    edges.push(node.edgesCount());
     retained.push(snap.retainedSizes[i]);
     dominator.push(snap.dominatorsTree[i]);
   }
-  Object.assign(out, {ids, types, names, self, retained, dominator});
+  Object.assign(out, {ids, types, names, self, edges, retained, dominator});
 }
 process.stdout.write(JSON.stringify(out) + '\n');
