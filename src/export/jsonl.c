@@ -8,6 +8,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/inspect.h"
@@ -22,6 +23,8 @@ struct jl {
 	struct ph_sink *s;
 	struct ph_json j;
 	struct ph_buf line, tmp;
+	struct ph_buf *kinds; /* by type id: the kind's name as a JSON string */
+	int err;              /* sticky, while an object line is built */
 };
 
 static void begin(struct jl *x, const char *record)
@@ -190,56 +193,117 @@ static int roots(struct jl *x)
 	return err;
 }
 
+/*
+ * Object lines are most of the output, so they are written without the JSON
+ * writer's printf: fixed keys as text, numbers and addresses by hand, the
+ * kind's escaped name once per type.
+ */
+static void put(struct jl *x, const char *text)
+{
+	if (!x->err)
+		x->err = ph_buf_put(&x->line, text, strlen(text));
+}
+
+static void put_u64(struct jl *x, uint64_t v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	if (!x->err)
+		x->err = ph_buf_put(&x->line, tmp + i, sizeof(tmp) - i);
+}
+
+/* "0x..." with the quotes */
+static void put_addr(struct jl *x, uint64_t a)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	tmp[--i] = '"';
+	do {
+		tmp[--i] = "0123456789abcdef"[a & 15];
+		a >>= 4;
+	} while (a);
+	tmp[--i] = 'x';
+	tmp[--i] = '0';
+	tmp[--i] = '"';
+	if (!x->err)
+		x->err = ph_buf_put(&x->line, tmp + i, sizeof(tmp) - i);
+}
+
+/* A JSON string of text[0..n). */
+static void put_str(struct jl *x, const void *text, size_t n)
+{
+	if (!x->err)
+		x->err = ph_buf_put_u8(&x->line, '"');
+	if (!x->err)
+		x->err = ph_json_escape(&x->line, text, n);
+	if (!x->err)
+		x->err = ph_buf_put_u8(&x->line, '"');
+}
+
 static int object(struct jl *x, uint32_t v)
 {
 	const struct ph_analysis *a = x->a;
 	const struct ph_heap *h = a->h;
-	char fb[64];
-	int err;
+	const struct ph_buf *kind = &x->kinds[h->type[v]];
+	char fb[64], key[32];
 
-	begin(x, "object");
-	ph_json_key(&x->j, "address");
-	ph_json_addr(&x->j, h->addr[v]);
-	ph_json_key(&x->j, "kind");
-	ph_json_str(&x->j, ph_heap_kind(h, v));
-	key_uint(x, "size", h->size[v]);
-	key_uint(x, "retained", a->r.size[v]);
-	key_uint(x, "retained_objects", a->r.count[v]);
-	key_uint(x, "refcount", h->refcount[v]);
-	ph_json_key(&x->j, "flags");
-	ph_json_str(&x->j, ph_flags_text(h->flags[v], fb, sizeof(fb)));
-	ph_json_key(&x->j, "value");
+	x->line.len = 0;
+	put(x, "{\"record\":\"object\",\"address\":");
+	put_addr(x, h->addr[v]);
+	put(x, ",\"kind\":");
+	if (!x->err)
+		x->err = ph_buf_put(&x->line, kind->data, kind->len);
+	put(x, ",\"size\":");
+	put_u64(x, h->size[v]);
+	put(x, ",\"retained\":");
+	put_u64(x, a->r.size[v]);
+	put(x, ",\"retained_objects\":");
+	put_u64(x, a->r.count[v]);
+	put(x, ",\"refcount\":");
+	put_u64(x, h->refcount[v]);
+	put(x, ",\"flags\":\"");
+	put(x, ph_flags_text(h->flags[v], fb, sizeof(fb)));
+	put(x, "\",\"value\":");
 	x->tmp.len = 0;
-	if ((err = ph_render_value(&x->tmp, &a->g, v, 200)))
-		return err;
+	if (!x->err)
+		x->err = ph_render_value(&x->tmp, &a->g, v, 200);
 	if (x->tmp.len)
-		ph_json_strn(&x->j, x->tmp.data, x->tmp.len);
+		put_str(x, x->tmp.data, x->tmp.len);
 	else
-		ph_json_null(&x->j);
-	ph_json_key(&x->j, "reachable");
-	ph_json_bool(&x->j, !ph_bit(a->d.garbage, v));
-	key_node(x, "dominator", a->d.idom[v]);
-	ph_json_key(&x->j, "refs");
-	ph_json_begin_array(&x->j);
-	for (uint64_t e = h->out_off[v]; e < h->out_off[v + 1]; e++) {
+		put(x, "null");
+	put(x, ph_bit(a->d.garbage, v) ? ",\"reachable\":false,\"dominator\":\""
+				       : ",\"reachable\":true,\"dominator\":\"");
+	put(x, ph_node_key(a, a->d.idom[v], key));
+	put(x, "\",\"refs\":[");
+	for (uint64_t e = h->out_off[v]; e < h->out_off[v + 1] && !x->err; e++) {
 		uint32_t tgt = h->out_tgt[e];
+		uint8_t k = h->out_kind[e];
 
-		x->tmp.len = 0;
-		if ((err = ph_render_step(&x->tmp, &a->g, v, e, tgt, true)))
-			return err;
-		ph_json_begin_object(&x->j);
-		ph_json_key(&x->j, "label");
-		ph_json_strn(&x->j, x->tmp.data, x->tmp.len);
-		ph_json_key(&x->j, "to");
-		ph_json_addr(&x->j, h->addr[tgt]);
-		if (h->out_kind[e] & PH_EDGE_WEAK) {
-			ph_json_key(&x->j, "weak");
-			ph_json_bool(&x->j, true);
+		put(x, e == h->out_off[v] ? "{\"label\":" : ",{\"label\":");
+		if ((k & PH_LABEL_MASK) == PH_LABEL_INDEX && h->out_val[e] != PH_VAL_WIDE) {
+			put(x, "\"[");
+			put_u64(x, h->out_val[e]);
+			put(x, "]\"");
+		} else {
+			x->tmp.len = 0;
+			x->err = ph_render_step(&x->tmp, &a->g, v, e, tgt, true);
+			put_str(x, x->tmp.data, x->tmp.len);
 		}
-		ph_json_end_object(&x->j);
+		put(x, ",\"to\":");
+		put_addr(x, h->addr[tgt]);
+		put(x, k & PH_EDGE_WEAK ? ",\"weak\":true}" : "}");
 	}
-	ph_json_end_array(&x->j);
-	return end(x);
+	put(x, "]}\n");
+	if (x->err)
+		return ph_error(PH_ENOMEM, "out of memory: cannot build a line of the export");
+	ph_sink_buf(x->s, &x->line);
+	return x->s->err;
 }
 
 int ph_export_jsonl(struct ph_sink *s, const struct ph_analysis *a)
@@ -250,13 +314,27 @@ int ph_export_jsonl(struct ph_sink *s, const struct ph_analysis *a)
 	memset(&x, 0, sizeof(x));
 	x.a = a;
 	x.s = s;
-	err = header(&x);
+	x.kinds = calloc(a->h->n_types ? a->h->n_types : 1, sizeof(*x.kinds));
+	if (!x.kinds)
+		return ph_error(PH_ENOMEM, "out of memory");
+	for (uint32_t t = 0; t < a->h->n_types && !x.err; t++) {
+		const char *kind = ph_heap_type_name(a->h, t);
+
+		x.line.len = 0;
+		put_str(&x, kind, strlen(kind));
+		if (!x.err)
+			x.err = ph_buf_put(&x.kinds[t], x.line.data, x.line.len);
+	}
+	err = x.err ? ph_error(PH_ENOMEM, "out of memory") : header(&x);
 	if (!err)
 		err = threads(&x);
 	if (!err)
 		err = roots(&x);
 	for (uint32_t v = 0; v < a->g.n && !err; v++)
 		err = object(&x, v);
+	for (uint32_t t = 0; t < a->h->n_types; t++)
+		ph_buf_release(&x.kinds[t]);
+	free(x.kinds);
 	ph_buf_release(&x.line);
 	ph_buf_release(&x.tmp);
 	return err;
