@@ -21,14 +21,14 @@ struct idtab {
 	const uint32_t *ids;
 };
 
-static uint32_t home(const uint64_t k[2], unsigned parity)
+uint32_t ph_nodeid_home(const uint64_t k[2], unsigned parity)
 {
 	uint64_t h = ph_mix64(k[0] ^ ph_mix64(k[1] + 0x9e3779b97f4a7c15ULL));
 
 	return PH_NODEID_FIRST + parity + 2 * (uint32_t)(h % N_IDS);
 }
 
-static uint32_t next_id(uint32_t id, unsigned parity)
+uint32_t ph_nodeid_next(uint32_t id, unsigned parity)
 {
 	return id >= PH_NODEID_FIRST + parity + 2 * (N_IDS - 1) ? PH_NODEID_FIRST + parity : id + 2;
 }
@@ -69,7 +69,7 @@ int ph_nodeids_assign(uint32_t *ids, uint32_t n, unsigned parity, ph_nodeid_key_
 		uint64_t k[2];
 
 		key(ctx, cur, k);
-		id = home(k, parity);
+		id = ph_nodeid_home(k, parity);
 		for (;;) {
 			uint32_t *s = find(&t, id);
 			uint64_t ko[2];
@@ -89,7 +89,7 @@ int ph_nodeids_assign(uint32_t *ids, uint32_t n, unsigned parity, ph_nodeid_key_
 				cur = o;
 				memcpy(k, ko, sizeof(k));
 			}
-			id = next_id(id, parity);
+			id = ph_nodeid_next(id, parity);
 		}
 	}
 	free(t.slot);

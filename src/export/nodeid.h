@@ -38,4 +38,8 @@ typedef void ph_nodeid_key_fn(const void *ctx, uint32_t i, uint64_t k[2]);
 int ph_nodeids_assign(uint32_t *ids, uint32_t n, unsigned parity, ph_nodeid_key_fn *key,
 		      const void *ctx);
 
+/* The home id of a key, and the id probed after id (both of the given parity). */
+uint32_t ph_nodeid_home(const uint64_t k[2], unsigned parity);
+uint32_t ph_nodeid_next(uint32_t id, unsigned parity);
+
 #endif
