@@ -21,7 +21,7 @@ Checked:
   same object (address and type) in a second dump of the process.
 """
 import json
-import os
+import subprocess
 
 import pytest
 
@@ -96,3 +96,15 @@ def test_node_ids_are_stable_across_dumps(pyheap, planted):
     # an id changes only when another object takes it first (a hash collision, about
     # n^2 / 2^32 of them: under one expected here)
     assert len(changed) <= 3, changed
+
+
+def test_devtools_agrees_on_a_synthetic_heap(pyheap, tmp_path):
+    """test-tool synth: modules, instances, __slots__, dicts, weakrefs, unreachable cycles."""
+    from conftest import TEST_TOOL
+    dump = tmp_path / "synth.pyheap"
+    subprocess.run([TEST_TOOL, "synth", "-q", "--objects", "50000", "-o", str(dump)], check=True)
+    snap = export(pyheap, dump, "heapsnapshot", tmp_path / "synth.heapsnapshot")
+    header, threads, roots, objects = read_jsonl(export(pyheap, dump, "jsonl", tmp_path / "synth.jsonl"))
+    assert header["unreachable_objects"] > 0 and any(
+        r.get("weak") for o in objects for r in o["refs"])
+    check_agreement(devtools_load(snap, all_nodes=True), header, threads, roots, objects)
