@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD
+from conftest import BUILD, ROOT
 from exportutil import read_jsonl
 
 SHIM = os.path.join(BUILD, "inject-errors.so")
@@ -130,3 +130,26 @@ def test_errors(pyheap, app, tmp_path):
     assert listing(tmp_path) == ["bad.pyheap"]
     r = run(pyheap, "--help")
     assert r.returncode == 0 and b"--format" in r.stdout and b"heapsnapshot" in r.stdout
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_every_fuzz_seed_exports_or_is_refused(pyheap, tmp_path, fmt):
+    """The reader's fuzzing seeds (valid, odd and corrupt dumps): an export or exit status 3,
+    never a crash; a valid one gives a complete document."""
+    corpus = os.path.join(ROOT, "tests", "fuzz", "corpus")
+    seeds = sorted(os.listdir(corpus))
+    assert len(seeds) >= 10
+    exported = 0
+    for name in seeds:
+        r = run(pyheap, "--format", fmt, "-o", "-", os.path.join(corpus, name))
+        assert r.returncode in (0, 3), (name, r.returncode, r.stderr)
+        if r.returncode == 0:
+            exported += 1
+            if fmt == "heapsnapshot":
+                doc = json.loads(r.stdout)
+                assert len(doc["nodes"]) == 7 * doc["snapshot"]["node_count"]
+                assert len(doc["edges"]) == 3 * doc["snapshot"]["edge_count"]
+            else:
+                lines = [json.loads(x) for x in r.stdout.decode().splitlines()]
+                assert lines[0]["objects"] == sum(x["record"] == "object" for x in lines)
+    assert exported > 0
