@@ -23,14 +23,8 @@ PYHEAP = os.path.join(BUILD, "pyheap")
 TOOL = os.path.join(BUILD, "test-tool")
 DEVTOOLS_MAX = int(os.environ.get("DEVTOOLS_MAX", "1000000"))
 DEVTOOLS = os.path.join(ROOT, "tests", "devtools")
-
-
-def dump_of(n):
-    f = os.path.join(BUILD, "bench", "synth-%d.pyheap" % n)
-    if not os.path.exists(f):
-        os.makedirs(os.path.dirname(f), exist_ok=True)
-        subprocess.run([TOOL, "synth", "-q", "--objects", str(n), "-o", f], check=True)
-    return f
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve import dump_of  # noqa: E402  (the same cached synth dumps)
 
 
 def devtools():

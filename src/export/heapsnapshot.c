@@ -329,13 +329,8 @@ static void put_node(struct ph_sink *s, bool first, unsigned type, uint32_t name
 	*--p = ',';
 	*--p = '0';
 	for (int k = 4; k >= 0; k--) {
-		uint64_t v = vals[k];
-
 		*--p = ',';
-		do {
-			*--p = (char)('0' + v % 10);
-			v /= 10;
-		} while (v);
+		p = ph_fmt_u64(p, vals[k]);
 	}
 	if (!first)
 		*--p = ',';
@@ -350,12 +345,7 @@ static void put_edge(struct hs *x, unsigned type, uint64_t name_or_index, uint32
 
 	*--p = '\n';
 	for (int k = 2; k >= 0; k--) {
-		uint64_t v = vals[k];
-
-		do {
-			*--p = (char)('0' + v % 10);
-			v /= 10;
-		} while (v);
+		p = ph_fmt_u64(p, vals[k]);
 		*--p = ',';
 	}
 	if (x->n_edges++ == 0)

@@ -207,14 +207,10 @@ static void put(struct jl *x, const char *text)
 static void put_u64(struct jl *x, uint64_t v)
 {
 	char tmp[24];
-	size_t i = sizeof(tmp);
+	char *p = ph_fmt_u64(tmp + sizeof(tmp), v);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
 	if (!x->err)
-		x->err = ph_buf_put(&x->line, tmp + i, sizeof(tmp) - i);
+		x->err = ph_buf_put(&x->line, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* "0x..." with the quotes */

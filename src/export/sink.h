@@ -71,17 +71,26 @@ static inline void ph_sink_byte(struct ph_sink *s, char c)
 		s->buf[s->len++] = (uint8_t)c;
 }
 
+/*
+ * Write v in decimal backwards, ending just before end; returns where the
+ * digits start (at most 20 bytes before end).
+ */
+static inline char *ph_fmt_u64(char *end, uint64_t v)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
 /* A decimal number. */
 static inline void ph_sink_u64(struct ph_sink *s, uint64_t v)
 {
 	char tmp[24];
-	size_t i = sizeof(tmp);
+	char *p = ph_fmt_u64(tmp + sizeof(tmp), v);
 
-	do {
-		tmp[--i] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	ph_sink_put(s, tmp + i, sizeof(tmp) - i);
+	ph_sink_put(s, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 /* Append a ph_buf's content. */
