@@ -35,12 +35,13 @@ def devtools():
 
 
 def timed(args):
-    """Wall seconds and peak RSS (MiB) of a command, by /usr/bin/time; its stdout."""
-    r = subprocess.run(["/usr/bin/time", "-f", "%e %M"] + args, capture_output=True, text=True)
+    """Wall and CPU (user + system) seconds and peak RSS (MiB) of a command, by /usr/bin/time;
+    its stdout. CPU time says more than wall time on a loaded machine."""
+    r = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M"] + args, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit("failed: %s\n%s" % (" ".join(args), r.stderr))
-    wall, rss = r.stderr.strip().splitlines()[-1].split()
-    return float(wall), int(rss) / 1024, r.stdout
+    wall, user, system, rss = r.stderr.strip().splitlines()[-1].split()
+    return float(wall), float(user) + float(system), int(rss) / 1024, r.stdout
 
 
 def main():
@@ -51,27 +52,29 @@ def main():
     dirty = subprocess.run(["git", "-C", ROOT, "diff", "--quiet"]).returncode != 0
     print("machine: %d cores, %s; commit %s%s" % (os.cpu_count(), os.uname().release, rev,
                                                   " (dirty)" if dirty else ""))
-    print("| objects | what | wall s | s per M objects | peak RSS MiB | output MiB | bytes/object |")
-    print("|---|---|---|---|---|---|---|")
+    print("load average: %.1f" % os.getloadavg()[0])
+    print("| objects | what | wall s | CPU s | wall s per M objects | peak RSS MiB | output MiB | bytes/object |")
+    print("|---|---|---|---|---|---|---|---|")
     for n in sizes:
         dump = dump_of(n)
         objects = json.loads(subprocess.run([PYHEAP, "summary", "--json", dump], capture_output=True,
                                             text=True, check=True).stdout)["objects"]
-        wall, rss, _ = timed([PYHEAP, "summary", dump])
-        print("| %d | pyheap summary | %.2f | %.2f | %.0f | | |" % (objects, wall, wall * 1e6 / objects, rss))
+        wall, cpu, rss, _ = timed([PYHEAP, "summary", dump])
+        print("| %d | pyheap summary | %.2f | %.2f | %.2f | %.0f | | |" % (
+            objects, wall, cpu, wall * 1e6 / objects, rss))
         for fmt in ("heapsnapshot", "jsonl"):
             out = os.path.join(BUILD, "bench", "synth-%d.%s" % (n, fmt))
-            wall, rss, _ = timed([PYHEAP, "export", "--format", fmt, "-o", out, dump])
+            wall, cpu, rss, _ = timed([PYHEAP, "export", "--format", fmt, "-o", out, dump])
             size = os.path.getsize(out)
-            print("| %d | export %s | %.2f | %.2f | %.0f | %.0f | %.1f |" % (
-                objects, fmt, wall, wall * 1e6 / objects, rss, size / 2 ** 20, size / objects))
+            print("| %d | export %s | %.2f | %.2f | %.2f | %.0f | %.0f | %.1f |" % (
+                objects, fmt, wall, cpu, wall * 1e6 / objects, rss, size / 2 ** 20, size / objects))
             sys.stdout.flush()
             if fmt == "heapsnapshot" and n <= DEVTOOLS_MAX:
                 load = devtools()
-                wall, rss, o = timed(["node", "--max-old-space-size=16384", load, out])
+                wall, cpu, rss, o = timed(["node", "--max-old-space-size=16384", load, out])
                 dt = json.loads(o)
-                print("| %d | DevTools loads the heapsnapshot | %.2f (parse and build %.2f) | %.2f | %.0f | | |" % (
-                    objects, wall, dt["load_seconds"], wall * 1e6 / objects, rss))
+                print("| %d | DevTools loads the heapsnapshot | %.2f (parse and build %.2f) | %.2f | %.2f | %.0f | | |" % (
+                    objects, wall, dt["load_seconds"], cpu, wall * 1e6 / objects, rss))
             os.unlink(out)
 
 
