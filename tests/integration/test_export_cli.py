@@ -4,7 +4,9 @@ existing file, and what it leaves behind when it fails - a full disk (the
 fault-injection shim's ENOSPC on write(2), build/inject-errors.so), no
 memory at any allocation, a corrupt dump, bad usage. The output file only
 ever holds a complete export: an existing one is replaced atomically, and a
-failure leaves it as it was with no temporary file next to it."""
+failure leaves it as it was with no temporary file next to it. A real full disk
+too: a 64 KiB tmpfs in a private mount namespace (skipped where it cannot be
+mounted)."""
 import json
 import os
 import subprocess
@@ -153,3 +155,20 @@ def test_every_fuzz_seed_exports_or_is_refused(pyheap, tmp_path, fmt):
                 lines = [json.loads(x) for x in r.stdout.decode().splitlines()]
                 assert lines[0]["objects"] == sum(x["record"] == "object" for x in lines)
     assert exported > 0
+
+
+def test_a_real_full_tmpfs(pyheap, app, tmp_path):
+    """On a 64 KiB tmpfs (mounted in a private mount namespace): the export fails with the
+    disk's own ENOSPC, and the file that was there is still there, alone."""
+    big = tmp_path / "big.pyheap"
+    subprocess.run([TOOL, "synth", "-q", "--objects", "20000", "-o", str(big)], check=True)
+    mnt = tmp_path / "mnt"
+    mnt.mkdir()
+    script = ('mount -t tmpfs -o size=64k tmpfs "$1" && echo old > "$1/out" && '
+              '"$2" export -o "$1/out" "$3"; echo "status $?"; cat "$1/out"; ls -A "$1"')
+    r = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", str(mnt), pyheap, str(big)],
+                       capture_output=True, text=True, timeout=120)
+    if "status" not in r.stdout:
+        pytest.skip("cannot mount a tmpfs here: %s" % r.stderr.strip())
+    assert "No space left on device" in r.stderr, r.stderr
+    assert r.stdout.split("\n") == ["status 1", "old", "out", ""], r.stdout
