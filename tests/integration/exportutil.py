@@ -2,7 +2,8 @@
 """Helpers of the export tests (test_export_*.py): run `pyheap export`, read a
 jsonl export, and load a .heapsnapshot with Chrome DevTools' own heap
 snapshot code (tests/devtools: the chrome-devtools-frontend npm package's
-HeapSnapshotLoader, bundled with esbuild and run under node)."""
+HeapSnapshotLoader, bundled with esbuild and run under node) or with VS Code's
+(@vscode/v8-heap-parser, the parser of its heap snapshot viewer)."""
 import json
 import os
 import subprocess
@@ -73,6 +74,60 @@ def devtools_load(path, all_nodes=False):
                        capture_output=True, text=True, timeout=1200)
     assert r.returncode == 0, "DevTools failed to load %s:\n%s" % (path, r.stderr[-4000:])
     return json.loads(r.stdout)
+
+
+def vscode_load(path):
+    """Load a .heapsnapshot with VS Code's heap snapshot parser (tests/devtools/vscode.mjs)."""
+    devtools_harness()
+    r = subprocess.run(["node", "--max-old-space-size=8192", os.path.join(DEVTOOLS, "vscode.mjs"),
+                        str(path)], capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, "VS Code's parser failed on %s:\n%s" % (path, r.stderr[-4000:])
+    return json.loads(r.stdout)
+
+
+def retained_by_removal(snapshot, ordinal):
+    """The oracle: the total self size of the nodes that the root no longer reaches over
+    non-weak edges once node `ordinal` is taken out of the snapshot, itself included."""
+    nodes, edges = snapshot["nodes"], snapshot["edges"]
+    n = len(nodes) // 7
+    first_edge = [0] * (n + 1)
+    for i in range(n):
+        first_edge[i + 1] = first_edge[i] + nodes[7 * i + 4]
+    seen = bytearray(n)
+    seen[0] = 1
+    todo = [0]
+    while todo:
+        v = todo.pop()
+        for e in range(3 * first_edge[v], 3 * first_edge[v + 1], 3):
+            to = edges[e + 2] // 7
+            if edges[e] != 6 and to != ordinal and not seen[to]:  # 6: weak
+                seen[to] = 1
+                todo.append(to)
+    return sum(nodes[7 * i + 3] for i in range(n) if not seen[i])
+
+
+def check_vscode(vs, path, threads, objects):
+    """VS Code's view of a snapshot against pyheap's jsonl: every node listed once, every
+    object's self size, and its retained size - except where VS Code's parser computes a
+    dominator tree that is not one: each such object is checked by removal (the oracle
+    above) to retain what pyheap says, and they must be rare."""
+    first = first_object(threads)
+    assert vs["root"] == 0 and vs["listed"] == len(vs["nodes"]) == first + len(objects)
+    differ = []
+    for i, o in enumerate(objects):
+        node = vs["nodes"][str(first + i)]
+        assert node["self"] == max(1, min(o["size"], 2 ** 32 - 1)), o
+        if node["retained"] != o["retained"]:
+            differ.append((first + i, o, node["retained"]))
+    assert len(differ) <= max(3, len(objects) // 1000), "%d objects differ, first: %s" % (
+        len(differ), [(o["address"], o["kind"], o["retained"], r) for _, o, r in differ[:10]])
+    if differ:
+        with open(path) as f:
+            snapshot = json.load(f)
+        for k, o, theirs in differ:
+            if o["reachable"]:
+                assert retained_by_removal(snapshot, k) == o["retained"], (o, theirs)
+    return len(differ)
 
 
 def first_object(threads):
