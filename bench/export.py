@@ -75,6 +75,10 @@ def main():
                 dt = json.loads(o)
                 print("| %d | DevTools loads the heapsnapshot | %.2f (parse and build %.2f) | %.2f | %.2f | %.0f | | |" % (
                     objects, wall, dt["load_seconds"], cpu, wall * 1e6 / objects, rss))
+                wall, cpu, rss, o = timed(["node", "--max-old-space-size=16384",
+                                           os.path.join(DEVTOOLS, "vscode.mjs"), out, "--time"])
+                print("| %d | VS Code's parser loads the heapsnapshot | %.2f (parse and build %.2f) | %.2f | %.2f | %.0f | | |" % (
+                    objects, wall, json.loads(o)["load_seconds"], cpu, wall * 1e6 / objects, rss))
             os.unlink(out)
 
 
