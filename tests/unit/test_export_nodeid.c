@@ -33,9 +33,10 @@ static int cmp_key(const uint64_t a[2], const uint64_t b[2])
 	return a[0] != b[0] ? (a[0] < b[0] ? -1 : 1) : a[1] != b[1] ? (a[1] < b[1] ? -1 : 1) : 0;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/* (id << 32 | key index), sorted: who holds an id */
+static int cmp_u64(const void *a, const void *b)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
 }
@@ -44,7 +45,8 @@ Test(export_nodeid, order_independent_unique_and_ordered)
 {
 	struct keys ks = {malloc(N * sizeof(*ks.k)), NULL};
 	uint32_t *perm = malloc(N * sizeof(*perm)), *a = malloc(N * sizeof(*a)),
-		 *b = malloc(N * sizeof(*b)), *sorted = malloc(N * sizeof(*sorted));
+		 *b = malloc(N * sizeof(*b));
+	uint64_t *sorted = malloc(N * sizeof(*sorted));
 	uint32_t moved = 0;
 
 	cr_assert(ks.k && perm && a && b && sorted);
@@ -65,11 +67,14 @@ Test(export_nodeid, order_independent_unique_and_ordered)
 	for (uint32_t i = 0; i < N; i++)
 		cr_assert_eq(b[i], a[perm[i]], "key %u has id %u in one order, %u in another", perm[i],
 			     b[i], a[perm[i]]);
-	memcpy(sorted, a, N * sizeof(*a));
-	qsort(sorted, N, sizeof(*sorted), cmp_u32);
+	for (uint32_t i = 0; i < N; i++)
+		sorted[i] = (uint64_t)a[i] << 32 | i;
+	qsort(sorted, N, sizeof(*sorted), cmp_u64);
 	for (uint32_t i = 0; i < N; i++) {
-		cr_assert(sorted[i] % 2 == 1 && sorted[i] >= PH_NODEID_FIRST, "bad id %u", sorted[i]);
-		cr_assert(i == 0 || sorted[i] != sorted[i - 1], "id %u given twice", sorted[i]);
+		uint32_t id = (uint32_t)(sorted[i] >> 32);
+
+		cr_assert(id % 2 == 1 && id >= PH_NODEID_FIRST, "bad id %u", id);
+		cr_assert(i == 0 || id != (uint32_t)(sorted[i - 1] >> 32), "id %u given twice", id);
 	}
 	/* ordered probing: ids from a key's home up to its own belong to smaller keys */
 	for (uint32_t i = 0; i < N; i++) {
@@ -79,13 +84,20 @@ Test(export_nodeid, order_independent_unique_and_ordered)
 			continue;
 		moved++;
 		for (; id != a[i]; id = ph_nodeid_next(id, 1)) {
-			uint32_t *hit = bsearch(&id, sorted, N, sizeof(*sorted), cmp_u32);
-			uint32_t owner = 0;
+			uint64_t lo = (uint64_t)id << 32;
+			size_t l = 0, r = N;
 
-			cr_assert(hit, "id %u between key %u's home and its id is free", id, i);
-			while (a[owner] != id) /* rare: only for moved keys */
-				owner++;
-			cr_assert_lt(cmp_key(ks.k[owner], ks.k[i]), 0);
+			while (l < r) { /* the first entry >= id << 32 */
+				size_t m = l + (r - l) / 2;
+
+				if (sorted[m] < lo)
+					l = m + 1;
+				else
+					r = m;
+			}
+			cr_assert(l < N && (uint32_t)(sorted[l] >> 32) == id,
+				  "id %u between key %u's home and its id is free", id, i);
+			cr_assert_lt(cmp_key(ks.k[(uint32_t)sorted[l]], ks.k[i]), 0);
 		}
 	}
 	cr_assert_gt(moved, 10, "no collisions among %u keys: the test tests nothing", N);
