@@ -51,7 +51,7 @@ LDFLAGS_ALL = $(SAN) -pthread $(LDFLAGS)
 # ---- sources ----
 # Every .c file of these directories goes into libpyheap.a (and so into the
 # binary and the tests); src/cli holds main() and the subcommands.
-LIB_DIRS := src/common src/format src/inject src/analyze src/dump src/http
+LIB_DIRS := src/common src/format src/inject src/analyze src/dump src/http src/export
 LIB_SRC := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CLI_SRC := $(sort $(wildcard src/cli/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
