@@ -26,6 +26,7 @@ static const struct ph_opt opts[] = {
 	 "Write to OUT ('-': standard output; a directory: the default name in it). An existing "
 	 "file is replaced only when the export is complete. Default: FILE with its .pyheap "
 	 "suffix replaced by .heapsnapshot or .jsonl."},
+	PH_OPT_MAX_MEMORY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
