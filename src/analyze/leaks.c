@@ -255,53 +255,8 @@ static void *scan_thread(void *arg)
 
 /* ---- paths as patterns ---- */
 
-/*
- * Fold the indexes of a path expression to [*], and its keys too, except
- * those of a namespace (after .__dict__ or sys.modules), which name a place.
- */
-static void fold(char *s)
-{
-	char *w = s;
-
-	for (const char *p = s; *p;) {
-		if (*p == '[') {
-			const char *q = p + 1;
-			bool keep = (p - s >= 8 && !strncmp(p - 8, "__dict__", 8)) ||
-				    (p - s >= 11 && !strncmp(p - 11, "sys.modules", 11));
-
-			if (*q == '\'' || *q == '"' || (*q == 'b' && (q[1] == '\'' || q[1] == '"'))) {
-				char quote;
-
-				q += *q == 'b';
-				quote = *q++;
-				while (*q && *q != quote)
-					q += *q == '\\' && q[1] ? 2 : 1;
-				q += *q == quote;
-			} else {
-				while (*q == '-' || (*q >= '0' && *q <= '9'))
-					q++;
-			}
-			if (*q == ']' && q > p + 1 && !keep) {
-				memcpy(w, "[*]", 3);
-				w += 3;
-				p = q + 1;
-				continue;
-			}
-			if (*q == ']') {
-				size_t k = (size_t)(q + 1 - p);
-
-				memmove(w, p, k);
-				w += k;
-				p = q + 1;
-				continue;
-			}
-		}
-		*w++ = *p++;
-	}
-	*w = '\0';
-}
-
-static char *holder_path(const struct ph_analysis *a, const struct ph_bfs *bfs, uint32_t v)
+static char *holder_path(const struct ph_analysis *a, const struct ph_bfs *bfs,
+			 const uint32_t *edges, uint32_t v)
 {
 	struct ph_buf b = PH_BUF_INIT;
 	struct ph_path p = {NULL, 0};
@@ -309,14 +264,14 @@ static char *holder_path(const struct ph_analysis *a, const struct ph_bfs *bfs, 
 
 	if (v == a->g.super)
 		err = ph_buf_put(&b, "<roots>", 7);
-	else if (!(err = ph_bfs_path(bfs, a, v, &p)))
+	else if (!(err = ph_bfs_path_with(bfs, a, edges, v, &p)))
 		err = ph_path_expr(&b, &a->g, &p);
 	free(p.steps);
 	if (err || ph_buf_put(&b, "", 1)) {
 		ph_buf_release(&b);
 		return NULL;
 	}
-	fold((char *)b.data);
+	ph_path_pattern((char *)b.data);
 	return (char *)b.data;
 }
 
@@ -352,11 +307,15 @@ static int merge(struct ph_leaks *l, const struct ph_analysis *a, const struct h
 {
 	struct ph_addrmap by_path = PH_ADDRMAP_INIT;
 	struct ph_bfs bfs = {NULL};
+	uint32_t *edges = NULL;
 	size_t cap = 0;
 	int err = ph_bfs_build(&bfs, a);
 
+	if (!err)
+		err = ph_bfs_edges(&bfs, a, &edges);
+
 	for (size_t i = 0; i < n && !err; i++) {
-		char *path = holder_path(a, &bfs, hs[i].node);
+		char *path = holder_path(a, &bfs, edges, hs[i].node);
 		uint64_t key, *slot;
 		bool added;
 
@@ -395,6 +354,7 @@ static int merge(struct ph_leaks *l, const struct ph_analysis *a, const struct h
 			r->retained += hs[i].retained;
 		}
 	}
+	free(edges);
 	ph_bfs_release(&bfs);
 	ph_addrmap_release(&by_path);
 	return err;

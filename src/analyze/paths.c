@@ -382,6 +382,97 @@ void ph_bfs_release(struct ph_bfs *t)
 	t->parent = NULL;
 }
 
+int ph_bfs_edges(const struct ph_bfs *t, const struct ph_analysis *a, uint32_t **out)
+{
+	const struct ph_graph *g = &a->g;
+	uint32_t *edges = malloc(((size_t)g->n_nodes + 1) * sizeof(*edges));
+
+	*out = NULL;
+	if (!edges)
+		return ph_error(PH_ENOMEM, "cannot allocate the edges of %u nodes", g->n_nodes);
+	memset(edges, 0xff, ((size_t)g->n_nodes + 1) * sizeof(*edges));
+	for (uint32_t u = 0; u < g->n_nodes; u++) {
+		struct ph_edges e;
+
+		if (u == g->unreachable)
+			continue; /* its entries are adopted: PH_EDGE_ADOPTED */
+		ph_graph_out(g, u, &e);
+		for (uint64_t i = e.begin; i < e.end; i++) {
+			uint32_t w = e.tgt[i];
+
+			if (t->parent[w] != u || edges[w] != UINT32_MAX || (e.kind[i] & PH_EDGE_WEAK))
+				continue;
+			/* the super-root prefers named roots: ph_find_edge() decides */
+			edges[w] = (uint32_t)(u == g->super ? ph_find_edge(a, u, w) : i);
+		}
+	}
+	*out = edges;
+	return 0;
+}
+
+int ph_bfs_path_with(const struct ph_bfs *t, const struct ph_analysis *a, const uint32_t *edges,
+		     uint32_t v, struct ph_path *p)
+{
+	const struct ph_graph *g = &a->g;
+	size_t len = 0;
+
+	p->steps = NULL;
+	p->len = 0;
+	for (uint32_t u = v; u != g->super && u != PH_NO_ID; u = t->parent[u])
+		len++;
+	if (!len)
+		return 0;
+	if (!(p->steps = malloc(len * sizeof(*p->steps))))
+		return ph_error(PH_ENOMEM, "cannot allocate a path of %zu steps", len);
+	p->len = len;
+	for (uint32_t u = v; u != g->super && u != PH_NO_ID; u = t->parent[u]) {
+		p->steps[--len].node = u;
+		p->steps[len].edge = edges[u] == UINT32_MAX ? PH_EDGE_ADOPTED : edges[u];
+	}
+	return 0;
+}
+
+void ph_path_pattern(char *s)
+{
+	char *w = s;
+
+	for (const char *p = s; *p;) {
+		if (*p == '[') {
+			const char *q = p + 1;
+			bool keep = (p - s >= 8 && !strncmp(p - 8, "__dict__", 8)) ||
+				    (p - s >= 11 && !strncmp(p - 11, "sys.modules", 11));
+
+			if (*q == '\'' || *q == '"' || (*q == 'b' && (q[1] == '\'' || q[1] == '"'))) {
+				char quote;
+
+				q += *q == 'b';
+				quote = *q++;
+				while (*q && *q != quote)
+					q += *q == '\\' && q[1] ? 2 : 1;
+				q += *q == quote;
+			} else {
+				while (*q == '-' || (*q >= '0' && *q <= '9'))
+					q++;
+			}
+			if (*q == ']' && q > p + 1) {
+				size_t k = (size_t)(q + 1 - p);
+
+				if (keep) {
+					memmove(w, p, k);
+					w += k;
+				} else {
+					memcpy(w, "[*]", 3);
+					w += 3;
+				}
+				p = q + 1;
+				continue;
+			}
+		}
+		*w++ = *p++;
+	}
+	*w = '\0';
+}
+
 int ph_bfs_path(const struct ph_bfs *t, const struct ph_analysis *a, uint32_t v, struct ph_path *p)
 {
 	const struct ph_graph *g = &a->g;

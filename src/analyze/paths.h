@@ -79,4 +79,23 @@ void ph_bfs_release(struct ph_bfs *t);
 /* The tree's path to node v (v != super). p->steps is freed by the caller (free()). */
 int ph_bfs_path(const struct ph_bfs *t, const struct ph_analysis *a, uint32_t v, struct ph_path *p);
 
+/*
+ * The edge by which each node is reached in the tree (ph_find_edge() of its
+ * parent, UINT32_MAX for none or adopted), for all nodes in one pass over
+ * the edges: *edges (by node) is freed by the caller. With it,
+ * ph_bfs_path_with() builds a path in the time of its length, where
+ * ph_bfs_path() searches each parent's edges (slow for many paths through a
+ * large container).
+ */
+int ph_bfs_edges(const struct ph_bfs *t, const struct ph_analysis *a, uint32_t **edges);
+int ph_bfs_path_with(const struct ph_bfs *t, const struct ph_analysis *a, const uint32_t *edges,
+		     uint32_t v, struct ph_path *p);
+
+/*
+ * Turn a path expression into a pattern in place: indexes and the keys of
+ * data dicts become [*] (keys after .__dict__ or sys.modules name a place and
+ * stay), so that the paths of many objects held alike read as one.
+ */
+void ph_path_pattern(char *expr);
+
 #endif

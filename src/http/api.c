@@ -17,6 +17,7 @@
 #include "analyze/objects.h"
 #include "analyze/leaks.h"
 #include "analyze/report.h"
+#include "analyze/setpaths.h"
 #include "analyze/waste.h"
 #include "common/error.h"
 #include "common/json.h"
@@ -80,8 +81,8 @@ static void finish(struct ph_api_response *rs, struct ph_json *j, int err)
 		err = ph_error(PH_ENOMEM, "out of memory: cannot build the JSON document");
 	if (err) {
 		/* PH_EINVAL: what is served does not allow it (leaks of dumps of two processes) */
-		ph_api_error(rs, err == PH_ENOMEM ? 503 : err == PH_EINVAL ? 409 : 500, "%s",
-			     ph_error_detail());
+		ph_api_error(rs, err == PH_ENOMEM ? 503 : err == PH_EINVAL ? 409 : err == PH_ENOTFOUND ? 404 : 500,
+			     "%s", ph_error_detail());
 		return;
 	}
 	rs->status = 200;
@@ -394,6 +395,19 @@ static int do_suspects(struct ph_json *j, struct call *c, void *ctx)
 	return ph_report_suspects(j, c->a, *(double *)ctx);
 }
 
+struct kind_paths {
+	enum ph_partition by;
+	const char *kind;
+	uint64_t limit;
+};
+
+static int do_kind_paths(struct ph_json *j, struct call *c, void *ctx)
+{
+	const struct kind_paths *k = ctx;
+
+	return ph_report_setpaths(j, c->a, k->by, k->kind, 100, (size_t)k->limit);
+}
+
 static int do_waste(struct ph_json *j, struct call *c, void *ctx)
 {
 	return ph_report_waste(j, c->a, (size_t)*(uint64_t *)ctx);
@@ -510,6 +524,20 @@ static void answer(struct call *c)
 				p[0] = v;
 				render(c, do_object, p, false);
 			}
+		}
+	} else if (!strcmp(path, "/paths")) {
+		struct kind_paths k = {PH_BY_TYPE, NULL, 5};
+
+		if (check_args(c, "/api/paths", "kind by limit dump") && arg_dump(c) &&
+		    arg_by(c, &k.by) && arg_uint(c, "limit", 5, 1, 100, &k.limit) &&
+		    arg_text(c, "kind", 400, &k.kind)) {
+			if (!k.kind || !*k.kind) {
+				ph_api_error(c->rs, 400, "/api/paths takes kind=KIND (or /api/paths/ADDR)");
+				return;
+			}
+			snprintf(c->key, sizeof(c->key), "paths %d %d %" PRIu64 " %.400s",
+				 c->a == c->api->old, (int)k.by, k.limit, k.kind);
+			render(c, do_kind_paths, &k, true);
 		}
 	} else if ((s = suffix(path, "/paths/"))) {
 		if (check_args(c, "/api/paths/ADDR", "limit dump") && arg_dump(c) &&

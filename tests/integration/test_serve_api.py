@@ -74,6 +74,9 @@ def routes(old, new):
         ("/api/suspects?threshold=2.5", ["suspects", "--threshold", "2.5", new]),
         ("/api/waste", ["waste", new]),
         ("/api/waste?limit=3&dump=old", ["waste", "-n", "3", old]),
+        ("/api/paths?kind=bytes", ["paths", "--kind", "bytes", new]),
+        ("/api/paths?kind=dict%20of%20app.Node&by=owner&limit=2&dump=old",
+         ["paths", "--kind", "dict of app.Node", "--by", "owner", "-n", "2", old]),
         ("/api/leaks", ["leaks", old, new]),
         ("/api/leaks?limit=1", ["leaks", "-n", "1", old, new]),
         ("/api/diff", ["diff", old, new]),
@@ -214,6 +217,8 @@ def test_bad_requests_get_json_errors(diff_server):
 def test_one_dump_has_no_diff(one_server):
     assert "no diff" in one_server.get("/api/diff", expect=404)["error"]
     assert "no leaks" in one_server.get("/api/leaks", expect=404)["error"]
+    assert "no object is of kind" in one_server.get("/api/paths?kind=no.Such", expect=404)["error"]
+    assert "takes kind=KIND" in one_server.get("/api/paths", expect=400)["error"]
     assert "only one dump" in one_server.get("/api/summary?dump=old", expect=400)["error"]
     assert one_server.get("/api/server")["old_file"] is None
 

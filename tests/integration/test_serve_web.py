@@ -32,7 +32,7 @@ def test_ui_in_chromium(pyheap, tmp_path):
         assert r.returncode == 0, "browser tests failed:\n%s\n%s" % (r.stdout, r.stderr)
         assert "browser tests passed" in r.stdout
         assert s.stop() == 0
-    for name in ("overview", "heap-kind-str", "object", "path-step", "threads", "suspects", "diff", "waste",
+    for name in ("overview", "heap-kind-str", "object", "path-step", "threads", "suspects", "diff", "waste", "kind-paths",
                  "xss", "treemap-node", "overview-dark"):
         p = os.path.join(shots, name + ".png")
         assert os.path.getsize(p) > 10000, p

@@ -204,6 +204,18 @@ try {
 		await shot('diff');
 	});
 
+	await step('paths of a kind', async () => {
+		await page.goto(url('/heap?kind=__main__.Session'));
+		await page.getByRole('link', { name: /Why are they alive/ }).click();
+		await page.waitForURL(/\/paths\?kind=/);
+		await page.getByRole('heading', { name: 'Why they are alive' }).waitFor();
+		const row = page.locator('table[aria-label="Merged paths"] tbody tr').first();
+		await row.waitFor();
+		check((await row.textContent()).includes("['CACHE']"), `the sessions are held in the cache: ${await row.textContent()}`);
+		await noXss('paths of a kind');
+		await shot('kind-paths');
+	});
+
 	await step('waste', async () => {
 		await page.getByRole('link', { name: 'Waste', exact: true }).click();
 		await page.waitForURL(/\/waste$/);

@@ -4,7 +4,7 @@
 import { render } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { html, useRoute, navigate, href, isAddress, api } from './util.js';
-import { Overview, Threads, Heap, ObjectView, Suspects, Waste, Diff, NotFound, objectRoute } from './views.js';
+import { Overview, Threads, Heap, ObjectView, Suspects, Waste, KindPaths, Diff, NotFound, objectRoute } from './views.js';
 
 const NAV = [
 	['/', 'Overview'],
@@ -52,11 +52,12 @@ function App() {
 	else if (path === '/heap') [view, title] = [html`<${Heap} params=${params} key=${location.search} />`, 'Objects'];
 	else if (addr) [view, title] = [html`<${ObjectView} address=${addr} params=${params} key=${addr} />`, addr];
 	else if (path === '/suspects') [view, title] = [html`<${Suspects} params=${params} />`, 'Suspects'];
+	else if (path === '/paths') [view, title] = [html`<${KindPaths} params=${params} />`, 'Paths'];
 	else if (path === '/waste') [view, title] = [html`<${Waste} params=${params} />`, 'Waste'];
 	else if (path === '/diff') [view, title] = [html`<${Diff} params=${params} server=${server} />`, 'Diff'];
 	else [view, title] = [html`<${NotFound} path=${path} />`, 'Not found'];
 	useEffect(() => { document.title = `${title} · pyheap`; }, [title]);
-	const section = addr ? '/heap' : path;
+	const section = addr || path === '/paths' ? '/heap' : path;
 	return html`
 		<header class="top">
 			<a class="brand" href="/">pyheap</a>

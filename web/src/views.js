@@ -169,7 +169,8 @@ export function Heap({ params }) {
 			${q.kind || q.q ? html`<a href=${href('/heap', { dump })} onClick=${() => { setKind(''); setText(''); }}>clear</a>` : null}
 		</form>
 		<${Loading} state=${state}>${(doc) => html`
-			<p class="muted">${doc.total === 0 ? 'No objects match.' : html`Objects ${fmtInt(Math.min(doc.offset + 1, doc.total))}–${fmtInt(doc.offset + doc.rows.length)} of <strong>${fmtInt(doc.total)}</strong>${doc.kind ? html` of kind <code>${doc.kind}</code>` : null}${doc.q !== null ? html` whose value contains <code>${doc.q}</code>` : null}, by ${doc.sort === 'size' ? 'shallow size' : 'retained size'}.`}</p>
+			<p class="muted">${doc.total === 0 ? 'No objects match.' : html`Objects ${fmtInt(Math.min(doc.offset + 1, doc.total))}–${fmtInt(doc.offset + doc.rows.length)} of <strong>${fmtInt(doc.total)}</strong>${doc.kind ? html` of kind <code>${doc.kind}</code>` : null}${doc.q !== null ? html` whose value contains <code>${doc.q}</code>` : null}, by ${doc.sort === 'size' ? 'shallow size' : 'retained size'}.`}
+				${doc.kind && doc.total && doc.q === null ? html` <a href=${href('/paths', { kind: doc.kind, by: q.by === 'type' ? null : q.by, dump })}>Why are they alive? (their paths, merged)</a>` : null}</p>
 			<${Table} label="Objects" rows=${doc.rows} empty="" cols=${[
 				{ title: '#', num: true, cell: (r, i) => html`<span class="num muted">${fmtInt(doc.offset + i + 1)}</span>` },
 				{ title: 'Object', cell: (r) => html`<${Addr} address=${r.address} dump=${dump} />` },
@@ -275,6 +276,34 @@ export function Suspects({ params }) {
 					${s.accumulation.path && s.accumulation.address !== s.address ? html`<br /><code class="path">${s.accumulation.path}</code>` : null}</p>` : null}
 				<p class="explain">${s.explanation}</p>
 			</section>`)}<//>
+	</div>`;
+}
+
+// ---- the paths of a kind, merged ----
+
+export function KindPaths({ params }) {
+	const dump = dumpParam(params);
+	const kind = params.get('kind') || '';
+	const by = BYS.includes(params.get('by')) ? params.get('by') : 'type';
+	const state = useApi('/paths', { kind, by: by === 'type' ? null : by, limit: 10, dump }, `${kind} ${by} ${dump}`);
+	return html`<div class="view">
+		<h1>Why they are alive</h1>
+		<p class="muted">The shortest path from the roots to every object of kind <code>${kind}</code> (by ${by}), indexes and data keys written <code>[*]</code>, equal paths merged. What they retain counts objects of the kind inside others once.</p>
+		<${Loading} state=${state}>${(d) => html`
+			<p><${Count} n=${d.objects} /> objects retain <${Bytes} n=${d.retained} />, along ${fmtInt(d.patterns)} path${d.patterns === 1 ? '' : 's'}.</p>
+			<${Table} label="Merged paths" rows=${d.rows} cols=${[
+				{ title: 'Path from the roots', cls: 'v', cell: (r) => html`<code class="path">${r.path}</code>` },
+				{ title: 'Objects', num: true, cell: (r) => html`<${Count} n=${r.objects} />` },
+				{ title: 'Retained', num: true, cell: (r) => html`<${Bytes} n=${r.retained} />` },
+				{ title: 'Largest', cell: (r) => html`<${Addr} address=${r.example} dump=${dump} />` },
+			]} />
+			<h2>The paths of those that retain the most</h2>
+			<${Table} label="Paths" rows=${d.paths} cols=${[
+				{ title: 'Object', cell: (r) => html`<${Addr} address=${r.address} dump=${dump} />` },
+				{ title: 'Retained', num: true, cell: (r) => html`<${Bytes} n=${r.retained} />` },
+				{ title: 'Path', cls: 'v', cell: (r) => html`<code class="path">${r.expr}</code>` },
+			]} />
+			${d.more_paths ? html`<p class="muted">… ${fmtInt(d.more_paths)} more paths.</p>` : null}`}<//>
 	</div>`;
 }
 
