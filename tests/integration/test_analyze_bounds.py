@@ -8,8 +8,8 @@ Memory is measured as the child's peak RSS (ru_maxrss), output as bytes written.
 import collections
 import json
 import os
-import resource
 import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -26,20 +26,33 @@ def craft(tmp_path, shape, n=None):
     return out
 
 
-def run_measured(args, limit_as=None):
-    """Run args; return (CompletedProcess, peak RSS of that child in KiB, from wait4)."""
-    def pre():
-        if limit_as:
-            resource.setrlimit(resource.RLIMIT_AS, (limit_as, limit_as))
+# The measured process is forked from this small helper, not from pytest: a child forked from
+# a large process keeps that process's resident size in its ru_maxrss across exec (the kernel
+# keeps the old mm's high-water mark), which made the figure the test runner's, not pyheap's.
+MEASURE = r"""
+import os, resource, sys
+out, limit, args = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+pid = os.fork()
+if pid == 0:
+    if limit:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    os.execv(args[0], args)
+_, status, usage = os.wait4(pid, 0)
+with open(out, "w") as f:
+    f.write("%d %d" % (os.waitstatus_to_exitcode(status), usage.ru_maxrss))
+"""
 
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        child = subprocess.Popen(args, stdout=out, stderr=err, preexec_fn=pre)
-        _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
+
+def run_measured(args, limit_as=None):
+    """Run args; return (CompletedProcess, peak RSS of that process in KiB, from wait4)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile("r") as res:
+        subprocess.run([sys.executable, "-c", MEASURE, res.name, str(limit_as or 0)] + list(args),
+                       stdout=out, stderr=err, check=True)
+        code, maxrss = (int(x) for x in res.read().split())
         out.seek(0)
         err.seek(0)
-        return (subprocess.CompletedProcess(args, child.returncode, out.read(), err.read()),
-                usage.ru_maxrss)
+        return subprocess.CompletedProcess(args, code, out.read(), err.read()), maxrss
 
 
 @pytest.fixture(scope="module")
