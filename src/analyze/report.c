@@ -533,6 +533,18 @@ static void suspect_json(struct ph_json *j, const struct ph_analysis *a, const s
 		ph_json_key_str(j, "children_kind", s->acc_child_kind);
 		ph_json_end_object(j);
 	}
+	ph_json_key(j, "names");
+	ph_json_begin_array(j);
+	for (size_t i = 0; i < s->n_names; i++) {
+		ph_json_begin_object(j);
+		ph_json_key_str(j, "path", s->names[i].path);
+		ph_json_key(j, "address");
+		node_addr(j, a, s->names[i].node);
+		ph_json_key_str(j, "type", ph_node_kind(&a->g, s->names[i].node));
+		ph_json_key_uint(j, "retained", s->names[i].retained);
+		ph_json_end_object(j);
+	}
+	ph_json_end_array(j);
 	ph_json_key_str(j, "explanation", s->explanation);
 	ph_json_end_object(j);
 }

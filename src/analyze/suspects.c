@@ -139,12 +139,100 @@ static struct ph_suspect *new_suspect(struct ctx *c, int *err)
 	return s;
 }
 
+/* At most this many names of a namespace, and those holding at least 1% of the suspect. */
+#define MAX_NAMES 5
+
+/*
+ * The __dict__ of namespace v (a module or a class) when v dominates it, v
+ * itself when it is the __dict__ of one; else PH_NO_ID.
+ */
+static uint32_t namespace_dict(const struct ph_analysis *a, uint32_t v)
+{
+	const struct ph_heap *h = a->h;
+
+	if (v >= a->g.n || !h->sref_dict)
+		return PH_NO_ID;
+	if (ph_is_namespace(&a->g, v)) {
+		for (uint32_t e = h->out_off[v]; e < h->out_off[v + 1]; e++)
+			if ((h->out_kind[e] & PH_LABEL_MASK) == PH_LABEL_FIELD && h->out_val[e] == h->sref_dict &&
+			    a->d.idom[h->out_tgt[e]] == v)
+				return h->out_tgt[e];
+		return PH_NO_ID;
+	}
+	if (!ph_heap_type_is(h, h->type[v], "dict"))
+		return PH_NO_ID;
+	for (uint32_t i = a->g.in_off[v]; i < a->g.in_off[v + 1]; i++) {
+		uint32_t src = a->g.in_src[i] & PH_IN_SRC;
+		uint64_t e;
+
+		if (src >= a->g.n || !ph_is_namespace(&a->g, src))
+			continue;
+		e = ph_find_edge(a, src, v);
+		if (e != UINT64_MAX && (h->out_kind[e] & PH_LABEL_MASK) == PH_LABEL_FIELD &&
+		    h->out_val[e] == h->sref_dict)
+			return v;
+	}
+	return PH_NO_ID;
+}
+
+/* The largest names of namespace dict d (its children in the dominator tree), with their paths. */
+static int namespace_names(struct ctx *c, struct ph_suspect *s, uint32_t d)
+{
+	const struct ph_analysis *a = c->a;
+	uint32_t best[MAX_NAMES];
+	size_t n = 0;
+	int err = 0;
+
+	for (uint32_t i = c->t->off[d]; i < c->t->off[d + 1]; i++) {
+		uint32_t k = c->t->kids[i];
+		bool value = false;
+		size_t j;
+
+		if (a->r.size[k] * 100 < s->retained)
+			continue;
+		/* the values of names, not the names (the keys) themselves */
+		for (uint32_t e = a->h->out_off[d]; e < a->h->out_off[d + 1] && !value; e++)
+			value = a->h->out_tgt[e] == k && (a->h->out_kind[e] & PH_LABEL_MASK) == PH_LABEL_KEY;
+		if (!value)
+			continue;
+		if (n == MAX_NAMES && a->r.size[k] <= a->r.size[best[n - 1]])
+			continue;
+		j = n < MAX_NAMES ? n++ : n - 1;
+		for (; j > 0 && a->r.size[best[j - 1]] < a->r.size[k]; j--)
+			best[j] = best[j - 1];
+		best[j] = k;
+	}
+	if (!n)
+		return 0;
+	if (!(s->names = calloc(n, sizeof(*s->names))))
+		return ph_error(PH_ENOMEM, "cannot allocate the names of a suspect");
+	for (size_t i = 0; i < n && !err; i++) {
+		s->names[i].node = best[i];
+		s->names[i].retained = a->r.size[best[i]];
+		s->names[i].path = expr_of(a, best[i], &err);
+		s->n_names++;
+	}
+	return err;
+}
+
 static void accumulation_text(struct ph_buf *b, const struct ctx *c, const struct ph_suspect *s)
 {
 	const struct ph_analysis *a = c->a;
 	char hb[32];
 	uint64_t acc_ret = a->r.size[s->acc];
 
+	if (s->n_names) {
+		ph_buf_printf(b, " %s is a namespace, where names live, not a collection: the memory "
+				 "is held by the names in it, the largest ",
+			      s->acc == s->node ? "It" : s->acc_path ? s->acc_path : "Its accumulation point");
+		for (size_t i = 0; i < s->n_names; i++)
+			ph_buf_printf(b, "%s%s (%s, %.1f%%)", i ? ", " : "",
+				      s->names[i].path ? s->names[i].path : "?",
+				      ph_human_bytes(s->names[i].retained, hb),
+				      pct(s->names[i].retained, s->retained));
+		ph_buf_printf(b, ": look at what each of them holds.");
+		return;
+	}
 	if (s->acc == s->node) {
 		ph_buf_printf(b, " The memory is accumulated in this %s itself",
 			      s->node < a->g.n ? "object" : "node");
@@ -213,6 +301,12 @@ static int emit_object(struct ctx *c, uint32_t v, uint32_t acc)
 		s->acc_path = expr_of(a, acc, &err);
 	if (err || !s->type || (ck && !s->acc_child_kind))
 		return err ? err : ph_error(PH_ENOMEM, "cannot describe a suspect");
+	{
+		uint32_t d = namespace_dict(a, acc);
+
+		if (d != PH_NO_ID && (err = namespace_names(c, s, d)))
+			return err;
+	}
 	if (v == a->g.unreachable) {
 		ph_buf_printf(&b, "%s (%.1f%% of the heap, %" PRIu64 " objects) is unreachable: garbage "
 				  "that no root refers to any more, waiting for the cyclic garbage collector. If "
@@ -587,6 +681,9 @@ void ph_suspects_free(struct ph_suspect *s, size_t n)
 		free(s[i].path);
 		free(s[i].acc_path);
 		free(s[i].acc_child_kind);
+		for (size_t k = 0; k < s[i].n_names; k++)
+			free(s[i].names[k].path);
+		free(s[i].names);
 		free(s[i].explanation);
 	}
 	free(s);

@@ -56,6 +56,17 @@ struct ph_suspect {
 	uint64_t acc_children;     /* its children in the dominator tree */
 	char *acc_child_kind;      /* their most common kind, and its share of them */
 	double acc_child_kind_share;
+	/*
+	 * When the accumulation point is a namespace (a module or a class, or its
+	 * __dict__), the names in it that hold the memory, largest first: a
+	 * namespace is where names live, not where memory accumulates.
+	 */
+	struct ph_suspect_name {
+		char *path;
+		uint32_t node;
+		uint64_t retained;
+	} *names;
+	size_t n_names;
 	char *explanation;
 };
 

@@ -71,6 +71,11 @@ static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, 
 			if (s[i].acc != s[i].node && s[i].acc_path)
 				printf("                 %s\n", s[i].acc_path);
 		}
+		for (size_t k = 0; k < s[i].n_names; k++)
+			printf("  %s %s, retains %s (%.1f%%)\n", k ? "              " : "held by names:",
+			       s[i].names[k].path ? s[i].names[k].path : "?",
+			       ph_human_bytes(s[i].names[k].retained, hb),
+			       s[i].retained ? 100.0 * (double)s[i].names[k].retained / (double)s[i].retained : 0);
 		putchar('\n');
 		ph_print_wrapped(stdout, ph_cli_name(&nb, s[i].explanation, strlen(s[i].explanation)),
 				 2);

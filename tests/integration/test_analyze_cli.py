@@ -288,8 +288,13 @@ def test_suspects(pyheap, dumps):
     assert first["accumulation"] == {"address": A(3), "type": "dict", "retained": 3424,
                                      "path": "sys.modules['app'].__dict__", "children": 5,
                                      "children_kind": "str"}
-    assert "accumulated in the dict at sys.modules['app'].__dict__" in first["explanation"]
-    assert "the largest is the list %s" % A(5) in first["explanation"]
+    # the accumulation point is the module's namespace: the names in it that hold the memory
+    assert [(x["path"], x["address"], x["retained"]) for x in first["names"]] == [
+        ("sys.modules['app'].__dict__['cache']", A(5), 2546),
+        ("sys.modules['app'].__dict__['w']", "0x7f0000100540", 80)]
+    assert "sys.modules['app'].__dict__ is a namespace" in first["explanation"]
+    assert "sys.modules['app'].__dict__['cache'] (2.49 KiB, 72.8%)" in first["explanation"]
+    assert second["names"] == []
     assert (second["address"], second["retained"], second["path"]) == (
         A(12), 1213, "<thread 'MainThread'> frame inner line 30 local 'y'")
     assert second["accumulation"]["address"] == A(14)  # its bytes payload: 1033 of 1213

@@ -274,6 +274,7 @@ export function Suspects({ params }) {
 				${s.path ? html`<p><span class="muted">path</span> <code class="path">${s.path}</code></p>` : null}
 				${s.accumulation ? html`<p><span class="muted">accumulation point</span> ${s.accumulation.address ? html`<${Addr} address=${s.accumulation.address} dump=${dump} />` : null} <${KindLink} kind=${s.accumulation.type} /> retains <${Bytes} n=${s.accumulation.retained} /> in ${fmtInt(s.accumulation.children)} children${s.accumulation.children_kind ? html`, mostly <${KindLink} kind=${s.accumulation.children_kind} />` : null}
 					${s.accumulation.path && s.accumulation.address !== s.address ? html`<br /><code class="path">${s.accumulation.path}</code>` : null}</p>` : null}
+				${s.names && s.names.length ? html`<p><span class="muted">held by the names</span></p><ul class="names">${s.names.map((n) => html`<li><code class="path">${n.path}</code> <${Addr} address=${n.address} dump=${dump} /> retains <${Bytes} n=${n.retained} /></li>`)}</ul>` : null}
 				<p class="explain">${s.explanation}</p>
 			</section>`)}<//>
 	</div>`;
