@@ -33,7 +33,7 @@
 #include "common/json.h"
 #include "export/export.h"
 #include "export/nodeid.h"
-#include "export/strtab.h"
+#include "common/strtab.h"
 
 /* V8's node and edge types, by their index in the meta's lists below. */
 enum { NT_HIDDEN, NT_ARRAY, NT_STRING, NT_OBJECT, NT_CODE, NT_CLOSURE, NT_REGEXP, NT_NUMBER,

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * strtab.h - the string table of a .heapsnapshot: each distinct string gets
- * the next index, in the order first seen, and is stored once.
+ * strtab.h - a table of strings (a .heapsnapshot's, the names of a
+ * partition's kinds): each distinct string gets the next index, in the
+ * order first seen, and is stored once.
  *
  * Strings are byte strings (they may hold NUL); they are kept back to back
  * in one arena with their offsets, and found through an open-addressing hash
@@ -10,8 +11,8 @@
  *
  * Ownership: the table owns its arrays; ph_strtab_release() frees them.
  */
-#ifndef PH_EXPORT_STRTAB_H
-#define PH_EXPORT_STRTAB_H
+#ifndef PH_COMMON_STRTAB_H
+#define PH_COMMON_STRTAB_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,7 +2,7 @@
 /*
  * strtab.c - the string table of a .heapsnapshot (see strtab.h).
  */
-#include "export/strtab.h"
+#include "common/strtab.h"
 
 #include <stdlib.h>
 #include <string.h>
