@@ -18,12 +18,20 @@ int ph_partition_parse(const char *s)
 		return PH_BY_OWNER;
 	if (!strcmp(s, "module"))
 		return PH_BY_MODULE;
+	if (!strcmp(s, "via"))
+		return PH_BY_VIA;
+	if (!strcmp(s, "referrer"))
+		return PH_BY_REFERRER;
+	if (!strcmp(s, "size"))
+		return PH_BY_SIZE;
 	return -1;
 }
 
 const char *ph_partition_name(enum ph_partition by)
 {
-	return by == PH_BY_OWNER ? "owner" : by == PH_BY_MODULE ? "module" : "type";
+	static const char *const names[] = {"type", "owner", "module", "via", "referrer", "size"};
+
+	return (unsigned)by < sizeof(names) / sizeof(names[0]) ? names[by] : "type";
 }
 
 static char *dupstr(const char *prefix, const char *s)
@@ -90,6 +98,11 @@ int ph_partition_kinds(const struct ph_analysis *a, enum ph_partition by, uint32
 	uint32_t *group = NULL, *order = NULL;
 	int err = 0;
 
+	if (by == PH_BY_VIA || by == PH_BY_REFERRER || by == PH_BY_SIZE) {
+		free(kinds);
+		free(names);
+		return ph_partition_refs(a, by, kinds_out, names_out, n_out);
+	}
 	if (!kinds || !names)
 		goto out_nomem;
 	group = malloc(((size_t)n_types + 1) * sizeof(*group));
@@ -215,7 +228,44 @@ static int row_cmp(const void *x, const void *y)
 	return strcmp(a->kind, b->kind);
 }
 
+int ph_partition_set(const struct ph_analysis *a, enum ph_partition by, const char *kind,
+		     uint64_t **set, uint64_t *n)
+{
+	uint32_t *kinds, n_kinds, want = PH_NO_ID;
+	char **names;
+	int err = ph_partition_kinds(a, by, &kinds, &names, &n_kinds);
+
+	*set = NULL;
+	*n = 0;
+	if (err)
+		return err;
+	for (uint32_t k = 0; k < n_kinds && want == PH_NO_ID; k++)
+		if (names[k] && !strcmp(names[k], kind))
+			want = k;
+	if (want == PH_NO_ID)
+		err = ph_error(PH_ENOTFOUND, "no object is of kind '%s' (by %s) in %s", kind,
+			       ph_partition_name(by), a->h->path);
+	else if (!(*set = calloc(((size_t)a->h->n_objects + 64) / 64, 8)))
+		err = ph_error(PH_ENOMEM, "cannot allocate a set of %u objects", a->h->n_objects);
+	for (uint32_t v = 0; !err && v < a->h->n_objects; v++)
+		if (kinds[v] == want) {
+			ph_bit_set(*set, v);
+			++*n;
+		}
+	for (uint32_t k = 0; k < n_kinds; k++)
+		free(names[k]);
+	free(names);
+	free(kinds);
+	return err;
+}
+
 int ph_histogram_compute(struct ph_histogram *hist, struct ph_analysis *a, enum ph_partition by)
+{
+	return ph_histogram_of(hist, a, by, NULL);
+}
+
+int ph_histogram_of(struct ph_histogram *hist, struct ph_analysis *a, enum ph_partition by,
+		    const uint64_t *set)
 {
 	const struct ph_heap *h = a->h;
 	uint32_t *kinds, n_kinds;
@@ -228,6 +278,10 @@ int ph_histogram_compute(struct ph_histogram *hist, struct ph_analysis *a, enum 
 	err = ph_partition_kinds(a, by, &kinds, &names, &n_kinds);
 	if (err)
 		return err;
+	/* objects outside the set go to a last kind of their own, left out of the rows */
+	for (uint32_t v = 0; set && v < h->n_objects; v++)
+		if (!ph_bit(set, v))
+			kinds[v] = n_kinds;
 	rows = calloc((size_t)n_kinds + 1, sizeof(*rows));
 	if (!rows) {
 		err = ph_error(PH_ENOMEM, "cannot allocate %u histogram rows", n_kinds);

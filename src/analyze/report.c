@@ -218,12 +218,31 @@ int ph_report_summary(struct ph_json *j, struct ph_analysis *a, size_t n)
 
 int ph_report_histogram(struct ph_json *j, struct ph_analysis *a, enum ph_partition by, size_t n)
 {
-	struct ph_histogram hist;
-	int err = ph_histogram_compute(&hist, a, by);
+	return ph_report_histogram_of(j, a, by, n, NULL, PH_BY_TYPE);
+}
 
+int ph_report_histogram_of(struct ph_json *j, struct ph_analysis *a, enum ph_partition by, size_t n,
+			   const char *kind, enum ph_partition kind_by)
+{
+	struct ph_histogram hist;
+	uint64_t *set = NULL, n_set = 0;
+	int err = kind ? ph_partition_set(a, kind_by, kind, &set, &n_set) : 0;
+
+	if (!err)
+		err = ph_histogram_of(&hist, a, by, set);
+	free(set);
 	if (err)
 		return err;
 	ph_json_begin_object(j);
+	ph_json_key(j, "of");
+	if (kind) {
+		ph_json_begin_object(j);
+		ph_json_key_str(j, "kind", kind);
+		ph_json_key_str(j, "by", ph_partition_name(kind_by));
+		ph_json_end_object(j);
+	} else {
+		ph_json_null(j);
+	}
 	ph_json_key_str(j, "by", ph_partition_name(hist.by));
 	ph_json_key_uint(j, "objects", hist.total_count);
 	ph_json_key_uint(j, "size", hist.total_size);

@@ -32,6 +32,10 @@ int ph_report_summary(struct ph_json *j, struct ph_analysis *a, size_t n);
 /* `histogram`: the n largest kinds of a partition (0: all). */
 int ph_report_histogram(struct ph_json *j, struct ph_analysis *a, enum ph_partition by, size_t n);
 
+/* The same for the objects of one kind (under kind_by) only; kind NULL: all. */
+int ph_report_histogram_of(struct ph_json *j, struct ph_analysis *a, enum ph_partition by, size_t n,
+			   const char *kind, enum ph_partition kind_by);
+
 /*
  * `top`, /api/objects: a page of objects (objects.h). ix may be NULL (one
  * pass over the objects) or an index of a (the same rows, faster).

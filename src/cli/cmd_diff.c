@@ -129,7 +129,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 			int by = ph_partition_parse(arg);
 
 			if (by < 0)
-				return ph_usage_error(cmd, "--by takes type, owner or module, not '%s'",
+				return ph_usage_error(cmd, "--by takes " PH_PARTITIONS ", not '%s'",
 						      arg);
 			o.by = (enum ph_partition)by;
 			break;

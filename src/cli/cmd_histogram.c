@@ -5,6 +5,7 @@
  */
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -14,12 +15,20 @@
 #include "cli/table.h"
 #include "common/error.h"
 
-enum { OPT_BY = 257 };
+enum { OPT_BY = 257, OPT_KIND, OPT_KIND_BY };
 
 static const struct ph_opt opts[] = {
 	{"by", OPT_BY, "WHAT",
 	 "Partition by 'type' (the default), 'owner' (an instance's __dict__ counts as 'dict of "
-	 "module.Class', like heapy) or 'module' (the module that defines each object's type)."},
+	 "module.Class', like heapy), 'module' (the module that defines each object's type), "
+	 "'via' (how each object is referred to: .attr, ['key'] of a __dict__, [*] for an index "
+	 "or a data key, a root; up to two, heapy's byvia), 'referrer' (the kinds of the objects "
+	 "that refer to it, heapy's byrcs) or 'size' (its size in bytes)."},
+	{"kind", OPT_KIND, "KIND",
+	 "Partition only the objects of KIND (a kind as this command prints it), as heapy "
+	 "partitions a row again: --kind app.Message --by via."},
+	{"kind-by", OPT_KIND_BY, "WHAT",
+	 "The partition --kind names a kind of (default: owner for 'dict of ...', else type)."},
 	{"number", 'n', "N", "Show the N largest kinds (default 20; 0 shows all)."},
 	PH_OPT_JSON,
 	PH_OPT_MAX_MEMORY,
@@ -73,7 +82,10 @@ int ph_histogram_table(const struct ph_histogram *hist, size_t n, bool with_inde
 
 static int run(const struct ph_cmd *cmd, int argc, char **argv)
 {
-	enum ph_partition by = PH_BY_TYPE;
+	enum ph_partition by = PH_BY_TYPE, kind_by = PH_BY_TYPE;
+	bool kind_by_set = false;
+	const char *kind = NULL;
+	uint64_t *set = NULL, n_set = 0;
 	uint64_t limit = 20;
 	bool json = false;
 	struct ph_analysis *a;
@@ -86,9 +98,18 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		switch (c) {
 		case OPT_BY:
 			if (ph_partition_parse(arg) < 0)
-				return ph_usage_error(cmd, "--by takes type, owner or module, not '%s'",
+				return ph_usage_error(cmd, "--by takes " PH_PARTITIONS ", not '%s'",
 						      arg);
 			by = (enum ph_partition)ph_partition_parse(arg);
+			break;
+		case OPT_KIND:
+			kind = arg;
+			break;
+		case OPT_KIND_BY:
+			if (ph_partition_parse(arg) < 0)
+				return ph_usage_error(cmd, "--kind-by takes " PH_PARTITIONS ", not '%s'", arg);
+			kind_by = (enum ph_partition)ph_partition_parse(arg);
+			kind_by_set = true;
 			break;
 		case 'n':
 			if (ph_parse_u64(cmd, "--number", arg, &limit))
@@ -103,6 +124,8 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 	}
 	if (optind + 1 != argc)
 		return ph_usage_error(cmd, "expected one FILE");
+	if (kind && !kind_by_set && !strncmp(kind, "dict of ", 8))
+		kind_by = PH_BY_OWNER;
 	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
 		return status;
 	if (json) {
@@ -110,19 +133,31 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 		struct ph_buf jb = PH_BUF_INIT;
 
 		ph_cli_json_start(&j, &jb);
-		err = ph_report_histogram(&j, a, by, (size_t)limit);
+		err = ph_report_histogram_of(&j, a, by, (size_t)limit, kind, kind_by);
 		status = ph_cli_json_finish(cmd, &j, &jb, err);
 		ph_analysis_free(a);
 		return ph_cli_end(cmd, status);
 	}
-	err = ph_histogram_compute(&hist, a, by);
+	err = kind ? ph_partition_set(a, kind_by, kind, &set, &n_set) : 0;
+	if (!err)
+		err = ph_histogram_of(&hist, a, by, set);
+	free(set);
 	if (err) {
 		ph_analysis_free(a);
 		return ph_fail(cmd, err);
 	}
 	n = limit && limit < hist.n ? (size_t)limit : hist.n;
-	printf("Partition of %" PRIu64 " objects by %s, total size %" PRIu64 " bytes.\n",
-	       hist.total_count, ph_partition_name(by), hist.total_size);
+	if (kind) {
+		struct ph_buf b = PH_BUF_INIT;
+
+		printf("Partition of the %" PRIu64 " objects of kind %s (by %s) by %s, total size %" PRIu64
+		       " bytes.\n", hist.total_count, ph_cli_name(&b, kind, strlen(kind)),
+		       ph_partition_name(kind_by), ph_partition_name(by), hist.total_size);
+		ph_buf_release(&b);
+	} else {
+		printf("Partition of %" PRIu64 " objects by %s, total size %" PRIu64 " bytes.\n",
+		       hist.total_count, ph_partition_name(by), hist.total_size);
+	}
 	err = ph_histogram_table(&hist, n, true, stdout);
 	if (!err && n < hist.n)
 		printf("<%zu more kinds: -n 0 shows all>\n", hist.n - n);
@@ -134,8 +169,8 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 
 const struct ph_cmd ph_cmd_histogram = {
 	.name = "histogram",
-	.summary = "Count objects, sizes and retained sizes by type, owner or module",
-	.synopsis = "[--by type|owner|module] [-n N] [--json] FILE",
+	.summary = "Count objects, sizes and retained sizes by type, owner, module, via, referrer or size",
+	.synopsis = "[--by type|owner|module|via|referrer|size] [--kind KIND [--kind-by WHAT]] [-n N] [--json] FILE",
 	.description =
 		"Partitions every object of the dump into kinds and shows, largest first, how many "
 		"objects each kind has, their total shallow size, the running total, and the size "
@@ -145,6 +180,7 @@ const struct ph_cmd ph_cmd_histogram = {
 		"are of all objects, rounded down, as heapy prints them.",
 	.opts = opts,
 	.examples = "$ pyheap histogram app.pyheap\n$ pyheap histogram --by owner -n 10 app.pyheap\n"
+		    "$ pyheap histogram --kind app.Message --by via app.pyheap\n"
 		    "$ pyheap histogram --json app.pyheap | jq '.rows[0]'",
 	.run = run,
 };

@@ -120,7 +120,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 			break;
 		case OPT_BY:
 			if (ph_partition_parse(arg) < 0)
-				return ph_usage_error(cmd, "--by takes type, owner or module, not '%s'", arg);
+				return ph_usage_error(cmd, "--by takes " PH_PARTITIONS ", not '%s'", arg);
 			by = (enum ph_partition)ph_partition_parse(arg);
 			break;
 		case PH_OPT_JSON_ID:

@@ -101,7 +101,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 			break;
 		case OPT_BY:
 			if (ph_partition_parse(arg) < 0)
-				return ph_usage_error(cmd, "--by takes type, owner or module, not '%s'",
+				return ph_usage_error(cmd, "--by takes " PH_PARTITIONS ", not '%s'",
 						      arg);
 			q.by = (enum ph_partition)ph_partition_parse(arg);
 			break;

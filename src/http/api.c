@@ -235,19 +235,25 @@ static bool arg_uint(struct call *c, const char *name, uint64_t def, uint64_t mi
 }
 
 /* by=type|owner|module (default type). */
-static bool arg_by(struct call *c, enum ph_partition *by)
+/* A partition's name in parameter name (absent: type). */
+static bool arg_partition(struct call *c, const char *name, enum ph_partition *by)
 {
-	const char *s = arg(c, "by");
+	const char *s = arg(c, name);
 
 	*by = PH_BY_TYPE;
 	if (!s || !*s)
 		return true;
 	if (ph_partition_parse(s) < 0) {
-		ph_api_error(c->rs, 400, "by takes type, owner or module, not '%.40s'", s);
+		ph_api_error(c->rs, 400, "%s takes " PH_PARTITIONS ", not '%.40s'", name, s);
 		return false;
 	}
 	*by = (enum ph_partition)ph_partition_parse(s);
 	return true;
+}
+
+static bool arg_by(struct call *c, enum ph_partition *by)
+{
+	return arg_partition(c, "by", by);
 }
 
 /* dump=new|old: which analysis (old only when two dumps are served). */
@@ -356,11 +362,17 @@ static int do_summary(struct ph_json *j, struct call *c, void *ctx)
 	return ph_report_summary(j, c->a, (size_t)*(uint64_t *)ctx);
 }
 
+struct histogram_args {
+	enum ph_partition by, kind_by;
+	uint64_t limit;
+	const char *kind; /* NULL: every object */
+};
+
 static int do_histogram(struct ph_json *j, struct call *c, void *ctx)
 {
-	const uint64_t *p = ctx; /* by, limit */
+	const struct histogram_args *h = ctx;
 
-	return ph_report_histogram(j, c->a, (enum ph_partition)p[0], (size_t)p[1]);
+	return ph_report_histogram_of(j, c->a, h->by, (size_t)h->limit, h->kind, h->kind_by);
 }
 
 static int do_objects(struct ph_json *j, struct call *c, void *ctx)
@@ -496,14 +508,17 @@ static void answer(struct call *c)
 			render(c, do_summary, p, true);
 		}
 	} else if (!strcmp(path, "/histogram")) {
-		enum ph_partition by;
+		struct histogram_args h;
 
-		if (check_args(c, "/api/histogram", "by limit dump") && arg_dump(c) && arg_by(c, &by) &&
-		    arg_uint(c, "limit", 20, 1, PH_API_MAX_LIMIT, &p[1])) {
-			p[0] = by;
-			snprintf(c->key, sizeof(c->key), "histogram %d %" PRIu64 " %" PRIu64,
-				 c->a == c->api->old, p[0], p[1]);
-			render(c, do_histogram, p, true);
+		if (check_args(c, "/api/histogram", "by limit dump kind kind_by") && arg_dump(c) &&
+		    arg_by(c, &h.by) && arg_uint(c, "limit", 20, 1, PH_API_MAX_LIMIT, &h.limit) &&
+		    arg_text(c, "kind", 400, &h.kind) && arg_partition(c, "kind_by", &h.kind_by)) {
+			if (h.kind && !arg(c, "kind_by") && !strncmp(h.kind, "dict of ", 8))
+				h.kind_by = PH_BY_OWNER;
+			snprintf(c->key, sizeof(c->key), "histogram %d %d %" PRIu64 " %d %.400s",
+				 c->a == c->api->old, (int)h.by, h.limit, (int)h.kind_by,
+				 h.kind ? h.kind : "");
+			render(c, do_histogram, &h, true);
 		}
 	} else if (!strcmp(path, "/waste")) {
 		if (check_args(c, "/api/waste", "limit dump") && arg_dump(c) &&

@@ -375,7 +375,7 @@ def test_usage_and_address_errors(pyheap, dumps):
         r = run(pyheap, cmd, dumps["app"])
         assert r.returncode == 2 and "expected FILE and ADDR" in r.stderr
     r = run(pyheap, "histogram", "--by", "colour", dumps["app"])
-    assert r.returncode == 2 and "--by takes type, owner or module" in r.stderr
+    assert r.returncode == 2 and "--by takes type, owner, module, via, referrer or size" in r.stderr
     r = run(pyheap, "suspects", "--threshold", "0", dumps["app"])
     assert r.returncode == 2
     r = run(pyheap, "diff", dumps["app"])

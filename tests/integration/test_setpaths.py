@@ -32,7 +32,7 @@ def test_one_kind_from_three_containers(pyheap, planted):
     assert [r["path"] for r in doc["rows"]] == [MAIN + "['A'][*]", MAIN + "['B'][*]",
                                                 MAIN + "['C'].items[*]"]
     assert doc["objects"] == 175 and doc["patterns"] == 3
-    assert doc["retained"] == sum(v[1] for k, v in expect.items() if k != "D")
+    assert doc["retained"] == sum(expect[k][1] for k in "ABC")
     # the four that retain the most: the last markers (their payloads are the largest), in C
     assert [p["expr"] for p in doc["paths"]] == [MAIN + "['C'].items[%d]" % i
                                                  for i in (24, 23, 22, 21)]
@@ -59,3 +59,35 @@ def test_text_and_errors(pyheap, planted):
     r = subprocess.run([pyheap, "paths", "--kind", "str", dump, "0x10"], capture_output=True,
                        text=True, timeout=120)
     assert r.returncode == 2 and "expected one FILE with --kind" in r.stderr, r.stderr
+
+
+def hist(pyheap, dump, *args):
+    doc = jrun(pyheap, "histogram", "--json", "-n", "0", *args, dump)
+    return {r["kind"]: (r["count"], r["size"], r["retained"]) for r in doc["rows"]}, doc
+
+
+def test_a_kind_partitioned_again(pyheap, planted):
+    """heapy's flow: a row of the type partition, partitioned by via, referrer and size."""
+    dump, expect = planted
+    total = sum(expect[k][1] for k in "ABC")
+    size = expect["marker_size"]
+    rows, doc = hist(pyheap, dump, "--kind", "__main__.Marker", "--by", "via")
+    assert doc["of"] == {"kind": "__main__.Marker", "by": "type"} and doc["by"] == "via"
+    # list items and the values of a data dict are all [*]
+    assert rows == {"[*]": (175, 175 * size, total)}
+    rows, _ = hist(pyheap, dump, "--kind", "__main__.Marker", "--by", "referrer")
+    assert rows == {"{list}": (125, 125 * size, expect["A"][1] + expect["C"][1]),
+                    "{dict}": (50, 50 * size, expect["B"][1])}
+    rows, _ = hist(pyheap, dump, "--kind", "__main__.Marker", "--by", "size")
+    assert rows == {"%d bytes" % size: (175, 175 * size, total)}
+    # by owner, without --kind-by: "dict of ..." names a kind of the owner partition
+    rows, doc = hist(pyheap, dump, "--kind", "dict of __main__.Node", "--by", "referrer")
+    assert doc["of"]["by"] == "owner"
+    assert rows == {"{__main__.Node}": (20, expect["D"][1], expect["D"][1])}
+    # every object has its payload by the slot's name
+    rows, _ = hist(pyheap, dump, "--kind", "bytes", "--by", "via")
+    assert rows[".payload"][0] == 175
+    # the whole heap by via and by referrer: the rows add up to every object
+    for by in ("via", "referrer", "size"):
+        rows, doc = hist(pyheap, dump, "--by", by)
+        assert sum(r[0] for r in rows.values()) == doc["objects"]

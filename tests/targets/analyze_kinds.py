@@ -67,6 +67,7 @@ def main():
         "B": [len(B), retained(B.values())],
         "C": [len(C.items), retained(C.items)],
         "D": [len(D), sum(sys.getsizeof(node.__dict__) for node in D)],
+        "marker_size": sys.getsizeof(A[0]),
     }
     with open(os.path.join(OUT, "expect.json"), "w") as f:
         json.dump(expect, f)
