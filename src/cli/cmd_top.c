@@ -24,12 +24,13 @@ static const struct ph_opt opts[] = {
 	{"offset", OPT_OFFSET, "N", "Skip the first N objects (default 0): the next page."},
 	{"sort", OPT_SORT, "KEY",
 	 "Order by 'retained' size (the default) or shallow 'size', largest first."},
-	{"type", OPT_TYPE, "KIND",
-	 "Only objects of this kind (module.QualName; bare for builtins; 'dict of app.Node' or a "
-	 "module name with --by)."},
+	{"kind", OPT_TYPE, "KIND",
+	 "Only objects of this kind (module.QualName; bare for builtins; 'dict of app.Node', a "
+	 "module name, a via or a referrer kind with --by), as histogram and paths --kind name it."},
+	{"type", OPT_TYPE, "KIND", "The same as --kind."},
 	{"by", OPT_BY, "WHAT",
-	 "What --type names: a 'type' (the default), an 'owner' kind as histogram --by owner "
-	 "shows it, or a 'module'."},
+	 "What --kind names: a 'type' (the default), an 'owner' kind as histogram --by owner "
+	 "shows it, a 'module', or a 'via', 'referrer' or 'size' kind."},
 	{"query", OPT_QUERY, "TEXT",
 	 "Only objects whose value contains TEXT (the text of a str, the bytes of a bytes, a "
 	 "module's name; case-sensitive)."},
@@ -159,7 +160,7 @@ static int run(const struct ph_cmd *cmd, int argc, char **argv)
 const struct ph_cmd ph_cmd_top = {
 	.name = "top",
 	.summary = "List the objects that retain the most memory",
-	.synopsis = "[-n N] [--offset N] [--sort retained|size] [--type KIND [--by WHAT]] [--query TEXT] [--json] FILE",
+	.synopsis = "[-n N] [--offset N] [--sort retained|size] [--kind KIND [--by WHAT]] [--query TEXT] [--json] FILE",
 	.description =
 		"Lists objects by retained size, largest first: the memory that would be freed if the "
 		"object went away (everything it alone keeps alive, by the dominator tree). Shows each "

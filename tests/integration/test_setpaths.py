@@ -91,3 +91,12 @@ def test_a_kind_partitioned_again(pyheap, planted):
     for by in ("via", "referrer", "size"):
         rows, doc = hist(pyheap, dump, "--by", by)
         assert sum(r[0] for r in rows.values()) == doc["objects"]
+
+
+def test_top_of_a_kind(pyheap, planted):
+    dump, expect = planted
+    doc = jrun(pyheap, "top", "--kind", "__main__.Marker", "--json", "-n", "0", dump)
+    assert doc["total"] == 175 and doc["kind"] == "__main__.Marker"
+    assert sum(r["retained"] for r in doc["rows"]) == sum(expect[k][1] for k in "ABC")
+    doc = jrun(pyheap, "top", "--kind", "{dict}", "--by", "referrer", "--json", "-n", "0", dump)
+    assert doc["total"] >= 50  # the 50 markers of B, and whatever else only a dict holds

@@ -46,7 +46,7 @@ function Memory({ m }) {
 	return html`<${Bytes} n=${m.resident} />: ${parts.map(([name, n], i) => html`${i ? ', ' : ''}${name} ${n < 0 ? html`−<${Bytes} n=${-n} />` : html`<${Bytes} n=${n} />`}`)}`;
 }
 
-const BYS = ['type', 'owner', 'module'];
+const BYS = ['type', 'owner', 'module', 'via', 'referrer', 'size'];
 
 function Histogram({ by, dump }) {
 	const state = useApi('/histogram', { by: by === 'type' ? null : by, dump }, `${by} ${dump}`);
