@@ -525,19 +525,7 @@ static bool is_definition(const struct ph_analysis *a, uint32_t v)
 			return true;
 	if (ph_is_namespace(&a->g, v))
 		return true; /* a class whatever its metaclass */
-	if (h->sref_dict && !strcmp(k, "dict"))
-		for (uint32_t i = a->g.in_off[v]; i < a->g.in_off[v + 1]; i++) {
-			uint32_t src = a->g.in_src[i] & PH_IN_SRC;
-			uint64_t e;
-
-			if (src >= a->g.n || !ph_is_namespace(&a->g, src))
-				continue;
-			e = ph_find_edge(a, src, v);
-			if (e != UINT64_MAX && (h->out_kind[e] & PH_LABEL_MASK) == PH_LABEL_FIELD &&
-			    h->out_val[e] == h->sref_dict)
-				return true;
-		}
-	return false;
+	return namespace_dict(a, v) == v; /* the __dict__ of a module or class */
 }
 
 /*

@@ -177,6 +177,18 @@ class Agent:
         return self.result
 
 
+def dump_planted(outdir, expect):
+    """For the targets that plant structures: write what the analysis must find to
+    OUTDIR/expect.json, dump this process into OUTDIR/dump.pyheap and write the
+    agent's result to OUTDIR/result.json (tests/integration/agentrun.planted_dump)."""
+    with open(os.path.join(outdir, "expect.json"), "w") as f:
+        json.dump(expect, f)
+    result = Agent(os.path.join(outdir, "dump.pyheap")).run()
+    with open(os.path.join(outdir, "result.json"), "w") as f:
+        json.dump(result, f)
+    return result
+
+
 def type_key(t):
     """The name a type gets in the dump: module.qualname (bare for builtins)."""
     mod = t.__dict__.get("__module__") if isinstance(t.__dict__.get("__module__"), str) else None

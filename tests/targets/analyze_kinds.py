@@ -11,7 +11,6 @@ list A (100), the values of a module dict B with data keys (50) and the list
 its __dict__ materialized. expect.json holds the counts and what each group
 retains (sys.getsizeof of the markers and their payloads).
 """
-import json
 import os
 import sys
 
@@ -69,12 +68,7 @@ def main():
         "D": [len(D), sum(sys.getsizeof(node.__dict__) for node in D)],
         "marker_size": sys.getsizeof(A[0]),
     }
-    with open(os.path.join(OUT, "expect.json"), "w") as f:
-        json.dump(expect, f)
-    agent = agent_harness.Agent(os.path.join(OUT, "dump.pyheap"))
-    result = agent.run()
-    with open(os.path.join(OUT, "result.json"), "w") as f:
-        json.dump(result, f)
+    agent_harness.dump_planted(OUT, expect)
 
 
 main()

@@ -10,7 +10,6 @@ bytes: none holds a tenth of the heap alone, together they hold most of it,
 so the module is a suspect whose memory sits in its namespace. expect.json
 has what each global retains (sys.getsizeof of the list and its bytes).
 """
-import json
 import os
 import sys
 
@@ -28,12 +27,7 @@ del _i
 def main():
     expect = {"G%d" % i: sys.getsizeof(globals()["G%d" % i]) +
               sum(sys.getsizeof(b) for b in globals()["G%d" % i]) for i in range(8)}
-    with open(os.path.join(OUT, "expect.json"), "w") as f:
-        json.dump(expect, f)
-    agent = agent_harness.Agent(os.path.join(OUT, "dump.pyheap"))
-    result = agent.run()
-    with open(os.path.join(OUT, "result.json"), "w") as f:
-        json.dump(result, f)
+    agent_harness.dump_planted(OUT, expect)
 
 
 main()

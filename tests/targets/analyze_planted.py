@@ -17,7 +17,6 @@ Plants, then writes OUTDIR/expect.json and dumps to OUTDIR/dump.pyheap:
 - expect["paths"]: the address of CACHE[3].data and the module-level path
   to it.
 """
-import json
 import os
 import sys
 import threading
@@ -81,12 +80,7 @@ def main():
         "paths": {"address": id(CACHE[3].data),
                   "expr": "sys.modules['__main__'].__dict__['CACHE'][3].data"},
     }
-    with open(os.path.join(OUT, "expect.json"), "w") as f:
-        json.dump(expect, f)
-    agent = agent_harness.Agent(os.path.join(OUT, "dump.pyheap"))
-    result = agent.run()
-    with open(os.path.join(OUT, "result.json"), "w") as f:
-        json.dump(result, f)
+    agent_harness.dump_planted(OUT, expect)
     stop.set()
     t.join()
 

@@ -17,7 +17,6 @@ Plants, then writes OUTDIR/expect.json and dumps to OUTDIR/dump.pyheap:
 - SPARSE: a set that held 10000 ints and now holds 3 (sets never shrink):
   the saving is sys.getsizeof(s) - sys.getsizeof(set(s)).
 """
-import json
 import os
 import sys
 
@@ -68,12 +67,7 @@ def main():
         "slack": {"address": id(SLACKY), "saving": sys.getsizeof(SLACKY) - sys.getsizeof(SLACKY[:])},
         "sparse": {"address": id(SPARSE), "saving": sys.getsizeof(SPARSE) - sys.getsizeof(set(SPARSE))},
     }
-    with open(os.path.join(OUT, "expect.json"), "w") as f:
-        json.dump(expect, f)
-    agent = agent_harness.Agent(os.path.join(OUT, "dump.pyheap"))
-    result = agent.run()
-    with open(os.path.join(OUT, "result.json"), "w") as f:
-        json.dump(result, f)
+    agent_harness.dump_planted(OUT, expect)
 
 
 main()
