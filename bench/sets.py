@@ -10,6 +10,8 @@ side by side on the middle dump:
   summary                  load, roots, dominators, retained sizes, summary
   waste                    duplicate values, empty containers, slack
   leaks BASE TARGET FINAL  what leaked over the three dumps
+  paths --kind             the merged paths of the customers (about 0.85M at 10M)
+  by via, by referrer      histogram --by via and --by referrer
 
 printing wall and CPU seconds and peak RSS (from /usr/bin/time) of each. leaks
 reads BASE and FINAL in two threads: its CPU time exceeds its wall time.
@@ -68,8 +70,8 @@ def main():
     print("pyheap sets benchmark: %s, %s, %d cores" % (
         subprocess.run([o.pyheap, "--version"], capture_output=True, text=True).stdout.strip(),
         python.label, os.cpu_count()))
-    print("%-9s %10s %-8s %8s %8s %10s" % ("size", "objects", "command", "wall s", "cpu s",
-                                           "peak MiB"))
+    print("%-9s %10s %-13s %8s %8s %10s" % ("size", "objects", "command", "wall s", "cpu s",
+                                            "peak MiB"))
     for n in [dumpbench.parse_size(s) for s in o.sizes.split(",")]:
         p = subprocess.Popen([python.path, "-c", TARGET, str(n)], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, text=True)
@@ -91,9 +93,12 @@ def main():
                               text=True)
         objects = json.loads(info.stdout)["objects"]
         for label, cmd in (("summary", ["summary", files[1]]), ("waste", ["waste", files[1]]),
-                           ("leaks", ["leaks"] + files)):
+                           ("leaks", ["leaks"] + files),
+                           ("paths --kind", ["paths", "--kind", "__main__.Customer", files[1]]),
+                           ("by via", ["histogram", "--by", "via", files[1]]),
+                           ("by referrer", ["histogram", "--by", "referrer", files[1]])):
             wall, cpu, mib = timed([o.pyheap] + cmd)
-            print("%-9s %10d %-8s %8.2f %8.2f %10d" % (n, objects, label, wall, cpu, mib))
+            print("%-9s %10d %-13s %8.2f %8.2f %10d" % (n, objects, label, wall, cpu, mib))
         r = subprocess.run([o.pyheap, "leaks", "-n", "3"] + files, capture_output=True, text=True)
         print(r.stdout)
 
