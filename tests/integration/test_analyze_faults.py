@@ -41,11 +41,14 @@ CASES = [
     ("diff", ["app", "app-grown"], []),
     ("waste", ["app"], ["-n", "0"]),
     ("leaks", ["app", "app-grown"], ["-n", "0"]),
+    ("paths", ["app"], ["--kind", "bytes"]),
+    ("histogram", ["app"], ["--by", "referrer"]),
+    ("histogram", ["app"], ["--by", "via", "--kind", "dict of app.Node"]),
 ]
 
 
 @pytest.mark.parametrize("json", [True, False], ids=["json", "text"])
-@pytest.mark.parametrize("cmd,files,extra", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("cmd,files,extra", CASES, ids=["-".join([c[0]] + c[2]) for c in CASES])
 def test_out_of_memory_at_every_allocation(pyheap, dumps, cmd, files, extra, json):
     args = (["--json"] if json else []) + [x for x in extra if x != "ADDR"] + [
         dumps[f] for f in files] + (["0x7f0000100300"] if "ADDR" in extra else [])
