@@ -120,7 +120,7 @@ int ph_partition_refs(const struct ph_analysis *a, enum ph_partition by, uint32_
 	const struct ph_heap *h = a->h;
 	struct part p = {.a = a, .by = by, .label_ids = PH_ADDRMAP_INIT, .b = PH_BUF_INIT};
 	struct ph_strtab kinds_tab;
-	uint32_t *kinds = malloc(((size_t)h->n_objects + 1) * sizeof(*kinds));
+	uint32_t *kinds = NULL;
 	char **names = NULL;
 	size_t words = ((size_t)g->n_nodes + 64) / 64;
 	int err = 0;
@@ -130,11 +130,11 @@ int ph_partition_refs(const struct ph_analysis *a, enum ph_partition by, uint32_
 	*kinds_out = NULL;
 	*names_out = NULL;
 	*n_out = 0;
-	if (!kinds)
-		goto nomem;
 	if (by == PH_BY_SIZE) {
 		char name[32];
 
+		if (!(kinds = malloc(((size_t)h->n_objects + 1) * sizeof(*kinds))))
+			goto nomem;
 		for (uint32_t v = 0; v < h->n_objects && !err; v++) {
 			snprintf(name, sizeof(name), "%" PRIu64 " bytes", h->size[v]);
 			err = ph_strtab_cstr(&kinds_tab, name, &kinds[v]);
@@ -169,9 +169,18 @@ int ph_partition_refs(const struct ph_analysis *a, enum ph_partition by, uint32_
 				err = note(&p, t, w);
 		}
 	}
-	/* each object's kind: its words sorted, joined */
+	/* the owner partition is done with: free it before the kinds are built */
+	for (uint32_t k = 0; p.owner_names && k < p.n_owners; k++)
+		free(p.owner_names[k]);
+	free(p.owner_names);
+	free(p.owner);
+	p.owner_names = NULL;
+	p.owner = NULL;
+	/* each object's kind: its words sorted, joined; written over its first word */
+	kinds = p.w1;
+	p.w1 = NULL;
 	for (uint32_t v = 0; v < h->n_objects && !err; v++) {
-		uint32_t w[2] = {p.w1[v], p.w2[v]};
+		uint32_t w[2] = {kinds[v], p.w2[v]};
 		size_t n = (w[0] != NONE) + (w[1] != NONE);
 
 		p.b.len = 0;
@@ -200,6 +209,8 @@ int ph_partition_refs(const struct ph_analysis *a, enum ph_partition by, uint32_
 		if (!err)
 			err = ph_strtab_add(&kinds_tab, p.b.data, p.b.len, &kinds[v]);
 	}
+	free(p.w2);
+	p.w2 = NULL;
 names:
 	if (err)
 		goto out;
