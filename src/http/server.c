@@ -205,10 +205,11 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
-/* The app's own routes, which the page resolves in the browser. */
+/* The app's own routes, which the page resolves in the browser (web/src/main.js's). */
 static bool app_route(const char *url)
 {
-	static const char *const exact[] = {"/", "/threads", "/heap", "/suspects", "/diff"};
+	static const char *const exact[] = {"/",      "/threads", "/heap", "/suspects",
+					    "/waste", "/paths",   "/diff"};
 
 	for (size_t i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
 		if (!strcmp(url, exact[i]))

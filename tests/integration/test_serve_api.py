@@ -251,7 +251,8 @@ def test_security_headers_and_assets(one_server):
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "default-src 'none'" in csp
     assert headers["x-content-type-options"] == "nosniff" and headers["x-frame-options"] == "DENY"
     assert b'<script type="module" src="/assets/app.js">' in body and b"<script>" not in body
-    for path in ("/", "/threads", "/suspects", "/diff", "/objects/0x7f0000100000", "/objects/42"):
+    for path in ("/", "/threads", "/suspects", "/waste", "/paths", "/diff", "/objects/0x7f0000100000",
+                 "/objects/42"):
         assert one_server.request(path)[2] == body, path
     st, headers, js = one_server.request("/assets/app.js")
     assert st == 200 and headers["content-type"].startswith("text/javascript") and len(js) > 10000

@@ -31,7 +31,7 @@ function SummaryFacts({ s }) {
 		<${Fact} label="Reachable"><${Count} n=${s.reachable.objects} /> (<${Bytes} n=${s.reachable.size} />)<//>
 		<${Fact} label="Unreachable"><${Count} n=${s.unreachable.objects} /> (<${Bytes} n=${s.unreachable.size} />) awaiting collection<//>
 		<${Fact} label="References"><${Count} n=${s.edges} /> (<${Count} n=${s.weak_edges} /> weak)<//>
-		<${Fact} label="Threads"><a href="/threads">${fmtInt(s.threads)} threads, ${fmtInt(s.frames)} frames</a><//>
+		<${Fact} label="Threads"><a href="/threads">${fmtInt(s.threads)} thread${s.threads === 1 ? '' : 's'}, ${fmtInt(s.frames)} frame${s.frames === 1 ? '' : 's'}</a><//>
 		${s.memory ? html`<${Fact} label="Resident"><${Memory} m=${s.memory} /><//>` : null}
 	</dl>`;
 }
