@@ -15,6 +15,7 @@
 #include "common/addrmap.h"
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/strtab.h"
 #include "format/reader.h"
 
 /* ---- TARGET's objects by address: open addressing over object ids ---- */
@@ -305,58 +306,42 @@ static int row_cmp(const void *x, const void *y)
 /* Merge the holders (sorted, the largest first) into rows by their path patterns. */
 static int merge(struct ph_leaks *l, const struct ph_analysis *a, const struct holder *hs, size_t n)
 {
-	struct ph_addrmap by_path = PH_ADDRMAP_INIT;
+	struct ph_strtab paths; /* path ids: the rows' indexes */
 	struct ph_bfs bfs = {NULL};
 	uint32_t *edges = NULL;
 	size_t cap = 0;
 	int err = ph_bfs_build(&bfs, a);
 
+	ph_strtab_init(&paths);
 	if (!err)
 		err = ph_bfs_edges(&bfs, a, &edges);
-
 	for (size_t i = 0; i < n && !err; i++) {
 		char *path = holder_path(a, &bfs, edges, hs[i].node);
-		uint64_t key, *slot;
-		bool added;
+		uint32_t id;
+		struct ph_leak_row *r;
 
 		if (!path) {
 			err = ph_error(PH_ENOMEM, "cannot render a path");
 			break;
 		}
-		/* rows by the hash of their path; equal hashes of different paths probe on */
-		key = ph_xxh3(path, strlen(path)) | 1;
-		for (;;) {
-			if ((err = ph_addrmap_put(&by_path, key, l->n, &added, &slot)))
-				break;
-			if (added || !strcmp(l->rows[*slot].path, path))
-				break;
-			key = ph_mix64(key) | 1;
-		}
-		if (err) {
+		if ((err = ph_strtab_cstr(&paths, path, &id)) ||
+		    (id == l->n && (err = ph_array_grow((void **)&l->rows, &cap, l->n + 1, sizeof(*l->rows))))) {
 			free(path);
 			break;
 		}
-		if (added) {
-			if ((err = ph_array_grow((void **)&l->rows, &cap, l->n + 1, sizeof(*l->rows)))) {
-				free(path);
-				break;
-			}
+		if (id == l->n)
 			l->rows[l->n++] = (struct ph_leak_row){path, hs[i].node, 0, 0, 0, 0};
-		} else {
+		else
 			free(path);
-		}
-		{
-			struct ph_leak_row *r = &l->rows[*ph_addrmap_get(&by_path, key)];
-
-			r->holders++;
-			r->count += hs[i].count;
-			r->size += hs[i].size;
-			r->retained += hs[i].retained;
-		}
+		r = &l->rows[id];
+		r->holders++;
+		r->count += hs[i].count;
+		r->size += hs[i].size;
+		r->retained += hs[i].retained;
 	}
 	free(edges);
 	ph_bfs_release(&bfs);
-	ph_addrmap_release(&by_path);
+	ph_strtab_release(&paths);
 	return err;
 }
 

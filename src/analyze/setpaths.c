@@ -12,6 +12,7 @@
 #include "common/addrmap.h"
 #include "common/error.h"
 #include "common/hash.h"
+#include "common/strtab.h"
 
 struct state {
 	struct ph_analysis *a;
@@ -23,7 +24,7 @@ struct state {
 		uint64_t label;
 	} *memos;
 	size_t n_memos, cap_memos;
-	struct ph_addrmap by_text; /* hash of a pattern -> pattern id (probing on) */
+	struct ph_strtab patterns; /* pattern ids: the rows' indexes */
 	struct ph_setpath_row *rows;
 	size_t n_rows, cap_rows;
 };
@@ -57,7 +58,7 @@ static int pattern_of(struct state *s, uint32_t v, uint32_t *id)
 	uint32_t parent = s->bfs.parent[v];
 	uint64_t label = label_of(s, v);
 	uint64_t key = ph_mix64((uint64_t)parent << 32 ^ ph_mix64(label)) | 1;
-	uint64_t *slot, k;
+	uint64_t *slot;
 	struct ph_path p = {NULL, 0};
 	struct ph_buf b = PH_BUF_INIT;
 	bool added;
@@ -81,14 +82,9 @@ static int pattern_of(struct state *s, uint32_t v, uint32_t *id)
 		return err;
 	}
 	ph_path_pattern((char *)b.data);
-	/* one row per text: hash, then probe past other texts of the same hash */
-	for (k = ph_xxh3(b.data, strlen((char *)b.data)) | 1;; k = ph_mix64(k) | 1) {
-		if ((err = ph_addrmap_put(&s->by_text, k, s->n_rows, &added, &slot)))
-			break;
-		if (added || !strcmp(s->rows[*slot].pattern, (char *)b.data))
-			break;
-	}
-	if (!err && added) {
+	/* one row per text */
+	err = ph_strtab_cstr(&s->patterns, (char *)b.data, id);
+	if (!err && *id == s->n_rows) {
 		if ((err = ph_array_grow((void **)&s->rows, &s->cap_rows, s->n_rows + 1,
 					 sizeof(*s->rows)))) {
 			ph_buf_release(&b);
@@ -100,7 +96,6 @@ static int pattern_of(struct state *s, uint32_t v, uint32_t *id)
 	ph_buf_release(&b);
 	if (err)
 		return err;
-	*id = (uint32_t)*ph_addrmap_get(&s->by_text, k);
 	if ((err = ph_array_grow((void **)&s->memos, &s->cap_memos, s->n_memos + 1, sizeof(*s->memos))))
 		return err;
 	s->memos[s->n_memos] = (struct memo){parent, *id, label};
@@ -123,7 +118,7 @@ int ph_setpaths_compute(struct ph_setpaths *sp, struct ph_analysis *a, enum ph_p
 {
 	const struct ph_graph *g = &a->g;
 	const struct ph_dominators *d = &a->d;
-	struct state s = {.a = a, .memo = PH_ADDRMAP_INIT, .by_text = PH_ADDRMAP_INIT};
+	struct state s = {.a = a, .memo = PH_ADDRMAP_INIT};
 	uint32_t *kinds = NULL, n_kinds = 0, want = PH_NO_ID, *members = NULL;
 	char **names = NULL;
 	uint64_t *inside = NULL; /* by node: an object of the set is on its dominator chain */
@@ -131,6 +126,7 @@ int ph_setpaths_compute(struct ph_setpaths *sp, struct ph_analysis *a, enum ph_p
 	int err;
 
 	memset(sp, 0, sizeof(*sp));
+	ph_strtab_init(&s.patterns);
 	if ((err = ph_partition_kinds(a, by, &kinds, &names, &n_kinds)))
 		return err;
 	for (uint32_t k = 0; k < n_kinds && want == PH_NO_ID; k++)
@@ -232,7 +228,7 @@ out:
 	free(s.rows);
 	ph_addrmap_release(&s.memo);
 	free(s.memos);
-	ph_addrmap_release(&s.by_text);
+	ph_strtab_release(&s.patterns);
 	free(s.edges);
 	ph_bfs_release(&s.bfs);
 	free(inside);
