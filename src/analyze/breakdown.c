@@ -6,25 +6,15 @@
 
 #include <string.h>
 
-static bool meta_u(const struct ph_heap *h, const char *key, uint64_t *out)
-{
-	const struct ph_heap_meta *m = ph_heap_meta(h, key);
-
-	if (!m || m->type != PH_FMT_META_UINT)
-		return false;
-	*out = m->u;
-	return true;
-}
-
 void ph_breakdown_compute(const struct ph_heap *h, struct ph_breakdown *b)
 {
 	uint64_t anon = 0, brk = 0;
 
 	memset(b, 0, sizeof(*b));
 	b->objects = h->total_size;
-	b->have = meta_u(h, "mem_rss", &b->resident) && meta_u(h, "mem_file", &b->files) &&
-		  meta_u(h, "mem_stack", &b->stacks) && meta_u(h, "mem_brk", &brk) &&
-		  meta_u(h, "mem_anon", &anon);
+	b->have = ph_heap_meta_uint(h, "mem_rss", &b->resident) && ph_heap_meta_uint(h, "mem_file", &b->files) &&
+		  ph_heap_meta_uint(h, "mem_stack", &b->stacks) && ph_heap_meta_uint(h, "mem_brk", &brk) &&
+		  ph_heap_meta_uint(h, "mem_anon", &anon);
 	if (!b->have) {
 		memset(b, 0, sizeof(*b));
 		b->objects = h->total_size;
@@ -32,10 +22,10 @@ void ph_breakdown_compute(const struct ph_heap *h, struct ph_breakdown *b)
 	}
 	b->anon = anon;
 	b->brk = brk;
-	b->have_pymalloc = meta_u(h, "pymalloc_free", &b->pymalloc_free);
-	meta_u(h, "pymalloc_bytes", &b->pymalloc_arenas_bytes);
-	b->have_malloc = meta_u(h, "malloc_free", &b->malloc_free);
-	meta_u(h, "malloc_mmap", &b->malloc_mmap);
+	b->have_pymalloc = ph_heap_meta_uint(h, "pymalloc_free", &b->pymalloc_free);
+	ph_heap_meta_uint(h, "pymalloc_bytes", &b->pymalloc_arenas_bytes);
+	b->have_malloc = ph_heap_meta_uint(h, "malloc_free", &b->malloc_free);
+	ph_heap_meta_uint(h, "malloc_mmap", &b->malloc_mmap);
 	b->rest = (int64_t)b->resident - (int64_t)b->objects - (int64_t)b->pymalloc_free -
 		  (int64_t)b->malloc_free - (int64_t)b->files - (int64_t)b->stacks;
 }

@@ -1126,6 +1126,16 @@ const struct ph_heap_meta *ph_heap_meta(const struct ph_heap *h, const char *key
 	return NULL;
 }
 
+bool ph_heap_meta_uint(const struct ph_heap *h, const char *key, uint64_t *out)
+{
+	const struct ph_heap_meta *m = ph_heap_meta(h, key);
+
+	if (!m || m->type != PH_FMT_META_UINT)
+		return false;
+	*out = m->u;
+	return true;
+}
+
 size_t ph_heap_memory(const struct ph_heap *h)
 {
 	size_t n = h->n_objects;

@@ -272,6 +272,9 @@ uint64_t ph_heap_wide(const struct ph_heap *h, uint64_t e);
 /* The last metadata record with this key, or NULL. */
 const struct ph_heap_meta *ph_heap_meta(const struct ph_heap *h, const char *key);
 
+/* The last unsigned metadata record with this key into *out; false if there is none. */
+bool ph_heap_meta_uint(const struct ph_heap *h, const char *key, uint64_t *out);
+
 /* True when the type's kind name equals name (e.g. "dict", "module", "type"). */
 bool ph_heap_type_is(const struct ph_heap *h, uint32_t type, const char *name);
 

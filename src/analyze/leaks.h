@@ -28,9 +28,10 @@
  * CACHE[7].items) merge into one row with the path written as a pattern
  * (CACHE[*].items). Rows are sorted by those bytes, largest first.
  *
- * BASE and FINAL are read a chunk at a time (their objects' addresses and
- * type addresses only), against an index of TARGET's objects sorted by
- * address: 12 bytes per object of TARGET beyond its analysis.
+ * BASE and FINAL are read a chunk at a time (their objects' addresses,
+ * types, sizes and values), in two threads, against a hash index of
+ * TARGET's objects by address: 8 bytes per object of TARGET beyond its
+ * analysis, whose dominators are computed only afterwards.
  */
 #ifndef PH_ANALYZE_LEAKS_H
 #define PH_ANALYZE_LEAKS_H

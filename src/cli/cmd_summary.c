@@ -32,16 +32,6 @@ static const char *meta_str(const struct ph_heap *h, const char *key)
 	return m && m->type == PH_FMT_META_STR ? (const char *)m->value : NULL;
 }
 
-static bool meta_uint(const struct ph_heap *h, const char *key, uint64_t *out)
-{
-	const struct ph_heap_meta *m = ph_heap_meta(h, key);
-
-	if (!m || m->type != PH_FMT_META_UINT)
-		return false;
-	*out = m->u;
-	return true;
-}
-
 static size_t frames_with_locals(const struct ph_heap *h)
 {
 	size_t n = 0;
@@ -97,13 +87,13 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 	       h->major, h->minor);
 	if ((s = meta_str(h, "python_version")))
 		printf("python:       %s\n", ph_cli_name(&nb, s, strlen(s)));
-	if (meta_uint(h, "pid", &u)) {
+	if (ph_heap_meta_uint(h, "pid", &u)) {
 		printf("process:      pid %" PRIu64, u);
 		if ((s = meta_str(h, "hostname")))
 			printf(" on %s", ph_cli_name(&nb, s, strlen(s)));
 		putchar('\n');
 	}
-	if (meta_uint(h, "time_ns", &u)) {
+	if (ph_heap_meta_uint(h, "time_ns", &u)) {
 		time_t t = (time_t)(u / 1000000000);
 		struct tm tm;
 		char tb[64];
@@ -111,7 +101,7 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 		gmtime_r(&t, &tm);
 		strftime(tb, sizeof(tb), "%Y-%m-%d %H:%M:%S UTC", &tm);
 		printf("taken:        %s", tb);
-		if (meta_uint(h, "pause_ns", &u))
+		if (ph_heap_meta_uint(h, "pause_ns", &u))
 			printf(", target paused %.3f s", (double)u / 1e9);
 		putchar('\n');
 	}

@@ -34,10 +34,3 @@ def test_a_namespace_suspect_names_its_globals(pyheap, planted):
     assert text.returncode == 0, text.stderr
     assert "held by names: " + MAIN + "['G7']" in text.stdout
 
-
-def test_other_suspects_have_no_names(pyheap, tmp_path):
-    # the fixture's suspects are collections, not namespaces
-    tool = os.environ["TEST_TOOL"]
-    subprocess.run([tool, "fixture", "app", "-o", str(tmp_path / "app.pyheap")], check=True)
-    doc = jrun(pyheap, "suspects", "--json", "--threshold", "1", str(tmp_path / "app.pyheap"))
-    assert doc["suspects"] and all("names" in s for s in doc["suspects"])
