@@ -503,8 +503,9 @@ def test_docs_process_listing():
         m = re.search(r"-- sh -c '(for p in [^']+)'", f.read())
     assert m, "the listing is gone from docs/containers.md"
     with dumputil.Target("/usr/bin/python3", "sleep") as t:
-        out = subprocess.run(["sh", "-c", m.group(1)], capture_output=True, text=True,
-                             timeout=60).stdout
+        # Other processes' command lines are whatever bytes they were started with.
+        out = subprocess.run(["sh", "-c", m.group(1)], capture_output=True,
+                             timeout=60).stdout.decode("utf-8", "surrogateescape")
     assert re.search(r"^%d /usr/bin/python3 %s sleep " % (t.pid, re.escape(dumputil.TARGET)),
                      out, re.M), out[-2000:]
 
