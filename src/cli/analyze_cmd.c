@@ -6,6 +6,7 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyze/render.h"
@@ -30,27 +31,6 @@ static void progress(void *ctx, const char *stage, uint64_t done, uint64_t total
 	}
 }
 
-int ph_cli_simple_opts(const struct ph_cmd *cmd, int argc, char **argv, uint64_t *limit,
-		       bool *json, int nargs, const char *operands)
-{
-	const char *arg;
-	int c;
-
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		if (c == 'n' && limit) {
-			if (ph_parse_u64(cmd, "--number", arg, limit))
-				return 2;
-		} else if (c == PH_OPT_JSON_ID) {
-			*json = true;
-		} else {
-			return 2;
-		}
-	}
-	if (optind + nargs != argc)
-		return ph_usage_error(cmd, "expected %s", operands);
-	return 0;
-}
-
 static int analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out,
 		   bool graph_only)
 {
@@ -72,11 +52,6 @@ static int analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysi
 int ph_cli_analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out)
 {
 	return analyze(cmd, path, out, false);
-}
-
-int ph_cli_analyze_graph(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out)
-{
-	return analyze(cmd, path, out, true);
 }
 
 int ph_cli_end(const struct ph_cmd *cmd, int status)
@@ -160,13 +135,20 @@ void ph_print_wrapped(FILE *f, const char *text, int indent)
 		fputc('\n', f);
 }
 
-void ph_cli_json_start(struct ph_json *j, struct ph_buf *b)
+/*
+ * JSON documents (report.h) are built in memory (b, borrowed) and printed
+ * by json_finish() only when whole, so that a failure half-way never
+ * leaves half a document on stdout. err is what the report returned: when
+ * it is an error, nothing is printed. finish releases b; it returns 0 or
+ * (after reporting the error) the exit status.
+ */
+static void json_start(struct ph_json *j, struct ph_buf *b)
 {
 	b->len = 0;
 	ph_json_init_buf(j, b, true);
 }
 
-int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b, int err)
+static int json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b, int err)
 {
 	int status = 0;
 
@@ -180,4 +162,109 @@ int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_bu
 		status = ph_fail(cmd, ph_error(PH_EIO, "cannot write the output"));
 	ph_buf_release(b);
 	return status;
+}
+
+int ph_cli_partition(const struct ph_cmd *cmd, const char *opt, const char *arg,
+		     enum ph_partition *by)
+{
+	int v = ph_partition_parse(arg);
+
+	if (v < 0)
+		return ph_usage_error(cmd, "%s takes " PH_PARTITIONS ", not '%s'", opt, arg);
+	*by = (enum ph_partition)v;
+	return 0;
+}
+
+/* Options and operands into r: 0, or 2 after a usage error. */
+static int parse(struct ph_run *r, const struct ph_setup *s, int argc, char **argv)
+{
+	const char *arg;
+	int c;
+
+	while ((c = ph_getopt(r->cmd, argc, argv, &arg)) != -1) {
+		if (c == -2)
+			return 2;
+		if (c == 'n') {
+			if (ph_parse_u64(r->cmd, "--number", arg, &r->limit))
+				return 2;
+			if (r->limit > s->max_limit)
+				return ph_usage_error(r->cmd, "--number %" PRIu64 " is too large (at most %" PRIu64 ")",
+						      r->limit, s->max_limit);
+		} else if (c == PH_OPT_JSON_ID) {
+			r->json = true;
+		} else if (!s->option || s->option(r, c, arg)) {
+			return 2;
+		}
+	}
+	r->args = argv + optind;
+	r->nargs = argc - optind;
+	if (s->check && s->check(r))
+		return 2;
+	if (r->nargs < r->min_args || r->nargs > r->max_args)
+		return ph_usage_error(r->cmd, "expected %s", r->operands);
+	return 0;
+}
+
+static int load(struct ph_run *r)
+{
+	for (int i = 0; i < r->nargs; i++) {
+		int status = 0;
+
+		if (r->load & PH_LOAD(i))
+			status = analyze(r->cmd, r->args[i], &r->dump[i], false);
+		else if (r->load_graph & PH_LOAD(i))
+			status = analyze(r->cmd, r->args[i], &r->dump[i], true);
+		if (status)
+			return status;
+		if (!r->a)
+			r->a = r->dump[i];
+	}
+	return 0;
+}
+
+int ph_cli_run_setup(const struct ph_cmd *cmd, int argc, char **argv)
+{
+	const struct ph_setup *s = cmd->setup;
+	struct ph_run r = {
+		.cmd = cmd,
+		.limit = s->limit,
+		.min_args = s->min_args,
+		.max_args = s->max_args,
+		.operands = s->operands,
+		.load = s->load,
+		.load_graph = s->load_graph,
+	};
+	bool loaded = false;
+	int status;
+
+	if (s->opts_size && !(r.opts = calloc(1, s->opts_size))) {
+		fprintf(stderr, "pyheap %s: out of memory\n", cmd->name);
+		return 1;
+	}
+	if (s->init)
+		s->init(r.opts);
+	status = parse(&r, s, argc, argv);
+	if (!status)
+		status = load(&r);
+	if (!status && s->loaded) {
+		status = s->loaded(&r);
+		loaded = !status;
+	}
+	if (!status && r.json) {
+		struct ph_json j;
+		struct ph_buf jb = PH_BUF_INIT;
+
+		json_start(&j, &jb);
+		status = json_finish(cmd, &j, &jb, s->json(&r, &j));
+	} else if (!status) {
+		int err = s->text(&r);
+
+		status = err ? ph_fail(cmd, err) : 0;
+	}
+	if (loaded && s->release)
+		s->release(&r);
+	for (int i = 0; i < PH_RUN_MAX_ARGS; i++)
+		ph_analysis_free(r.dump[i]);
+	free(r.opts);
+	return ph_cli_end(cmd, status);
 }

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "analyze/analysis.h"
+#include "analyze/histogram.h"
 #include "cli/cli.h"
 #include "common/buf.h"
 #include "common/json.h"
@@ -21,13 +22,58 @@
 #define PH_OPT_JSON_ID 256
 
 /*
- * Parse the options of a command that has only -n/--number (limit may be
- * NULL when it has none) and --json, then check that nargs operands follow.
- * operands names them in the usage error ("one FILE"). Returns 0, or 2 after
- * a usage error; optind is the first operand.
+ * The setup an analysis command shares, described by its struct ph_setup
+ * and done by ph_cli_run_setup(): parse the options (-n and --json here,
+ * the command's own through option()), check the operands, load the dumps
+ * named by load (with progress), then print either the JSON document
+ * (json()) or the text (text()), release everything, and return the exit
+ * status (ph_cli_end()).
  */
-int ph_cli_simple_opts(const struct ph_cmd *cmd, int argc, char **argv, uint64_t *limit,
-		       bool *json, int nargs, const char *operands);
+#define PH_RUN_MAX_ARGS 4
+#define PH_LOAD(i) (1u << (i)) /* operand i is a dump to analyze */
+
+struct ph_run {
+	const struct ph_cmd *cmd;
+	char **args; /* the operands */
+	int nargs;
+	struct ph_analysis *dump[PH_RUN_MAX_ARGS]; /* by operand, those loaded */
+	struct ph_analysis *a;                     /* the first dump loaded */
+	uint64_t limit;                            /* -n, when the command has it */
+	bool json;
+	void *opts; /* the command's own options: setup->opts_size bytes, zeroed */
+	/* What check() may change: the operands expected and what is loaded. */
+	int min_args, max_args;
+	const char *operands; /* for "expected %s" */
+	unsigned load, load_graph; /* PH_LOAD() bits: full analysis; heap and graph only */
+};
+
+struct ph_setup {
+	int min_args, max_args;
+	const char *operands;      /* "one FILE", "FILE and ADDR" */
+	unsigned load, load_graph; /* as in struct ph_run */
+	uint64_t limit, max_limit; /* -n's default and largest value (when opts has 'n') */
+	size_t opts_size;
+	void (*init)(void *opts); /* defaults; may be NULL */
+	/* An option of the command's own (id from its ph_opt table): 0, or 2 after a usage error. */
+	int (*option)(struct ph_run *r, int id, const char *arg);
+	/* After the options, before the operands are counted: 0, or 2 after a usage error. */
+	int (*check)(struct ph_run *r);
+	/* After the load: 0, or the exit status after reporting (an address not in the dump). */
+	int (*loaded)(struct ph_run *r);
+	/* The result: 0 or an error (reported by the runner). json may be NULL: no --json. */
+	int (*json)(struct ph_run *r, struct ph_json *j);
+	int (*text)(struct ph_run *r);
+	void (*release)(struct ph_run *r); /* what loaded() kept in opts; may be NULL */
+};
+
+int ph_cli_run_setup(const struct ph_cmd *cmd, int argc, char **argv);
+
+/* The most common setup: one operand, a dump analyzed in full. */
+#define PH_SETUP_ONE_DUMP .min_args = 1, .max_args = 1, .operands = "one FILE", .load = PH_LOAD(0)
+
+/* --by and --kind-by: a partition name into *by (0), or a usage error (2). */
+int ph_cli_partition(const struct ph_cmd *cmd, const char *opt, const char *arg,
+		     enum ph_partition *by);
 
 /*
  * Open and analyze a dump for cmd, with progress on stderr when it is a
@@ -35,8 +81,6 @@ int ph_cli_simple_opts(const struct ph_cmd *cmd, int argc, char **argv, uint64_t
  * return, with *out NULL.
  */
 int ph_cli_analyze(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out);
-/* The same with the heap and its graph only (ph_analysis_open_graph()). */
-int ph_cli_analyze_graph(const struct ph_cmd *cmd, const char *path, struct ph_analysis **out);
 
 /* Parse an object address argument and find it; reports the error itself (returns exit status or 0). */
 int ph_cli_object(const struct ph_cmd *cmd, const struct ph_analysis *a, const char *arg,
@@ -54,16 +98,6 @@ const char *ph_tmp_node(struct ph_buf *b, const struct ph_analysis *a, uint32_t 
 
 /* Print a paragraph wrapped at 78 columns with an indent. */
 void ph_print_wrapped(FILE *f, const char *text, int indent);
-
-/*
- * JSON documents (report.h) are built in memory (b, borrowed) and printed
- * by ph_cli_json_finish() only when whole, so that a failure half-way never
- * leaves half a document on stdout. err is what the report returned: when
- * it is an error, nothing is printed. finish releases b; it returns 0 or
- * (after reporting the error) the exit status.
- */
-void ph_cli_json_start(struct ph_json *j, struct ph_buf *b);
-int ph_cli_json_finish(const struct ph_cmd *cmd, struct ph_json *j, struct ph_buf *b, int err);
 
 /*
  * The exit status of a command that computed status: an error recorded

@@ -37,7 +37,13 @@ struct ph_cmd {
 	const char *description; /* paragraphs separated by "\n\n" */
 	const struct ph_opt *opts; /* ends with an entry whose name is NULL */
 	const char *examples;    /* lines "$ pyheap ..." with optional comments; may be NULL */
+	/*
+	 * Either run does everything, or setup describes an analysis command
+	 * and ph_cli_run_setup() (analyze_cmd.h) parses its options, loads its
+	 * dumps, prints its result and frees it all, as git's RUN_SETUP does.
+	 */
 	int (*run)(const struct ph_cmd *cmd, int argc, char **argv);
+	const struct ph_setup *setup;
 };
 
 /* Options every command accepts, handled by ph_getopt() itself. */

@@ -113,70 +113,57 @@ static int print_text(const struct ph_diff *d, size_t nk, size_t np, bool all)
 	return err;
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+struct dopts {
+	struct ph_diff_opts o;
+	bool all;
+};
+
+static int option(struct ph_run *r, int id, const char *arg)
 {
-	struct ph_diff_opts o = {PH_BY_TYPE, 0};
-	uint64_t limit = 20;
-	bool json = false, all = false;
-	struct ph_analysis *a = NULL, *b = NULL;
+	struct dopts *o = r->opts;
+
+	if (id == OPT_ALL) {
+		o->all = true;
+		return 0;
+	}
+	return id == OPT_BY ? ph_cli_partition(r->cmd, "--by", arg, &o->o.by) : 2;
+}
+
+static int json(struct ph_run *r, struct ph_json *j)
+{
+	const struct dopts *o = r->opts;
+
+	return ph_report_diff(j, r->dump[0], r->dump[1], o->o.by, (size_t)r->limit, o->all);
+}
+
+static int text(struct ph_run *r)
+{
+	const struct dopts *o = r->opts;
 	struct ph_diff d;
-	const char *arg;
-	int c, err, status;
+	int err = ph_diff_compute(&d, r->dump[0], r->dump[1], &o->o);
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case OPT_BY: {
-			int by = ph_partition_parse(arg);
+	if (!err) {
+		size_t nk = r->limit ? (size_t)r->limit : d.n_kinds;
+		size_t np = r->limit && r->limit < d.n_paths ? (size_t)r->limit : d.n_paths;
 
-			if (by < 0)
-				return ph_usage_error(cmd, "--by takes " PH_PARTITIONS ", not '%s'",
-						      arg);
-			o.by = (enum ph_partition)by;
-			break;
-		}
-		case 'n':
-			if (ph_parse_u64(cmd, "--number", arg, &limit))
-				return 2;
-			break;
-		case OPT_ALL:
-			all = true;
-			break;
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (optind + 2 != argc)
-		return ph_usage_error(cmd, "expected OLD and NEW");
-	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
-		return status;
-	if ((status = ph_cli_analyze(cmd, argv[optind + 1], &b))) {
-		ph_analysis_free(a);
-		return status;
-	}
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_diff(&j, a, b, o.by, (size_t)limit, all);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-	} else if ((err = ph_diff_compute(&d, a, b, &o))) {
-		status = ph_fail(cmd, err);
-	} else {
-		size_t nk = limit ? (size_t)limit : d.n_kinds;
-		size_t np = limit && limit < d.n_paths ? (size_t)limit : d.n_paths;
-
-		err = print_text(&d, nk, np, all);
-		status = err ? ph_fail(cmd, err) : 0;
+		err = print_text(&d, nk, np, o->all);
 		ph_diff_release(&d);
 	}
-	ph_analysis_free(a);
-	ph_analysis_free(b);
-	return ph_cli_end(cmd, status);
+	return err;
 }
+
+static const struct ph_setup setup = {
+	.min_args = 2,
+	.max_args = 2,
+	.operands = "OLD and NEW",
+	.load = PH_LOAD(0) | PH_LOAD(1),
+	.limit = 20,
+	.max_limit = UINT32_MAX,
+	.opts_size = sizeof(struct dopts),
+	.option = option,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_diff = {
 	.name = "diff",
@@ -195,5 +182,5 @@ const struct ph_cmd ph_cmd_diff = {
 	.opts = opts,
 	.examples = "$ pyheap diff before.pyheap after.pyheap\n"
 		    "$ pyheap diff --json before.pyheap after.pyheap | jq '.paths[0]'",
-	.run = run,
+	.setup = &setup,
 };

@@ -80,92 +80,87 @@ int ph_histogram_table(const struct ph_histogram *hist, size_t n, bool with_inde
 	return err;
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+struct hopts {
+	enum ph_partition by, kind_by;
+	bool kind_by_set;
+	const char *kind;
+};
+
+static int option(struct ph_run *r, int id, const char *arg)
 {
-	enum ph_partition by = PH_BY_TYPE, kind_by = PH_BY_TYPE;
-	bool kind_by_set = false;
-	const char *kind = NULL;
+	struct hopts *o = r->opts;
+
+	switch (id) {
+	case OPT_BY:
+		return ph_cli_partition(r->cmd, "--by", arg, &o->by);
+	case OPT_KIND:
+		o->kind = arg;
+		return 0;
+	case OPT_KIND_BY:
+		o->kind_by_set = true;
+		return ph_cli_partition(r->cmd, "--kind-by", arg, &o->kind_by);
+	}
+	return 2;
+}
+
+static int check(struct ph_run *r)
+{
+	struct hopts *o = r->opts;
+
+	if (o->kind && !o->kind_by_set && !strncmp(o->kind, "dict of ", 8))
+		o->kind_by = PH_BY_OWNER;
+	return 0;
+}
+
+static int json(struct ph_run *r, struct ph_json *j)
+{
+	const struct hopts *o = r->opts;
+
+	return ph_report_histogram_of(j, r->a, o->by, (size_t)r->limit, o->kind, o->kind_by);
+}
+
+static int text(struct ph_run *r)
+{
+	const struct hopts *o = r->opts;
 	uint64_t *set = NULL, n_set = 0;
-	uint64_t limit = 20;
-	bool json = false;
-	struct ph_analysis *a;
 	struct ph_histogram hist;
-	const char *arg;
 	size_t n;
-	int c, err, status;
+	int err = o->kind ? ph_partition_set(r->a, o->kind_by, o->kind, &set, &n_set) : 0;
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case OPT_BY:
-			if (ph_partition_parse(arg) < 0)
-				return ph_usage_error(cmd, "--by takes " PH_PARTITIONS ", not '%s'",
-						      arg);
-			by = (enum ph_partition)ph_partition_parse(arg);
-			break;
-		case OPT_KIND:
-			kind = arg;
-			break;
-		case OPT_KIND_BY:
-			if (ph_partition_parse(arg) < 0)
-				return ph_usage_error(cmd, "--kind-by takes " PH_PARTITIONS ", not '%s'", arg);
-			kind_by = (enum ph_partition)ph_partition_parse(arg);
-			kind_by_set = true;
-			break;
-		case 'n':
-			if (ph_parse_u64(cmd, "--number", arg, &limit))
-				return 2;
-			break;
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (optind + 1 != argc)
-		return ph_usage_error(cmd, "expected one FILE");
-	if (kind && !kind_by_set && !strncmp(kind, "dict of ", 8))
-		kind_by = PH_BY_OWNER;
-	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
-		return status;
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_histogram_of(&j, a, by, (size_t)limit, kind, kind_by);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-		ph_analysis_free(a);
-		return ph_cli_end(cmd, status);
-	}
-	err = kind ? ph_partition_set(a, kind_by, kind, &set, &n_set) : 0;
 	if (!err)
-		err = ph_histogram_of(&hist, a, by, set);
+		err = ph_histogram_of(&hist, r->a, o->by, set);
 	free(set);
-	if (err) {
-		ph_analysis_free(a);
-		return ph_fail(cmd, err);
-	}
-	n = limit && limit < hist.n ? (size_t)limit : hist.n;
-	if (kind) {
+	if (err)
+		return err;
+	n = r->limit && r->limit < hist.n ? (size_t)r->limit : hist.n;
+	if (o->kind) {
 		struct ph_buf b = PH_BUF_INIT;
 
 		printf("Partition of the %" PRIu64 " objects of kind %s (by %s) by %s, total size %" PRIu64
-		       " bytes.\n", hist.total_count, ph_cli_name(&b, kind, strlen(kind)),
-		       ph_partition_name(kind_by), ph_partition_name(by), hist.total_size);
+		       " bytes.\n", hist.total_count, ph_cli_name(&b, o->kind, strlen(o->kind)),
+		       ph_partition_name(o->kind_by), ph_partition_name(o->by), hist.total_size);
 		ph_buf_release(&b);
 	} else {
 		printf("Partition of %" PRIu64 " objects by %s, total size %" PRIu64 " bytes.\n",
-		       hist.total_count, ph_partition_name(by), hist.total_size);
+		       hist.total_count, ph_partition_name(o->by), hist.total_size);
 	}
 	err = ph_histogram_table(&hist, n, true, stdout);
 	if (!err && n < hist.n)
 		printf("<%zu more kinds: -n 0 shows all>\n", hist.n - n);
-	status = err ? ph_fail(cmd, err) : 0;
 	ph_histogram_free(&hist);
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	return err;
 }
+
+static const struct ph_setup setup = {
+	PH_SETUP_ONE_DUMP,
+	.limit = 20,
+	.max_limit = UINT32_MAX,
+	.opts_size = sizeof(struct hopts),
+	.option = option,
+	.check = check,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_histogram = {
 	.name = "histogram",
@@ -182,5 +177,5 @@ const struct ph_cmd ph_cmd_histogram = {
 	.examples = "$ pyheap histogram app.pyheap\n$ pyheap histogram --by owner -n 10 app.pyheap\n"
 		    "$ pyheap histogram --kind app.Message --by via app.pyheap\n"
 		    "$ pyheap histogram --json app.pyheap | jq '.rows[0]'",
-	.run = run,
+	.setup = &setup,
 };

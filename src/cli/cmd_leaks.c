@@ -68,51 +68,35 @@ static int print_text(const struct ph_analysis *a, const struct ph_leaks *l, siz
 	return err;
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+/* BASE and FINAL are scanned by analyze/leaks.c itself; TARGET is loaded. */
+static int json(struct ph_run *r, struct ph_json *j)
 {
-	uint64_t limit = 20;
-	bool json = false;
-	struct ph_analysis *a;
+	return ph_report_leaks(j, r->a, r->args[0], r->nargs == 3 ? r->args[2] : NULL, (size_t)r->limit);
+}
+
+static int text(struct ph_run *r)
+{
 	struct ph_leaks l;
-	const char *arg, *base, *final;
-	int c, err, status;
+	int err = ph_leaks_compute(&l, r->a, r->args[0], r->nargs == 3 ? r->args[2] : NULL,
+				   (size_t)r->limit);
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'n':
-			if (ph_parse_u64(cmd, "--number", arg, &limit))
-				return 2;
-			break;
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (argc - optind != 2 && argc - optind != 3)
-		return ph_usage_error(cmd, "expected BASE TARGET [FINAL]");
-	base = argv[optind];
-	final = argc - optind == 3 ? argv[optind + 2] : NULL;
-	if ((status = ph_cli_analyze_graph(cmd, argv[optind + 1], &a)))
-		return status;
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_leaks(&j, a, base, final, (size_t)limit);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-	} else if ((err = ph_leaks_compute(&l, a, base, final, (size_t)limit))) {
-		status = ph_fail(cmd, err);
-	} else {
-		err = print_text(a, &l, (size_t)limit);
-		status = err ? ph_fail(cmd, err) : 0;
+	if (!err) {
+		err = print_text(r->a, &l, (size_t)r->limit);
 		ph_leaks_free(&l);
 	}
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	return err;
 }
+
+static const struct ph_setup setup = {
+	.min_args = 2,
+	.max_args = 3,
+	.operands = "BASE TARGET [FINAL]",
+	.load_graph = PH_LOAD(1),
+	.limit = 20,
+	.max_limit = UINT32_MAX,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_leaks = {
 	.name = "leaks",
@@ -134,5 +118,5 @@ const struct ph_cmd ph_cmd_leaks = {
 	.opts = opts,
 	.examples = "$ pyheap leaks base.pyheap target.pyheap final.pyheap\n"
 		    "$ pyheap leaks --json -n 5 base.pyheap target.pyheap | jq '.rows[0].path'",
-	.run = run,
+	.setup = &setup,
 };

@@ -141,42 +141,41 @@ static int print_text(const struct ph_analysis *a, uint32_t v, const struct ph_i
 	return err;
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+static int loaded(struct ph_run *r)
 {
-	uint64_t limit = 50;
-	bool json = false;
-	struct ph_analysis *a;
+	return ph_cli_object(r->cmd, r->a, r->args[1], r->opts);
+}
+
+static int json(struct ph_run *r, struct ph_json *j)
+{
+	return ph_report_object(j, r->a, *(uint32_t *)r->opts, (size_t)r->limit);
+}
+
+static int text(struct ph_run *r)
+{
+	uint32_t v = *(uint32_t *)r->opts;
 	struct ph_inspect o;
-	uint32_t v;
-	int err, status;
+	int err = ph_inspect_object(&o, r->a, v, (size_t)r->limit);
 
-	if ((status = ph_cli_simple_opts(cmd, argc, argv, &limit, &json, 2, "FILE and ADDR")))
-		return status;
-	if (limit > 100000000)
-		return ph_usage_error(cmd, "--number %" PRIu64 " is too large", limit);
-	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
-		return status;
-	if ((status = ph_cli_object(cmd, a, argv[optind + 1], &v))) {
-		ph_analysis_free(a);
-		return status;
-	}
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_object(&j, a, v, (size_t)limit);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-	} else if ((err = ph_inspect_object(&o, a, v, (size_t)limit))) {
-		status = ph_fail(cmd, err);
-	} else {
-		err = print_text(a, v, &o);
-		status = err ? ph_fail(cmd, err) : 0;
+	if (!err) {
+		err = print_text(r->a, v, &o);
 		ph_inspect_release(&o);
 	}
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	return err;
 }
+
+static const struct ph_setup setup = {
+	.min_args = 2,
+	.max_args = 2,
+	.operands = "FILE and ADDR",
+	.load = PH_LOAD(0),
+	.limit = 50,
+	.max_limit = 100000000,
+	.opts_size = sizeof(uint32_t), /* the object's id */
+	.loaded = loaded,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_object = {
 	.name = "object",
@@ -192,5 +191,5 @@ const struct ph_cmd ph_cmd_object = {
 		"largest first.",
 	.opts = opts,
 	.examples = "$ pyheap object app.pyheap 0x7f3a2c1b9e40",
-	.run = run,
+	.setup = &setup,
 };

@@ -38,142 +38,139 @@ static const struct ph_opt opts[] = {
 	PH_OPT_END,
 };
 
-static int run_kind(const struct ph_cmd *cmd, const char *file, const char *kind,
-		    enum ph_partition by, uint64_t limit, bool json)
+struct popts {
+	const char *kind;
+	enum ph_partition by;
+	uint32_t v; /* without --kind: the object */
+};
+
+static int option(struct ph_run *r, int id, const char *arg)
 {
-	struct ph_analysis *a;
-	struct ph_setpaths sp;
-	int err, status;
+	struct popts *o = r->opts;
 
-	if ((status = ph_cli_analyze(cmd, file, &a)))
-		return status;
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_setpaths(&j, a, by, kind, MAX_PATTERNS, (size_t)limit);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-	} else if ((err = ph_setpaths_compute(&sp, a, by, kind, MAX_PATTERNS, (size_t)limit))) {
-		status = ph_fail(cmd, err);
-	} else {
-		static const struct ph_table_col cols[] = {
-			{"Objects", PH_ALIGN_RIGHT, 0},
-			{"Retained", PH_ALIGN_RIGHT, 0},
-			{"Path from the roots", PH_ALIGN_LEFT, 0},
-		};
-		struct ph_buf b = PH_BUF_INIT;
-		struct ph_table t;
-		char hb[32];
-
-		printf("Shortest paths from the roots to the %" PRIu64 " objects of kind %s (by %s), "
-		       "merged; they retain %s:\n", sp.objects, ph_cli_name(&b, kind, strlen(kind)),
-		       ph_partition_name(by), ph_human_bytes(sp.retained, hb));
-		ph_table_init(&t, cols, 3);
-		for (size_t i = 0; i < sp.n && !err; i++) {
-			err = ph_table_row(&t);
-			err = err ? err : ph_table_cell(&t, "%" PRIu64, sp.rows[i].objects);
-			err = err ? err : ph_table_cell(&t, "%s", ph_human_bytes(sp.rows[i].retained, hb));
-			err = err ? err : ph_table_cell(&t, "%s", sp.rows[i].pattern);
-		}
-		if (!err)
-			err = ph_table_print(&t, stdout);
-		ph_table_release(&t);
-		if (!err && sp.n < sp.n_rows)
-			printf("<%zu more patterns>\n", sp.n_rows - sp.n);
-		if (!err && sp.n_largest) {
-			printf("\nThe paths of the %zu that retain the most:\n", sp.n_largest);
-			for (size_t i = 0; i < sp.n_largest; i++)
-				printf("%3zu. 0x%" PRIx64 " retains %s: %s\n", i + 1, a->h->addr[sp.largest[i]],
-				       ph_human_bytes(a->r.size[sp.largest[i]], hb), sp.paths[i]);
-			if (sp.objects > sp.n_largest)
-				printf("<... %" PRIu64 " more paths ...>\n", sp.objects - sp.n_largest);
-		}
-		status = err ? ph_fail(cmd, err) : 0;
-		ph_buf_release(&b);
-		ph_setpaths_free(&sp);
+	if (id == OPT_KIND) {
+		o->kind = arg;
+		return 0;
 	}
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	return id == OPT_BY ? ph_cli_partition(r->cmd, "--by", arg, &o->by) : 2;
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+static int check(struct ph_run *r)
 {
-	uint64_t limit = 5;
-	bool json = false;
-	struct ph_analysis *a;
+	const struct popts *o = r->opts;
+
+	if (r->limit < 1)
+		return ph_usage_error(r->cmd, "--number takes 1 to 100000");
+	if (o->kind) {
+		r->min_args = r->max_args = 1;
+		r->operands = "one FILE with --kind";
+	}
+	return 0;
+}
+
+static int loaded(struct ph_run *r)
+{
+	struct popts *o = r->opts;
+
+	return o->kind ? 0 : ph_cli_object(r->cmd, r->a, r->args[1], &o->v);
+}
+
+static int json(struct ph_run *r, struct ph_json *j)
+{
+	const struct popts *o = r->opts;
+
+	if (o->kind)
+		return ph_report_setpaths(j, r->a, o->by, o->kind, MAX_PATTERNS, (size_t)r->limit);
+	return ph_report_paths(j, r->a, o->v, (size_t)r->limit);
+}
+
+static int text_kind(struct ph_run *r)
+{
+	static const struct ph_table_col cols[] = {
+		{"Objects", PH_ALIGN_RIGHT, 0},
+		{"Retained", PH_ALIGN_RIGHT, 0},
+		{"Path from the roots", PH_ALIGN_LEFT, 0},
+	};
+	const struct popts *o = r->opts;
+	const struct ph_analysis *a = r->a;
+	struct ph_buf b = PH_BUF_INIT;
+	struct ph_setpaths sp;
+	struct ph_table t;
+	char hb[32];
+	int err = ph_setpaths_compute(&sp, r->a, o->by, o->kind, MAX_PATTERNS, (size_t)r->limit);
+
+	if (err)
+		return err;
+	printf("Shortest paths from the roots to the %" PRIu64 " objects of kind %s (by %s), "
+	       "merged; they retain %s:\n", sp.objects, ph_cli_name(&b, o->kind, strlen(o->kind)),
+	       ph_partition_name(o->by), ph_human_bytes(sp.retained, hb));
+	ph_table_init(&t, cols, 3);
+	for (size_t i = 0; i < sp.n && !err; i++) {
+		err = ph_table_row(&t);
+		err = err ? err : ph_table_cell(&t, "%" PRIu64, sp.rows[i].objects);
+		err = err ? err : ph_table_cell(&t, "%s", ph_human_bytes(sp.rows[i].retained, hb));
+		err = err ? err : ph_table_cell(&t, "%s", sp.rows[i].pattern);
+	}
+	if (!err)
+		err = ph_table_print(&t, stdout);
+	ph_table_release(&t);
+	if (!err && sp.n < sp.n_rows)
+		printf("<%zu more patterns>\n", sp.n_rows - sp.n);
+	if (!err && sp.n_largest) {
+		printf("\nThe paths of the %zu that retain the most:\n", sp.n_largest);
+		for (size_t i = 0; i < sp.n_largest; i++)
+			printf("%3zu. 0x%" PRIx64 " retains %s: %s\n", i + 1, a->h->addr[sp.largest[i]],
+			       ph_human_bytes(a->r.size[sp.largest[i]], hb), sp.paths[i]);
+		if (sp.objects > sp.n_largest)
+			printf("<... %" PRIu64 " more paths ...>\n", sp.objects - sp.n_largest);
+	}
+	ph_buf_release(&b);
+	ph_setpaths_free(&sp);
+	return err;
+}
+
+static int text(struct ph_run *r)
+{
+	const struct popts *o = r->opts;
+	const struct ph_analysis *a = r->a;
+	struct ph_buf b = PH_BUF_INIT;
 	struct ph_path *paths = NULL;
 	size_t n = 0;
-	uint32_t v;
-	const char *arg, *kind = NULL;
-	enum ph_partition by = PH_BY_TYPE;
-	int c, err, status = 0;
+	int err;
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'n':
-			if (ph_parse_u64(cmd, "--number", arg, &limit))
-				return 2;
-			break;
-		case OPT_KIND:
-			kind = arg;
-			break;
-		case OPT_BY:
-			if (ph_partition_parse(arg) < 0)
-				return ph_usage_error(cmd, "--by takes " PH_PARTITIONS ", not '%s'", arg);
-			by = (enum ph_partition)ph_partition_parse(arg);
-			break;
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
+	if (o->kind)
+		return text_kind(r);
+	if ((err = ph_paths_to(r->a, o->v, (size_t)r->limit, &paths, &n)))
+		return err;
+	printf("%zu shortest path%s from the roots to 0x%" PRIx64 " (%s)%s:\n", n, n == 1 ? "" : "s",
+	       a->h->addr[o->v], ph_cli_name(&b, ph_heap_kind(a->h, o->v), strlen(ph_heap_kind(a->h, o->v))),
+	       ph_bit(a->d.garbage, o->v) ? ", which no root reaches: it is garbage awaiting "
+					    "collection, shown from where it is adopted"
+					  : "");
+	for (size_t i = 0; i < n; i++) {
+		b.len = 0;
+		ph_path_expr(&b, &a->g, &paths[i]);
+		printf("%3zu. %s\n", i + 1, ph_buf_cstr(&b));
 	}
-	if (limit < 1 || limit > 100000)
-		return ph_usage_error(cmd, "--number takes 1 to 100000");
-	if (kind) {
-		if (optind + 1 != argc)
-			return ph_usage_error(cmd, "expected one FILE with --kind");
-		return run_kind(cmd, argv[optind], kind, by, limit, json);
-	}
-	if (optind + 2 != argc)
-		return ph_usage_error(cmd, "expected FILE and ADDR");
-	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
-		return status;
-	if ((status = ph_cli_object(cmd, a, argv[optind + 1], &v))) {
-		ph_analysis_free(a);
-		return status;
-	}
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_paths(&j, a, v, (size_t)limit);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-	} else if ((err = ph_paths_to(a, v, (size_t)limit, &paths, &n))) {
-		status = ph_fail(cmd, err);
-	} else {
-		struct ph_buf b = PH_BUF_INIT;
-
-		printf("%zu shortest path%s from the roots to 0x%" PRIx64 " (%s)%s:\n", n,
-		       n == 1 ? "" : "s", a->h->addr[v],
-		       ph_cli_name(&b, ph_heap_kind(a->h, v), strlen(ph_heap_kind(a->h, v))),
-		       ph_bit(a->d.garbage, v) ? ", which no root reaches: it is garbage awaiting "
-						 "collection, shown from where it is adopted"
-					       : "");
-		for (size_t i = 0; i < n; i++) {
-			b.len = 0;
-			ph_path_expr(&b, &a->g, &paths[i]);
-			printf("%3zu. %s\n", i + 1, ph_buf_cstr(&b));
-		}
-		ph_buf_release(&b);
-	}
+	ph_buf_release(&b);
 	ph_paths_free(paths, n);
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	return 0;
 }
+
+static const struct ph_setup setup = {
+	.min_args = 2,
+	.max_args = 2,
+	.operands = "FILE and ADDR",
+	.load = PH_LOAD(0),
+	.limit = 5,
+	.max_limit = 100000,
+	.opts_size = sizeof(struct popts),
+	.option = option,
+	.check = check,
+	.loaded = loaded,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_paths = {
 	.name = "paths",
@@ -199,5 +196,5 @@ const struct ph_cmd ph_cmd_paths = {
 	.examples = "$ pyheap paths app.pyheap 0x7f3a2c1b9e40\n$ pyheap paths -n 1 --json app.pyheap "
 		    "0x7f3a2c1b9e40 | jq -r '.paths[0].expr'\n$ pyheap paths --kind app.Message app.pyheap\n"
 		    "$ pyheap paths --kind 'dict of app.Node' --by owner app.pyheap",
-	.run = run,
+	.setup = &setup,
 };

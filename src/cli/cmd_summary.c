@@ -130,49 +130,35 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 	ph_buf_release(&nb);
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+static int json(struct ph_run *r, struct ph_json *j)
 {
-	uint64_t limit = 10;
-	bool json = false;
-	struct ph_analysis *a;
+	return ph_report_summary(j, r->a, (size_t)r->limit);
+}
+
+static int text(struct ph_run *r)
+{
 	struct ph_histogram hist;
 	uint32_t *top = NULL;
-	size_t ntop = 0, nt;
-	int err, status = 0;
+	size_t ntop = 0;
+	int err = ph_histogram_compute(&hist, r->a, PH_BY_TYPE);
 
-	if ((status = ph_cli_simple_opts(cmd, argc, argv, &limit, &json, 1, "one FILE")))
-		return status;
-	if (limit > 100000)
-		return ph_usage_error(cmd, "--number %" PRIu64 " is too large", limit);
-	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
-		return status;
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_summary(&j, a, (size_t)limit);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-		ph_analysis_free(a);
-		return ph_cli_end(cmd, status);
-	}
-	err = ph_histogram_compute(&hist, a, PH_BY_TYPE);
-	if (err) {
-		ph_analysis_free(a);
-		return ph_fail(cmd, err);
-	}
-	err = ph_top_objects(a, (size_t)limit, NULL, &top, &ntop);
-	if (!err) {
-		nt = limit < hist.n ? (size_t)limit : hist.n;
-		print_text(a, &hist, nt, top, ntop);
-	} else {
-		status = ph_fail(cmd, err);
-	}
+	if (err)
+		return err;
+	err = ph_top_objects(r->a, (size_t)r->limit, NULL, &top, &ntop);
+	if (!err)
+		print_text(r->a, &hist, r->limit < hist.n ? (size_t)r->limit : hist.n, top, ntop);
 	free(top);
 	ph_histogram_free(&hist);
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	return err;
 }
+
+static const struct ph_setup setup = {
+	PH_SETUP_ONE_DUMP,
+	.limit = 10,
+	.max_limit = 100000,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_summary = {
 	.name = "summary",
@@ -187,5 +173,5 @@ const struct ph_cmd ph_cmd_summary = {
 		"the largest types and retainers.",
 	.opts = opts,
 	.examples = "$ pyheap summary app.pyheap\n$ pyheap summary --json app.pyheap | jq .unreachable",
-	.run = run,
+	.setup = &setup,
 };

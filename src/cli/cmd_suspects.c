@@ -83,54 +83,49 @@ static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, 
 	ph_buf_release(&nb);
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+static int option(struct ph_run *r, int id, const char *arg)
 {
-	double threshold = 0.10;
-	bool json = false;
-	struct ph_analysis *a;
+	double *threshold = r->opts;
+	char *end;
+	double v = strtod(arg, &end);
+
+	if (*end || end == arg || !(v > 0 && v <= 100))
+		return ph_usage_error(r->cmd, "--threshold takes a percentage above 0 and at most 100, not '%s'",
+				      arg);
+	*threshold = v / 100;
+	return 0;
+}
+
+static void init(void *own)
+{
+	*(double *)own = 0.10;
+}
+
+static int json(struct ph_run *r, struct ph_json *j)
+{
+	return ph_report_suspects(j, r->a, *(double *)r->opts);
+}
+
+static int text(struct ph_run *r)
+{
 	struct ph_suspect *s = NULL;
 	size_t n = 0;
-	const char *arg;
-	int c, err, status;
+	int err = ph_suspects_find(r->a, *(double *)r->opts, &s, &n);
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case OPT_THRESHOLD: {
-			char *end;
-			double v = strtod(arg, &end);
-
-			if (*end || end == arg || !(v > 0 && v <= 100))
-				return ph_usage_error(cmd, "--threshold takes a percentage above 0 and at most 100, not '%s'", arg);
-			threshold = v / 100;
-			break;
-		}
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (optind + 1 != argc)
-		return ph_usage_error(cmd, "expected one FILE");
-	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
-		return status;
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_suspects(&j, a, threshold);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-	} else if ((err = ph_suspects_find(a, threshold, &s, &n))) {
-		status = ph_fail(cmd, err);
-	} else {
-		print_text(a, s, n, threshold);
-	}
+	if (!err)
+		print_text(r->a, s, n, *(double *)r->opts);
 	ph_suspects_free(s, n);
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	return err;
 }
+
+static const struct ph_setup setup = {
+	PH_SETUP_ONE_DUMP,
+	.opts_size = sizeof(double), /* --threshold, a fraction */
+	.init = init,
+	.option = option,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_suspects = {
 	.name = "suspects",
@@ -148,5 +143,5 @@ const struct ph_cmd ph_cmd_suspects = {
 		"accumulation point and an explanation.",
 	.opts = opts,
 	.examples = "$ pyheap suspects app.pyheap\n$ pyheap suspects --threshold 5 --json app.pyheap",
-	.run = run,
+	.setup = &setup,
 };

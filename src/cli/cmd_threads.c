@@ -101,30 +101,21 @@ static int print_text(const struct ph_analysis *a)
 	return err;
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+static int json(struct ph_run *r, struct ph_json *j)
 {
-	bool json = false;
-	struct ph_analysis *a;
-	int status;
-
-	if ((status = ph_cli_simple_opts(cmd, argc, argv, NULL, &json, 1, "one FILE")))
-		return status;
-	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
-		return status;
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		status = ph_cli_json_finish(cmd, &j, &jb, ph_report_threads(&j, a));
-	} else {
-		int err = print_text(a);
-
-		status = err ? ph_fail(cmd, err) : 0;
-	}
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	return ph_report_threads(j, r->a);
 }
+
+static int text(struct ph_run *r)
+{
+	return print_text(r->a);
+}
+
+static const struct ph_setup setup = {
+	PH_SETUP_ONE_DUMP,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_threads = {
 	.name = "threads",
@@ -138,5 +129,5 @@ const struct ph_cmd ph_cmd_threads = {
 		"local the retained size of its object.",
 	.opts = opts,
 	.examples = "$ pyheap threads app.pyheap",
-	.run = run,
+	.setup = &setup,
 };

@@ -78,84 +78,86 @@ int ph_top_table(const struct ph_analysis *a, const uint32_t *ids, size_t n, FIL
 	return err;
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+static void init(void *own)
 {
-	struct ph_objects_query q = {PH_SORT_RETAINED, PH_BY_TYPE, NULL, NULL, 0, 20};
-	struct ph_objects_page page;
-	const char *arg;
-	bool json = false;
-	struct ph_analysis *a;
-	int c, err, status;
+	struct ph_objects_query *q = own;
 
-	while ((c = ph_getopt(cmd, argc, argv, &arg)) != -1) {
-		switch (c) {
-		case 'n':
-			if (ph_parse_u64(cmd, "--number", arg, &q.limit))
-				return 2;
-			break;
-		case OPT_OFFSET:
-			if (ph_parse_u64(cmd, "--offset", arg, &q.offset))
-				return 2;
-			break;
-		case OPT_TYPE:
-			q.kind = arg;
-			break;
-		case OPT_BY:
-			if (ph_partition_parse(arg) < 0)
-				return ph_usage_error(cmd, "--by takes " PH_PARTITIONS ", not '%s'",
-						      arg);
-			q.by = (enum ph_partition)ph_partition_parse(arg);
-			break;
-		case OPT_SORT:
-			if (strcmp(arg, "retained") && strcmp(arg, "size"))
-				return ph_usage_error(cmd, "--sort takes retained or size, not '%s'", arg);
-			q.sort = strcmp(arg, "size") ? PH_SORT_RETAINED : PH_SORT_SIZE;
-			break;
-		case OPT_QUERY:
-			q.q = arg;
-			break;
-		case PH_OPT_JSON_ID:
-			json = true;
-			break;
-		default:
-			return 2;
-		}
-	}
-	if (optind + 1 != argc)
-		return ph_usage_error(cmd, "expected one FILE");
-	if (q.limit > 10000000)
-		return ph_usage_error(cmd, "--number %" PRIu64 " is too large", q.limit);
-	if (q.offset > PH_HEAP_MAX_OBJECTS)
-		return ph_usage_error(cmd, "--offset %" PRIu64 " is too large", q.offset);
-	if (!q.limit)
-		q.limit = PH_HEAP_MAX_OBJECTS; /* all */
-	if ((status = ph_cli_analyze(cmd, argv[optind], &a)))
-		return status;
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_objects(&j, a, NULL, &q);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-	} else if ((err = ph_objects_query(a, &q, &page))) {
-		status = ph_fail(cmd, err);
-	} else {
-		if (!page.total && (q.kind || q.q))
-			printf("No objects%s%s%s%s%s.\n", q.kind ? " of kind '" : "", q.kind ? q.kind : "",
-			       q.kind ? "'" : "", q.q ? " whose value contains " : "",
-			       q.q ? q.q : "");
-		else if (page.n)
-			err = ph_top_table(a, page.ids, page.n, stdout);
-		if (!err && page.n && page.n < page.total)
-			printf("<rows %" PRIu64 "-%" PRIu64 " of %" PRIu64 ": --offset and -n show others>\n",
-			       q.offset + 1, q.offset + page.n, page.total);
-		status = err ? ph_fail(cmd, err) : 0;
-		free(page.ids);
-	}
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	q->sort = PH_SORT_RETAINED;
+	q->by = PH_BY_TYPE;
 }
+
+static int option(struct ph_run *r, int id, const char *arg)
+{
+	struct ph_objects_query *q = r->opts;
+
+	switch (id) {
+	case OPT_OFFSET:
+		if (ph_parse_u64(r->cmd, "--offset", arg, &q->offset))
+			return 2;
+		if (q->offset > PH_HEAP_MAX_OBJECTS)
+			return ph_usage_error(r->cmd, "--offset %" PRIu64 " is too large", q->offset);
+		return 0;
+	case OPT_TYPE:
+		q->kind = arg;
+		return 0;
+	case OPT_BY:
+		return ph_cli_partition(r->cmd, "--by", arg, &q->by);
+	case OPT_SORT:
+		if (strcmp(arg, "retained") && strcmp(arg, "size"))
+			return ph_usage_error(r->cmd, "--sort takes retained or size, not '%s'", arg);
+		q->sort = strcmp(arg, "size") ? PH_SORT_RETAINED : PH_SORT_SIZE;
+		return 0;
+	case OPT_QUERY:
+		q->q = arg;
+		return 0;
+	}
+	return 2;
+}
+
+static int check(struct ph_run *r)
+{
+	struct ph_objects_query *q = r->opts;
+
+	q->limit = r->limit ? r->limit : PH_HEAP_MAX_OBJECTS; /* 0: all */
+	return 0;
+}
+
+static int json(struct ph_run *r, struct ph_json *j)
+{
+	return ph_report_objects(j, r->a, NULL, r->opts);
+}
+
+static int text(struct ph_run *r)
+{
+	const struct ph_objects_query *q = r->opts;
+	struct ph_objects_page page;
+	int err = ph_objects_query(r->a, q, &page);
+
+	if (err)
+		return err;
+	if (!page.total && (q->kind || q->q))
+		printf("No objects%s%s%s%s%s.\n", q->kind ? " of kind '" : "", q->kind ? q->kind : "",
+		       q->kind ? "'" : "", q->q ? " whose value contains " : "", q->q ? q->q : "");
+	else if (page.n)
+		err = ph_top_table(r->a, page.ids, page.n, stdout);
+	if (!err && page.n && page.n < page.total)
+		printf("<rows %" PRIu64 "-%" PRIu64 " of %" PRIu64 ": --offset and -n show others>\n",
+		       q->offset + 1, q->offset + page.n, page.total);
+	free(page.ids);
+	return err;
+}
+
+static const struct ph_setup setup = {
+	PH_SETUP_ONE_DUMP,
+	.limit = 20,
+	.max_limit = 10000000,
+	.opts_size = sizeof(struct ph_objects_query),
+	.init = init,
+	.option = option,
+	.check = check,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_top = {
 	.name = "top",
@@ -173,5 +175,5 @@ const struct ph_cmd ph_cmd_top = {
 	.opts = opts,
 	.examples = "$ pyheap top app.pyheap\n$ pyheap top -n 5 --type app.models.User app.pyheap\n"
 		    "$ pyheap top --sort size --query secret --offset 20 app.pyheap",
-	.run = run,
+	.setup = &setup,
 };

@@ -75,35 +75,33 @@ static int print_text(const struct ph_analysis *a, const struct ph_waste *w, siz
 	return err;
 }
 
-static int run(const struct ph_cmd *cmd, int argc, char **argv)
+static int json(struct ph_run *r, struct ph_json *j)
 {
-	uint64_t limit = 20;
-	bool json = false;
-	struct ph_analysis *a;
+	return ph_report_waste(j, r->a, (size_t)r->limit);
+}
+
+static int text(struct ph_run *r)
+{
 	struct ph_waste w;
-	int err, status;
+	int err = ph_waste_compute(&w, r->a, (size_t)r->limit);
 
-	if ((status = ph_cli_simple_opts(cmd, argc, argv, &limit, &json, 1, "one FILE")))
-		return status;
-	if ((status = ph_cli_analyze_graph(cmd, argv[optind], &a)))
-		return status;
-	if (json) {
-		struct ph_json j;
-		struct ph_buf jb = PH_BUF_INIT;
-
-		ph_cli_json_start(&j, &jb);
-		err = ph_report_waste(&j, a, (size_t)limit);
-		status = ph_cli_json_finish(cmd, &j, &jb, err);
-	} else if ((err = ph_waste_compute(&w, a, (size_t)limit))) {
-		status = ph_fail(cmd, err);
-	} else {
-		err = print_text(a, &w, (size_t)limit);
-		status = err ? ph_fail(cmd, err) : 0;
+	if (!err) {
+		err = print_text(r->a, &w, (size_t)r->limit);
 		ph_waste_free(&w);
 	}
-	ph_analysis_free(a);
-	return ph_cli_end(cmd, status);
+	return err;
 }
+
+static const struct ph_setup setup = {
+	.min_args = 1,
+	.max_args = 1,
+	.operands = "one FILE",
+	.load_graph = PH_LOAD(0),
+	.limit = 20,
+	.max_limit = UINT32_MAX,
+	.json = json,
+	.text = text,
+};
 
 const struct ph_cmd ph_cmd_waste = {
 	.name = "waste",
@@ -126,5 +124,5 @@ const struct ph_cmd ph_cmd_waste = {
 	.opts = opts,
 	.examples = "$ pyheap waste app.pyheap\n$ pyheap waste --json -n 0 app.pyheap | jq '.rows[] | "
 		    "select(.what == \"duplicate\")'",
-	.run = run,
+	.setup = &setup,
 };

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "agent/agent.h" /* PH_PY_RANGE */
+#include "cli/analyze_cmd.h"
 #include "cli/cli.h"
 #include "common/error.h"
 
@@ -225,5 +226,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pyheap: no command '%s'; 'pyheap help' lists them\n", argv[1]);
 		return 2;
 	}
-	return cmd->run(cmd, argc - 1, argv + 1);
+	return cmd->setup ? ph_cli_run_setup(cmd, argc - 1, argv + 1) : cmd->run(cmd, argc - 1, argv + 1);
 }

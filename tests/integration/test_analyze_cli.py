@@ -406,3 +406,29 @@ def test_options_after_operands(pyheap, dumps, tmp_path):
     assert r.returncode == 0 and "-app.pyheap" in r.stdout, r.stderr
     r = subprocess.run([pyheap, "summary", "-app.pyheap"], **here)
     assert r.returncode == 2 and "unknown option '-a'" in r.stderr, r.stderr
+
+
+def test_analysis_commands_share_their_setup(pyheap, dumps):
+    """Every analysis command counts its operands, bounds -n and loads its dumps the same way
+    (the command table's setup): a missing or extra operand, a -n too large, a bad dump."""
+    app = dumps["app"]
+    cases = {"summary": ([app], "one FILE"), "histogram": ([app], "one FILE"),
+             "top": ([app], "one FILE"), "threads": ([app], "one FILE"),
+             "suspects": ([app], "one FILE"), "waste": ([app], "one FILE"),
+             "object": ([app, A(0)], "FILE and ADDR"), "paths": ([app, A(0)], "FILE and ADDR"),
+             "diff": ([app, app], "OLD and NEW"), "leaks": ([app, app], "BASE TARGET [FINAL]")}
+    for cmd, (operands, expected) in cases.items():
+        r = run(pyheap, cmd)
+        assert r.returncode == 2 and "expected %s" % expected in r.stderr, (cmd, r.stderr)
+        r = run(pyheap, cmd, *operands, app, app)
+        assert r.returncode == 2 and "expected %s" % expected in r.stderr, (cmd, r.stderr)
+        r = run(pyheap, cmd, *operands, "--json")
+        assert r.returncode in (0, 1), (cmd, r.stderr)  # leaks of one dump twice: refused, exit 1
+        if r.returncode == 0:
+            json.loads(r.stdout)
+        bad = [dumps["bad-version"] if o == app else o for o in operands]
+        r = run(pyheap, cmd, *bad)
+        assert r.returncode == 3 and "needs a newer pyheap" in r.stderr, (cmd, r.stderr)
+        if cmd not in ("threads", "suspects"):  # they have no -n
+            r = run(pyheap, cmd, *operands, "-n", "99999999999")
+            assert r.returncode == 2 and "--number 99999999999 is too large" in r.stderr, cmd
