@@ -198,6 +198,15 @@ static void runtime(const struct ph_l_runtime *T)
 #endif
 	F(interp_head, OFF(_PyRuntimeState, interpreters.head));
 	F(main_thread, OFF(_PyRuntimeState, main_thread));
+#if PY_VERSION_HEX >= 0x030c0000
+	F(tracemalloc, OFF(_PyRuntimeState, tracemalloc));
+	F(tm_lock, OFF(_PyRuntimeState, tracemalloc.tables_lock));
+	F(tm_traces, OFF(_PyRuntimeState, tracemalloc.traces));
+#else
+	F(tracemalloc, NONE); /* static variables of Modules/_tracemalloc.c */
+	F(tm_lock, NONE);
+	F(tm_traces, NONE);
+#endif
 	end();
 }
 
@@ -705,6 +714,16 @@ static void caps(const struct ph_layout *L)
 #endif
 	C(fast_cell, CO_FAST_CELL);
 	C(fast_free, CO_FAST_FREE);
+#endif
+#if PY_VERSION_HEX >= 0x030c0000
+	if (sizeof(((_PyRuntimeState *)0)->tracemalloc.tables_lock) == 1) /* a PyMutex */
+		C(tracemalloc, PH_TM_RUNTIME_MUTEX);
+	else
+		C(tracemalloc, PH_TM_RUNTIME);
+#elif PY_VERSION_HEX >= 0x03090000
+	C(tracemalloc, PH_TM_STATICS);
+#else
+	C(tracemalloc, PH_TM_UNSUPPORTED);
 #endif
 	if (!check)
 		printf("\t\t/* and preheader, long_min_digit, fork_head_lock: from the behaviour */\n"

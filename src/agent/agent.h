@@ -130,7 +130,14 @@
 	X(_PyWeakref_CallableProxyType)                                                            \
 	X(_PySet_Dummy)                                                                            \
 	X(_Py_NegativeRefcount)                                                                    \
-	X(_PyObject_DebugMallocStats)
+	X(_PyObject_DebugMallocStats)                                                              \
+	X(_Py_hashtable_get)                                                                       \
+	X(PyThread_acquire_lock)                                                                   \
+	X(PyThread_release_lock)                                                                   \
+	X(PyMutex_Unlock)                                                                          \
+	X(_Py_tracemalloc_config)                                                                  \
+	X(tracemalloc_traces)                                                                      \
+	X(tables_lock)
 
 enum ph_agent_api {
 #define PH_AGENT_API_ENUM(name) PH_API_##name,

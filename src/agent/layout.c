@@ -27,6 +27,9 @@ static const struct ph_l_runtime rt_38 = {
 	.gc = 344,
 	.interp_head = 32,
 	.main_thread = 72,
+	.tracemalloc = -1,
+	.tm_lock = -1,
+	.tm_traces = -1,
 };
 
 /* 3.9.18, 3.10.13 */
@@ -34,6 +37,9 @@ static const struct ph_l_runtime rt_39 = {
 	.gc = -1,
 	.interp_head = 32,
 	.main_thread = 72,
+	.tracemalloc = -1,
+	.tm_lock = -1,
+	.tm_traces = -1,
 };
 
 /* 3.11.7 */
@@ -41,6 +47,9 @@ static const struct ph_l_runtime rt_311 = {
 	.gc = -1,
 	.interp_head = 40,
 	.main_thread = 80,
+	.tracemalloc = -1,
+	.tm_lock = -1,
+	.tm_traces = -1,
 };
 
 /* 3.12.1 */
@@ -48,6 +57,9 @@ static const struct ph_l_runtime rt_312 = {
 	.gc = -1,
 	.interp_head = 40,
 	.main_thread = 64,
+	.tracemalloc = 2768,
+	.tm_lock = 2904,
+	.tm_traces = 2952,
 };
 
 /* 3.13.0, 3.13.5 (trixie) */
@@ -55,6 +67,9 @@ static const struct ph_l_runtime rt_313 = {
 	.gc = -1,
 	.interp_head = 632,
 	.main_thread = 656,
+	.tracemalloc = 10080,
+	.tm_lock = 10216,
+	.tm_traces = 10264,
 };
 
 /* 3.14.10 */
@@ -62,6 +77,9 @@ static const struct ph_l_runtime rt_314 = {
 	.gc = -1,
 	.interp_head = 808,
 	.main_thread = 832,
+	.tracemalloc = 10296,
+	.tm_lock = 10432,
+	.tm_traces = 10480,
 };
 
 /* 3.15.2 */
@@ -69,6 +87,9 @@ static const struct ph_l_runtime rt_315 = {
 	.gc = -1,
 	.interp_head = 936,
 	.main_thread = 960,
+	.tracemalloc = 10432,
+	.tm_lock = 10568,
+	.tm_traces = 10616,
 };
 
 /* 3.8.18 */
@@ -1146,6 +1167,13 @@ static const struct ph_caps caps_38 = {
 	.preheader = PH_PREHEADER_GC,
 };
 
+static const struct ph_caps caps_39 = {
+	.frames = PH_FRAMES_OBJECTS,
+	.inst_dict = PH_INST_DICT_OFFSET,
+	.preheader = PH_PREHEADER_GC,
+	.tracemalloc = PH_TM_STATICS,
+};
+
 static const struct ph_caps caps_311 = {
 	.frames = PH_FRAMES_CFRAME,
 	.inst_dict = PH_INST_DICT_VALUES,
@@ -1155,6 +1183,7 @@ static const struct ph_caps caps_311 = {
 	.owner_first_shim = 3, /* 3.11 has no shim frames: owners 0-2 only */
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
+	.tracemalloc = PH_TM_STATICS,
 };
 
 static const struct ph_caps caps_312 = {
@@ -1169,6 +1198,7 @@ static const struct ph_caps caps_312 = {
 	.owner_first_shim = 3, /* FRAME_OWNED_BY_CSTACK */
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
+	.tracemalloc = PH_TM_RUNTIME,
 };
 
 static const struct ph_caps caps_313 = {
@@ -1184,6 +1214,7 @@ static const struct ph_caps caps_313 = {
 	.owner_first_shim = 3, /* FRAME_OWNED_BY_CSTACK */
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
+	.tracemalloc = PH_TM_RUNTIME,
 };
 
 static const struct ph_caps caps_314 = {
@@ -1200,6 +1231,7 @@ static const struct ph_caps caps_314 = {
 	.owner_first_shim = 3, /* FRAME_OWNED_BY_INTERPRETER (3.14 also has CSTACK, 4) */
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
+	.tracemalloc = PH_TM_RUNTIME_MUTEX,
 };
 
 static const struct ph_caps caps_315 = {
@@ -1217,6 +1249,7 @@ static const struct ph_caps caps_315 = {
 	.owner_first_shim = 3, /* FRAME_OWNED_BY_INTERPRETER (the last one) */
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
+	.tracemalloc = PH_TM_RUNTIME_MUTEX,
 };
 
 /* ---- the versions ---- */
@@ -1234,14 +1267,14 @@ static const struct ph_layout layouts[] = {
 		.seen = "3.9.18",
 		.rt = &rt_39, .is = &is_39, .gc = &gc_38, .ts = &ts_38, .fo = &fo_38,
 		.co = &co_38, .fn = &fn_38, .ht = &ht_39, .dict = &dict_38, .str = &str_38,
-		.obj = &obj_38, .caps = &caps_38,
+		.obj = &obj_38, .caps = &caps_39,
 	},
 	{
 		.version = 0x030a0000,
 		.seen = "3.10.13",
 		.rt = &rt_39, .is = &is_310, .gc = &gc_38, .ts = &ts_38, .fo = &fo_310,
 		.co = &co_310, .fn = &fn_310, .ht = &ht_310, .dict = &dict_38, .str = &str_38,
-		.obj = &obj_38, .caps = &caps_38,
+		.obj = &obj_38, .caps = &caps_39,
 	},
 	{
 		.version = 0x030b0000,

@@ -113,6 +113,8 @@ struct ph_l_runtime {
 	int32_t gc;          /* struct _gc_runtime_state (3.8 only; then per interpreter) */
 	int32_t interp_head; /* interpreters.head */
 	int32_t main_thread; /* the main thread's pthread id */
+	/* 3.12+: struct _tracemalloc_runtime_state (its config first) and two of its fields */
+	int32_t tracemalloc, tm_lock, tm_traces;
 };
 
 /* PyInterpreterState: the thread list, the GC state, and the objects it holds (roots) */
@@ -257,6 +259,14 @@ enum ph_preheader {
 	PH_PREHEADER_NOT_STATIC_TYPE, /* 3.13+: as 3.12, nothing for a static type object */
 };
 
+/* Where tracemalloc keeps its table of traces and the lock that guards it (sites.c). */
+enum ph_tracemalloc {
+	PH_TM_UNSUPPORTED, /* 3.8: a table with another interface */
+	PH_TM_STATICS,     /* 3.9-3.11: static variables (symbol table), a PyThread lock */
+	PH_TM_RUNTIME,     /* 3.12-3.13: in _PyRuntime, a PyThread lock */
+	PH_TM_RUNTIME_MUTEX, /* 3.14+: in _PyRuntime, a PyMutex */
+};
+
 struct ph_caps {
 	uint8_t frames;      /* enum ph_frames */
 	uint8_t inst_dict;   /* enum ph_inst_dict */
@@ -268,6 +278,7 @@ struct ph_caps {
 	bool stackrefs;      /* 3.14+: frames hold _PyStackRef (tag bits, tagged ints) */
 	bool fork_head_lock; /* 3.13+: PyOS_BeforeFork takes the runtime's HEAD_LOCK itself */
 	bool frozenset_untracked; /* 3.15+: frozensets of untracked objects are not tracked */
+	uint8_t tracemalloc; /* enum ph_tracemalloc: where its table of traces is */
 	uint8_t owner_generator; /* _PyInterpreterFrame.owner of a generator's frame */
 	uint8_t owner_first_shim; /* owners from here on are not Python frames (shims, entries) */
 	uint8_t fast_cell, fast_free; /* co_localspluskinds bits of cell and free variables */

@@ -196,6 +196,13 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	py->decref = FN(args, Py_DecRef);
 	py->err_occurred = FN(args, PyErr_Occurred);
 	py->err_fetch = FN(args, PyErr_Fetch);
+	py->hashtable_get = FN(args, _Py_hashtable_get);
+	py->lock_acquire = FN(args, PyThread_acquire_lock);
+	py->lock_release = FN(args, PyThread_release_lock);
+	py->mutex_unlock = FN(args, PyMutex_Unlock);
+	py->tm_config = API(args, _Py_tracemalloc_config);
+	py->tm_traces_var = API(args, tracemalloc_traces);
+	py->tm_lock_var = API(args, tables_lock);
 
 	py->none = API(args, _Py_NoneStruct);
 	py->true_ = API(args, _Py_TrueStruct);

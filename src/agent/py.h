@@ -63,6 +63,12 @@ struct ph_py {
 	void (*decref)(void *o);
 	void *(*err_occurred)(void);
 	void (*err_fetch)(void **t, void **v, void **tb);
+	/* tracemalloc's tables (sites.c); the data symbols are 3.9-3.11's statics */
+	void *(*hashtable_get)(void *ht, const void *key);
+	int (*lock_acquire)(void *lock, int wait);
+	void (*lock_release)(void *lock);
+	void (*mutex_unlock)(void *m);
+	uintptr_t tm_config, tm_traces_var, tm_lock_var;
 
 	/* well-known objects */
 	uintptr_t none, true_, false_, set_dummy;

@@ -51,6 +51,13 @@ void ph_record_release(struct ph_record *R);
 uint64_t ph_record_size(struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o, bool is_gc,
 			bool readable);
 
+/*
+ * What CPython allocates before o (the GC header, the pre-header), which
+ * sys.getsizeof counts: o minus this is where o's memory block starts.
+ */
+uint64_t ph_record_preheader(const struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o,
+			     bool is_gc);
+
 /* The value of o into *v (kind 0: none). 0 or PH_ENOMEM. */
 int ph_record_value(struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o,
 		    struct ph_value *v);

@@ -58,6 +58,7 @@
 #include "agent/record.h"
 #include "agent/roots.h"
 #include "agent/seen.h"
+#include "agent/sites.h"
 #include "agent/threads.h"
 #include "agent/types.h"
 #include "agent/values.h"
@@ -75,6 +76,7 @@ struct walk {
 	struct ph_edges E;
 	struct ph_record R;
 	struct ph_names N; /* --no-values: the strs that name code (names.h) */
+	struct ph_sites S; /* allocation sites (tracemalloc) */
 	bool writing_deferred; /* the deferred strs are being written */
 	bool full; /* every object goes through the seen set */
 
@@ -344,6 +346,7 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 	const struct ph_py *py = &W->py;
 	struct ph_object_rec rec;
 	bool is_gc, tracked, readable, traverse, flat;
+	uint64_t id;
 	int err;
 
 	is_gc = ti->gc && (!ti->is_gc_fn || ((int (*)(void *))ti->is_gc_fn)((void *)o));
@@ -393,7 +396,9 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 	W->R.name_str = false;
 	if (err)
 		return err;
-	err = ph_writer_object(&W->w, &rec, NULL);
+	err = ph_writer_object(&W->w, &rec, &id);
+	if (!err && !(rec.flags & PH_FMT_OBJ_STATIC))
+		err = ph_sites_object(&W->S, o - ph_record_preheader(&W->R, ti, o, is_gc), id);
 	if (err)
 		return err;
 	W->objects++;
@@ -531,7 +536,7 @@ static int walk_locked(struct walk *W)
 	    (err = ph_names_add_keys(&W->N, py, ph_rd(py->interp, py->L->is->modules))))
 		return err; /* module names */
 	if ((err = ph_meta_start(&W->w, py, W->R.no_values, W->R.max_value, collecting)) ||
-	    (err = ph_roots_interp(py, root_cb, W)))
+	    (err = ph_sites_start(&W->S, py, &W->w)) || (err = ph_roots_interp(py, root_cb, W)))
 		return err;
 	memset(&th, 0, sizeof(th));
 	th.py = py;
@@ -552,6 +557,8 @@ static int walk_locked(struct walk *W)
 		err = drain(W);
 	if (!err)
 		err = write_deferred(W);
+	if (!err)
+		err = ph_sites_end(&W->S);
 	if (err)
 		return err;
 	memset(&st, 0, sizeof(st));
@@ -568,7 +575,7 @@ static int walk_locked(struct walk *W)
 	st.traverse_cut = W->E.traverse_cut;
 	st.seen = W->seen.count;
 	st.memory = ph_seen_memory(&W->seen) + ph_types_memory(&W->T) + ph_writer_memory(&W->w) +
-		    W->cap_stack * sizeof(*W->stack) + ph_names_memory(&W->N);
+		    W->cap_stack * sizeof(*W->stack) + ph_names_memory(&W->N) + ph_sites_memory(&W->S);
 	if ((err = ph_meta_memory(&W->w, py)))
 		return err;
 	return ph_meta_end(&W->w, &st);
@@ -609,6 +616,7 @@ static void walk_release(struct walk *W)
 	ph_types_release(&W->T);
 	ph_seen_release(&W->seen);
 	ph_names_release(&W->N);
+	ph_sites_release(&W->S);
 	ph_writer_release(&W->w);
 	ph_py_release(&W->py);
 	free(W->stack);

@@ -184,6 +184,9 @@ struct loader {
 	/* EDGES: order of sources */
 	uint64_t last_src;
 	bool have_src;
+	/* SITES: the last object, tracebacks the TOC counts */
+	uint64_t last_site, n_tracebacks;
+	bool have_site;
 	uint32_t next_off; /* first object whose out_off is not yet set */
 	struct pend *pend; /* edges read but not yet resolved (PEND_MAX) */
 	size_t n_pend;
@@ -679,6 +682,53 @@ static int take_thread(struct loader *l, struct ph_cursor *c, const struct ph_th
 	return 0;
 }
 
+static int take_traceback(struct loader *l, struct ph_cursor *c)
+{
+	struct ph_heap *h = l->h;
+	struct ph_traceback_rec t;
+	uint32_t at = h->n_tracebacks ? h->tb_off[h->n_tracebacks] : 0;
+	int err = ph_read_traceback(c, &t);
+
+	if (err)
+		return err;
+	if (t.n_frames > UINT32_MAX - at)
+		return ph_error(PH_ELIMIT, "%s: more than 2^32 traceback frames", h->path);
+	if ((err = PH_ARRAY_RESERVE(h->tb_off, h->cap_tb, (size_t)h->n_tracebacks + 2)) ||
+	    (err = PH_ARRAY_RESERVE(h->tb_frames, h->cap_tb_frames, (size_t)at + t.n_frames)))
+		return err;
+	for (uint64_t i = 0; i < t.n_frames; i++) {
+		ph_xref_sref(&l->xref, c, t.frames[i].filename);
+		h->tb_frames[at + i] = t.frames[i];
+	}
+	h->tb_off[h->n_tracebacks] = at;
+	h->tb_off[++h->n_tracebacks] = at + (uint32_t)t.n_frames;
+	return 0;
+}
+
+static int take_site(struct loader *l, struct ph_cursor *c)
+{
+	struct ph_heap *h = l->h;
+	struct ph_site_rec s;
+	int err = ph_read_site(c, &s);
+
+	if (err || (err = ph_xref_site(c, &s, h->n_objects, l->n_tracebacks)))
+		return err;
+	if (l->have_site && s.object <= l->last_site) {
+		char where[160];
+
+		ph_cursor_where(c, where, sizeof(where));
+		return ph_error(PH_ECORRUPT, "%s: %s: the site of object %llu after object %llu's",
+				h->path, where, (unsigned long long)s.object,
+				(unsigned long long)l->last_site);
+	}
+	l->last_site = s.object;
+	l->have_site = true;
+	if (!h->site && !(h->site = calloc((size_t)h->n_objects + 1, sizeof(*h->site))))
+		return ph_error(PH_ENOMEM, "cannot allocate the allocation sites");
+	h->site[s.object] = (uint32_t)s.traceback + 1;
+	return 0;
+}
+
 static int pass2_chunk(struct loader *l, struct ph_cursor *c)
 {
 	struct ph_heap *h = l->h;
@@ -719,6 +769,14 @@ static int pass2_chunk(struct loader *l, struct ph_cursor *c)
 				h->dangling_other++;
 		}
 		break;
+	case PH_FMT_KIND_TRACEBACKS:
+		while (!err && ph_cursor_more(c))
+			err = take_traceback(l, c);
+		break;
+	case PH_FMT_KIND_SITES:
+		while (!err && ph_cursor_more(c))
+			err = take_site(l, c);
+		break;
 	default:
 		return 0;
 	}
@@ -745,6 +803,8 @@ static int run_pass(struct loader *l, int pass, struct ph_cursor *c)
 		case PH_FMT_KIND_EDGES:
 		case PH_FMT_KIND_THREADS:
 		case PH_FMT_KIND_ROOTS:
+		case PH_FMT_KIND_TRACEBACKS:
+		case PH_FMT_KIND_SITES:
 			mine = pass != 1;
 			break;
 		case PH_FMT_KIND_META:
@@ -894,6 +954,10 @@ uint64_t ph_heap_need(const struct ph_reader *r)
 	 * their other fields (41 bytes at most: four varints and the flags)
 	 */
 	objects = toc_count(r, PH_FMT_KIND_OBJECTS, false);
+	/* allocation sites: an id per object, 16 bytes per frame (2 bytes of the file at least) */
+	if (toc_count(r, PH_FMT_KIND_SITES, false))
+		n = sat_add(n, sat_mul(objects, 4));
+	n = sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_TRACEBACKS, true), 8));
 	raw = toc_count(r, PH_FMT_KIND_OBJECTS, true);
 	if (raw > sat_mul(objects, 41))
 		n = sat_add(n, raw - objects * 41);
@@ -990,11 +1054,17 @@ int ph_heap_load(struct ph_heap **out, const char *path, ph_progress_fn *progres
 	for (size_t i = 0; i < l.r->n_chunks; i++) {
 		uint32_t k = l.r->chunks[i].kind;
 
-		l.total += k >= PH_FMT_KIND_META && k <= PH_FMT_KIND_ROOTS;
+		l.total += (k >= PH_FMT_KIND_META && k <= PH_FMT_KIND_ROOTS) ||
+			   k == PH_FMT_KIND_TRACEBACKS || k == PH_FMT_KIND_SITES;
 	}
 	if ((err = check_budget(&l, &c, &h->need)))
 		goto out_free_reader;
 	n_obj = toc_count(l.r, PH_FMT_KIND_OBJECTS, false);
+	l.n_tracebacks = toc_count(l.r, PH_FMT_KIND_TRACEBACKS, false);
+	if (l.n_tracebacks >= UINT32_MAX) {
+		err = ph_error(PH_ELIMIT, "%s: more than 2^32 tracebacks", l.r->name);
+		goto out_free_reader;
+	}
 	if ((err = reserve_objects(&l, n_obj)) || (err = idmap_init(&l.map, n_obj)) ||
 	    (err = ph_buf_put_u8(&h->values, 0)))
 		goto out_free_reader;
@@ -1058,6 +1128,9 @@ void ph_heap_free(struct ph_heap *h)
 	free(h->types);
 	ph_buf_release(&h->names);
 	free(h->threads);
+	free(h->tb_off);
+	free(h->tb_frames);
+	free(h->site);
 	free(h->frames);
 	free(h->locals);
 	free(h->roots);
@@ -1145,4 +1218,44 @@ size_t ph_heap_memory(const struct ph_heap *h)
 	       h->cap_types * sizeof(*h->types) + h->names.cap +
 	       h->cap_threads * sizeof(*h->threads) + h->cap_frames * sizeof(*h->frames) +
 	       h->cap_locals * sizeof(*h->locals) + h->cap_roots * sizeof(*h->roots);
+}
+
+int ph_heap_site_name(struct ph_buf *b, const struct ph_heap *h, uint32_t v)
+{
+	const struct ph_site_frame *f;
+	const char *file;
+	size_t len;
+
+	if (!h->site || !h->site[v])
+		return ph_buf_printf(b, "(no allocation site)");
+	f = &h->tb_frames[h->tb_off[h->site[v] - 1]];
+	file = ph_heap_str(h, f->filename, &len);
+	return ph_buf_printf(b, "%.*s:%" PRIu64, (int)len, file ? file : "?", f->line);
+}
+
+const char *ph_heap_sites_note(const struct ph_heap *h, struct ph_buf *b)
+{
+	const struct ph_heap_meta *m = ph_heap_meta(h, "tracemalloc");
+	int n = m && m->type == PH_FMT_META_STR && m->value_len < 200 ? (int)m->value_len : 0;
+	int err;
+
+	if (h->site)
+		return NULL;
+	b->len = 0;
+	if (n == 3 && !memcmp(m->value, "off", 3))
+		err = ph_buf_printf(b, "This dump has no allocation sites: tracemalloc was off in the "
+				       "target. Start the program with PYTHONTRACEMALLOC=25 (or call "
+				       "tracemalloc.start(25) in it) and dump it again.");
+	else if (n > 13 && !memcmp(m->value, "unavailable: ", 13))
+		err = ph_buf_printf(b, "This dump has no allocation sites: tracemalloc's table could "
+				       "not be read (%.*s).", n - 13, (const char *)m->value + 13);
+	else if (n == 2 && !memcmp(m->value, "on", 2))
+		err = ph_buf_printf(b, "This dump has no allocation sites: tracemalloc was on but "
+				       "traced none of the objects dumped.");
+	else
+		err = ph_buf_printf(b, "This dump has no allocation sites (it was written by a pyheap "
+				       "that did not record them, or without tracemalloc on).");
+	if (!err)
+		err = ph_buf_put_u8(b, 0);
+	return err ? "This dump has no allocation sites." : (const char *)b->data;
 }

@@ -196,6 +196,18 @@ struct ph_heap {
 	size_t n_roots;
 	struct ph_heap_root *roots;
 
+	/*
+	 * Allocation sites (TRACEBACKS, SITES: tracemalloc was on in the
+	 * target). Traceback t's frames, the most recent call first, are
+	 * tb_frames[tb_off[t] .. tb_off[t + 1]); site[v] is object v's
+	 * traceback id plus one, 0 for none; site is NULL when the dump has no
+	 * SITES.
+	 */
+	uint32_t n_tracebacks;
+	uint32_t *tb_off;
+	struct ph_site_frame *tb_frames;
+	uint32_t *site;
+
 	/* metadata, in file order */
 	size_t n_meta;
 	struct ph_heap_meta *meta;
@@ -205,7 +217,7 @@ struct ph_heap {
 
 	/* (private) capacities while loading */
 	size_t cap_edges, cap_wide, cap_strings, cap_types, cap_threads, cap_frames, cap_locals,
-		cap_roots, cap_meta;
+		cap_roots, cap_meta, cap_tb, cap_tb_frames;
 };
 
 /* progress(ctx, done, total): chunks read so far, out of total (each chunk once). */
@@ -254,6 +266,12 @@ uint32_t ph_heap_find(const struct ph_heap *h, uint64_t addr);
 /* The text of an sref (0 or out of range: NULL); *len (may be NULL) receives its length. */
 const char *ph_heap_str(const struct ph_heap *h, uint64_t sref, size_t *len);
 
+/*
+ * Where object v was allocated, appended to b: "file:line" of the most
+ * recent frame of its traceback, or "(no allocation site)". 0 or PH_ENOMEM.
+ */
+int ph_heap_site_name(struct ph_buf *b, const struct ph_heap *h, uint32_t v);
+
 /* Kind name of a type id: "module.QualName", or the bare name for builtins. */
 const char *ph_heap_type_name(const struct ph_heap *h, uint32_t type);
 
@@ -274,6 +292,13 @@ const struct ph_heap_meta *ph_heap_meta(const struct ph_heap *h, const char *key
 
 /* The last unsigned metadata record with this key into *out; false if there is none. */
 bool ph_heap_meta_uint(const struct ph_heap *h, const char *key, uint64_t *out);
+
+/*
+ * Why the dump has no allocation sites, written into b as a sentence with
+ * what to do (tracemalloc off: PYTHONTRACEMALLOC=25), or NULL when it has
+ * some.
+ */
+const char *ph_heap_sites_note(const struct ph_heap *h, struct ph_buf *b);
 
 /* True when the type's kind name equals name (e.g. "dict", "module", "type"). */
 bool ph_heap_type_is(const struct ph_heap *h, uint32_t type, const char *name);

@@ -24,12 +24,14 @@ int ph_partition_parse(const char *s)
 		return PH_BY_REFERRER;
 	if (!strcmp(s, "size"))
 		return PH_BY_SIZE;
+	if (!strcmp(s, "site"))
+		return PH_BY_SITE;
 	return -1;
 }
 
 const char *ph_partition_name(enum ph_partition by)
 {
-	static const char *const names[] = {"type", "owner", "module", "via", "referrer", "size"};
+	static const char *const names[] = {"type", "owner", "module", "via", "referrer", "size", "site"};
 
 	return (unsigned)by < sizeof(names) / sizeof(names[0]) ? names[by] : "type";
 }
@@ -98,7 +100,7 @@ int ph_partition_kinds(const struct ph_analysis *a, enum ph_partition by, uint32
 	uint32_t *group = NULL, *order = NULL;
 	int err = 0;
 
-	if (by == PH_BY_VIA || by == PH_BY_REFERRER || by == PH_BY_SIZE) {
+	if (by == PH_BY_VIA || by == PH_BY_REFERRER || by == PH_BY_SIZE || by == PH_BY_SITE) {
 		free(kinds);
 		free(names);
 		return ph_partition_refs(a, by, kinds_out, names_out, n_out);

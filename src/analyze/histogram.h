@@ -35,10 +35,18 @@
 
 #include "analyze/analysis.h"
 
-enum ph_partition { PH_BY_TYPE, PH_BY_OWNER, PH_BY_MODULE, PH_BY_VIA, PH_BY_REFERRER, PH_BY_SIZE };
+enum ph_partition {
+	PH_BY_TYPE,
+	PH_BY_OWNER,
+	PH_BY_MODULE,
+	PH_BY_VIA,
+	PH_BY_REFERRER,
+	PH_BY_SIZE,
+	PH_BY_SITE, /* the file and line that allocated the object (tracemalloc), as heapy's byprod */
+};
 
 /* The partitions' names, for messages. */
-#define PH_PARTITIONS "type, owner, module, via, referrer or size"
+#define PH_PARTITIONS "type, owner, module, via, referrer, size or site"
 
 struct ph_hist_row {
 	char *kind; /* owned */

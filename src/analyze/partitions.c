@@ -130,14 +130,15 @@ int ph_partition_refs(const struct ph_analysis *a, enum ph_partition by, uint32_
 	*kinds_out = NULL;
 	*names_out = NULL;
 	*n_out = 0;
-	if (by == PH_BY_SIZE) {
-		char name[32];
-
+	if (by == PH_BY_SIZE || by == PH_BY_SITE) {
 		if (!(kinds = malloc(((size_t)h->n_objects + 1) * sizeof(*kinds))))
 			goto nomem;
 		for (uint32_t v = 0; v < h->n_objects && !err; v++) {
-			snprintf(name, sizeof(name), "%" PRIu64 " bytes", h->size[v]);
-			err = ph_strtab_cstr(&kinds_tab, name, &kinds[v]);
+			p.b.len = 0;
+			err = by == PH_BY_SIZE ? ph_buf_printf(&p.b, "%" PRIu64 " bytes", h->size[v])
+					       : ph_heap_site_name(&p.b, h, v);
+			if (!err)
+				err = ph_strtab_add(&kinds_tab, p.b.data, p.b.len, &kinds[v]);
 		}
 		goto names;
 	}

@@ -353,6 +353,23 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 	node_name(j, &b, a, d);
 	ph_json_end_object(j);
 	ph_json_key_str(j, "path", o.path);
+	ph_json_key(j, "allocated");
+	if (h->site && h->site[v]) {
+		ph_json_begin_array(j);
+		for (uint32_t f = h->tb_off[h->site[v] - 1]; f < h->tb_off[h->site[v]]; f++) {
+			size_t len;
+			const char *file = ph_heap_str(h, h->tb_frames[f].filename, &len);
+
+			ph_json_begin_object(j);
+			ph_json_key(j, "file");
+			ph_json_strn(j, file ? file : "?", file ? len : 1);
+			ph_json_key_uint(j, "line", h->tb_frames[f].line);
+			ph_json_end_object(j);
+		}
+		ph_json_end_array(j);
+	} else {
+		ph_json_null(j);
+	}
 	ph_json_key_uint(j, "n_referents", o.total_out);
 	ph_json_key(j, "referents");
 	ref_rows(j, a, v, o.out, o.n_out);

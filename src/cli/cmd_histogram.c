@@ -144,6 +144,14 @@ static int text(struct ph_run *r)
 		printf("Partition of %" PRIu64 " objects by %s, total size %" PRIu64 " bytes.\n",
 		       hist.total_count, ph_partition_name(o->by), hist.total_size);
 	}
+	if (o->by == PH_BY_SITE || (o->kind && o->kind_by == PH_BY_SITE)) {
+		struct ph_buf b = PH_BUF_INIT;
+		const char *note = ph_heap_sites_note(r->a->h, &b);
+
+		if (note)
+			ph_print_wrapped(stdout, note, 0);
+		ph_buf_release(&b);
+	}
 	err = ph_histogram_table(&hist, n, true, stdout);
 	if (!err && n < hist.n)
 		printf("<%zu more kinds: -n 0 shows all>\n", hist.n - n);

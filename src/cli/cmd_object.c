@@ -62,6 +62,16 @@ static int print_text(const struct ph_analysis *a, uint32_t v, const struct ph_i
 	       ph_bit(a->d.garbage, v) ? "unreachable (garbage awaiting collection)" : "reachable");
 	printf("  dominator:  %s\n", ph_tmp_node(&b, a, d));
 	printf("  path:       %s\n", o->path ? o->path : "-");
+	if (h->site && h->site[v]) {
+		/* tracemalloc's order: the most recent call first */
+		for (uint32_t f = h->tb_off[h->site[v] - 1]; f < h->tb_off[h->site[v]]; f++) {
+			size_t len;
+			const char *file = ph_heap_str(h, h->tb_frames[f].filename, &len);
+
+			printf("  %-11s %s:%" PRIu64 "\n", f == h->tb_off[h->site[v] - 1] ? "allocated:" : "",
+			       ph_cli_name(&b, file ? file : "?", file ? len : 1), h->tb_frames[f].line);
+		}
+	}
 	for (int list = 0; list < 2 && !err; list++) {
 		const struct ph_ref *rs = list ? o->in : o->out;
 		uint64_t n = list ? o->total_in : o->total_out;

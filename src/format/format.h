@@ -79,6 +79,8 @@
 #define PH_FMT_KIND_EDGES   5
 #define PH_FMT_KIND_THREADS 6
 #define PH_FMT_KIND_ROOTS   7
+#define PH_FMT_KIND_TRACEBACKS 9  /* optional: allocation tracebacks (tracemalloc) */
+#define PH_FMT_KIND_SITES   10    /* optional: the traceback of each object that has one */
 #define PH_FMT_KIND_TOC     15
 /*
  * A kind is all 32 bits. Bit 31 set marks a kind that a reader which does

@@ -41,6 +41,10 @@ const char *ph_chunk_kind_name(uint32_t kind, char buf[24])
 		return "THREADS";
 	case PH_FMT_KIND_ROOTS:
 		return "ROOTS";
+	case PH_FMT_KIND_TRACEBACKS:
+		return "TRACEBACKS";
+	case PH_FMT_KIND_SITES:
+		return "SITES";
 	case PH_FMT_KIND_TOC:
 		return "TOC";
 	default:
@@ -181,6 +185,10 @@ static uint64_t min_record_size(uint32_t kind)
 		return 5;
 	case PH_FMT_KIND_ROOTS:
 		return 3;
+	case PH_FMT_KIND_TRACEBACKS:
+		return 3; /* frame count, one frame of file and line */
+	case PH_FMT_KIND_SITES:
+		return 2;
 	default:
 		return 1;
 	}
@@ -695,9 +703,11 @@ void ph_cursor_release(struct ph_cursor *c)
 {
 	free(c->frames);
 	free(c->locals);
+	free(c->sframes);
 	c->frames = NULL;
 	c->locals = NULL;
-	c->frames_cap = c->locals_cap = 0;
+	c->sframes = NULL;
+	c->frames_cap = c->locals_cap = c->sframes_cap = 0;
 }
 
 static int cursor_vcorrupt(const struct ph_cursor *c, int line, const char *fmt, va_list ap)
@@ -1103,6 +1113,45 @@ int ph_read_root(struct ph_cursor *c, struct ph_root_rec *r)
 	return 0;
 }
 
+int ph_read_traceback(struct ph_cursor *c, struct ph_traceback_rec *t)
+{
+	int err = begin_record(c, PH_FMT_KIND_TRACEBACKS);
+
+	if (err || (err = V(c, &t->n_frames, "traceback frame count")))
+		return err;
+	if (!t->n_frames)
+		return CORRUPT(c, "traceback with no frame");
+	if (t->n_frames > (uint64_t)(c->end - c->p) / 2)
+		return CORRUPT(c, "%llu frames cannot fit in the %zu bytes left",
+			       (unsigned long long)t->n_frames, (size_t)(c->end - c->p));
+	if ((err = PH_ARRAY_RESERVE(c->sframes, c->sframes_cap, t->n_frames)))
+		return err;
+	for (uint64_t i = 0; i < t->n_frames; i++)
+		if ((err = V(c, &c->sframes[i].filename, "traceback file")) ||
+		    (err = V(c, &c->sframes[i].line, "traceback line")))
+			return err;
+	t->frames = c->sframes;
+	c->record++;
+	return 0;
+}
+
+int ph_read_site(struct ph_cursor *c, struct ph_site_rec *s)
+{
+	uint64_t d;
+	int err = begin_record(c, PH_FMT_KIND_SITES);
+
+	if (err || (err = V(c, &d, "site object")) || (err = V(c, &s->traceback, "site traceback")))
+		return err;
+	if (c->record && !d)
+		return CORRUPT(c, "two sites for object %llu", (unsigned long long)c->prev_id);
+	if (d > UINT64_MAX - c->prev_id)
+		return CORRUPT(c, "site object id overflows");
+	s->object = c->prev_id + d;
+	c->prev_id = s->object;
+	c->record++;
+	return 0;
+}
+
 int ph_read_all(struct ph_cursor *c, uint64_t *objects, uint64_t *edges)
 {
 	uint64_t no = 0, ne = 0;
@@ -1156,6 +1205,18 @@ int ph_read_all(struct ph_cursor *c, uint64_t *objects, uint64_t *edges)
 			struct ph_root_rec r;
 
 			err = ph_read_root(c, &r);
+			break;
+		}
+		case PH_FMT_KIND_TRACEBACKS: {
+			struct ph_traceback_rec t;
+
+			err = ph_read_traceback(c, &t);
+			break;
+		}
+		case PH_FMT_KIND_SITES: {
+			struct ph_site_rec s;
+
+			err = ph_read_site(c, &s);
 			break;
 		}
 		default:

@@ -113,6 +113,8 @@ struct ph_cursor {
 	size_t frames_cap;
 	struct ph_local_rec *locals;
 	size_t locals_cap;
+	struct ph_site_frame *sframes; /* TRACEBACKS */
+	size_t sframes_cap;
 	uint64_t edges_left; /* EDGES: edges of the current record not yet read */
 	uint64_t src_addr;
 };
@@ -144,6 +146,8 @@ int ph_read_edges(struct ph_cursor *c, uint64_t *src_id, uint64_t *src_addr, uin
 int ph_read_edge(struct ph_cursor *c, struct ph_edge_rec *e);
 int ph_read_thread(struct ph_cursor *c, struct ph_thread_rec *t);
 int ph_read_root(struct ph_cursor *c, struct ph_root_rec *r);
+int ph_read_traceback(struct ph_cursor *c, struct ph_traceback_rec *t);
+int ph_read_site(struct ph_cursor *c, struct ph_site_rec *s);
 
 /*
  * Decode every record of the cursor's chunk (known kinds; other kinds are

@@ -85,6 +85,24 @@ struct ph_root_rec {
 	uint64_t address;
 };
 
+/* A frame of an allocation traceback. */
+struct ph_site_frame {
+	uint64_t filename; /* sref */
+	uint64_t line;
+};
+
+/* TRACEBACKS: where memory was allocated, the most recent call first (tracemalloc's order). */
+struct ph_traceback_rec {
+	uint64_t n_frames; /* at least 1 */
+	const struct ph_site_frame *frames;
+};
+
+/* SITES: object id, allocated at traceback id. */
+struct ph_site_rec {
+	uint64_t object;
+	uint64_t traceback;
+};
+
 struct ph_meta_rec {
 	const uint8_t *key;
 	uint64_t key_len;

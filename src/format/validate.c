@@ -52,6 +52,7 @@ struct vshared {
 	uint64_t *obj_addr;       /* object id -> address */
 	size_t obj_cap;           /* grown on demand when not sized up front */
 	uint64_t n_objects;       /* from the TOC */
+	uint64_t n_tracebacks;    /* from the TOC */
 	uint64_t *chunk_base;     /* per chunk: id of its first record in its section */
 	struct vchunk *chunks;
 	struct vtype {
@@ -330,6 +331,33 @@ static int pass2_chunk(struct vworker *w, struct ph_cursor *c)
 				dangling(w, &rep->dangling_other, 0, rr.address, "root");
 		}
 		break;
+	case PH_FMT_KIND_TRACEBACKS:
+		while (!err && ph_cursor_more(c)) {
+			struct ph_traceback_rec t;
+
+			err = ph_read_traceback(c, &t);
+			for (uint64_t i = 0; !err && i < t.n_frames; i++)
+				ph_xref_sref(&w->xref, c, t.frames[i].filename);
+			rep->tracebacks++;
+		}
+		break;
+	case PH_FMT_KIND_SITES: {
+		struct vchunk *vc = &sh->chunks[c->chunk_index];
+
+		while (!err && ph_cursor_more(c)) {
+			struct ph_site_rec s;
+
+			if (!(err = ph_read_site(c, &s)))
+				err = ph_xref_site(c, &s, sh->n_objects, sh->n_tracebacks);
+			if (err)
+				break;
+			if (vc->first_src == UINT64_MAX)
+				vc->first_src = s.object;
+			vc->last_src = s.object;
+			rep->sites++;
+		}
+		break;
+	}
 	default:
 		return 0;
 	}
@@ -342,6 +370,8 @@ static bool in_pass(uint32_t kind, int pass)
 	case PH_FMT_KIND_EDGES:
 	case PH_FMT_KIND_THREADS:
 	case PH_FMT_KIND_ROOTS:
+	case PH_FMT_KIND_TRACEBACKS:
+	case PH_FMT_KIND_SITES:
 		return pass == 2;
 	default: /* unknown kinds are checksum-checked in pass 1 */
 		return pass == 1;
@@ -489,6 +519,10 @@ static int plan(struct vshared *sh, struct ph_validate_report *rep)
 		case PH_FMT_KIND_STRINGS:
 			next_str += ci->count;
 			break;
+		case PH_FMT_KIND_TRACEBACKS:
+			sh->n_tracebacks += ci->count;
+			break;
+		case PH_FMT_KIND_SITES:
 		case PH_FMT_KIND_META:
 		case PH_FMT_KIND_EDGES:
 		case PH_FMT_KIND_THREADS:
@@ -595,6 +629,20 @@ int ph_validate(struct ph_reader *r, struct ph_validate_report *rep,
 			add_report(rep, &ws[k].rep);
 		}
 		err = ph_xref_check(&x, r->name, sh.n_types, sh.n_strings);
+		/* SITES chunks in file order: objects increase (one site each) */
+		for (size_t i = 0; !err && i < r->n_chunks; i++) {
+			const struct vchunk *vc = &sh.chunks[i];
+
+			if (r->chunks[i].kind != PH_FMT_KIND_SITES || vc->first_src == UINT64_MAX)
+				continue;
+			if (have && vc->first_src <= last)
+				err = ph_error(PH_ECORRUPT, "%s: chunk %zu (SITES at offset %llu): the site of object %llu after object %llu's: out of order",
+					       r->name, i, (unsigned long long)r->chunks[i].offset,
+					       (unsigned long long)vc->first_src, (unsigned long long)last);
+			last = vc->last_src;
+			have = true;
+		}
+		have = false;
 		/* EDGES chunks in file order: sources never decrease; examples merged in order */
 		for (size_t i = 0; !err && i < r->n_chunks; i++) {
 			const struct vchunk *vc = &sh.chunks[i];

@@ -27,6 +27,7 @@ struct ph_validate_report {
 	uint64_t chunks, unknown_chunks;
 	uint64_t stored_bytes, raw_bytes;
 	uint64_t meta, strings, types, objects, edge_records, edges, threads, frames, locals, roots;
+	uint64_t tracebacks, sites; /* allocation sites (optional sections) */
 	uint64_t dangling_edges;   /* edge targets */
 	uint64_t dangling_labels;  /* attr/key/entry label addresses */
 	uint64_t dangling_other;   /* locals, roots, type objects */

@@ -630,6 +630,48 @@ int ph_writer_root(struct ph_writer *w, const struct ph_root_rec *r)
 	return record_done(w, PH_FMT_KIND_ROOTS);
 }
 
+/* ---- allocation sites ---- */
+
+int ph_writer_traceback(struct ph_writer *w, const struct ph_traceback_rec *t, uint64_t *id)
+{
+	struct ph_writer_section *s = &w->sect[PH_FMT_KIND_TRACEBACKS];
+	size_t mark = s->buf.len;
+	int err = check_usable(w);
+
+	if (err)
+		return err;
+	if (!t->n_frames || t->n_frames > 65535)
+		return ph_error(PH_EINVAL, "a traceback of %llu frames", (unsigned long long)t->n_frames);
+	if ((err = ph_buf_put_varint(&s->buf, t->n_frames)))
+		return fail_record(w, PH_FMT_KIND_TRACEBACKS, mark, err);
+	for (uint64_t i = 0; i < t->n_frames; i++)
+		if ((err = ph_buf_put_varint(&s->buf, t->frames[i].filename)) ||
+		    (err = ph_buf_put_varint(&s->buf, t->frames[i].line)))
+			return fail_record(w, PH_FMT_KIND_TRACEBACKS, mark, err);
+	if (id)
+		*id = s->total;
+	return record_done(w, PH_FMT_KIND_TRACEBACKS);
+}
+
+int ph_writer_site(struct ph_writer *w, const struct ph_site_rec *r)
+{
+	struct ph_writer_section *s = &w->sect[PH_FMT_KIND_SITES];
+	size_t mark = s->buf.len;
+	int err = check_usable(w);
+
+	if (err)
+		return err;
+	if (s->has_prev && r->object <= s->prev_id)
+		return ph_error(PH_EINVAL, "site of object %llu after object %llu",
+				(unsigned long long)r->object, (unsigned long long)s->prev_id);
+	if ((err = ph_buf_put_varint(&s->buf, r->object - s->prev_id)) ||
+	    (err = ph_buf_put_varint(&s->buf, r->traceback)))
+		return fail_record(w, PH_FMT_KIND_SITES, mark, err);
+	s->prev_id = r->object;
+	s->has_prev = true;
+	return record_done(w, PH_FMT_KIND_SITES);
+}
+
 /* ---- pass-through chunks, close, release ---- */
 
 int ph_writer_put_chunk(struct ph_writer *w, uint32_t kind, uint64_t count, const uint8_t *payload,

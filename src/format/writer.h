@@ -57,7 +57,7 @@ struct ph_writer_opts {
 	uint64_t file_id;             /* 0: random */
 };
 
-enum { PH_WRITER_NSECT = 8 }; /* section buffers, indexed by PH_FMT_KIND_* (1..7) */
+enum { PH_WRITER_NSECT = 11 }; /* section buffers, indexed by PH_FMT_KIND_* (1..10) */
 
 struct ph_writer_section {
 	struct ph_buf buf;
@@ -140,6 +140,10 @@ int ph_writer_edge(struct ph_writer *w, const struct ph_edge_rec *e);
 
 int ph_writer_thread(struct ph_writer *w, const struct ph_thread_rec *t);
 int ph_writer_root(struct ph_writer *w, const struct ph_root_rec *r);
+/* Append an allocation traceback; *id receives its traceback id. */
+int ph_writer_traceback(struct ph_writer *w, const struct ph_traceback_rec *t, uint64_t *id);
+/* The traceback of an object; objects in increasing id order. */
+int ph_writer_site(struct ph_writer *w, const struct ph_site_rec *s);
 
 /*
  * Append a chunk whose raw payload was encoded elsewhere (count records of

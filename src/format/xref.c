@@ -77,6 +77,18 @@ int ph_xref_source(const struct ph_cursor *c, uint64_t src, uint64_t saddr, cons
 	return 0;
 }
 
+int ph_xref_site(const struct ph_cursor *c, const struct ph_site_rec *s, uint64_t n_objects,
+		 uint64_t n_tracebacks)
+{
+	if (s->object >= n_objects)
+		return corrupt(c, __LINE__, "site of object id %llu, but there are %llu objects",
+			       (unsigned long long)s->object, (unsigned long long)n_objects);
+	if (s->traceback >= n_tracebacks)
+		return corrupt(c, __LINE__, "site with traceback id %llu, but there are %llu tracebacks",
+			       (unsigned long long)s->traceback, (unsigned long long)n_tracebacks);
+	return 0;
+}
+
 int ph_xref_label(struct ph_xref *x, const struct ph_cursor *c, const struct ph_edge_rec *e)
 {
 	if (e->kind != PH_FMT_LABEL_FIELD && e->kind != PH_FMT_LABEL_INTERNAL)

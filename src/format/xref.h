@@ -53,6 +53,13 @@ int ph_xref_size(struct ph_xref *x, const struct ph_cursor *c, uint64_t size);
 int ph_xref_source(const struct ph_cursor *c, uint64_t src, uint64_t saddr, const uint64_t *addr,
 		   uint64_t n_objects, uint64_t prev);
 
+/*
+ * A SITES record (read at the cursor): its object id < n_objects and its
+ * traceback id < n_tracebacks. PH_ECORRUPT.
+ */
+int ph_xref_site(const struct ph_cursor *c, const struct ph_site_rec *s, uint64_t n_objects,
+		 uint64_t n_tracebacks);
+
 /* An edge's label: a field or internal label names a string (noted). PH_ECORRUPT. */
 int ph_xref_label(struct ph_xref *x, const struct ph_cursor *c, const struct ph_edge_rec *e);
 

@@ -255,8 +255,14 @@ static uint64_t hash_str(const char *s)
 struct want {
 	uint64_t hash;
 	size_t idx;
-	int quality; /* 0 unset, 1 hidden version, 2 default, 3 final (found in .dynsym) */
+	int quality; /* 0 unset, then the qualities below */
 };
+
+#define LOCAL     1 /* a static: any global replaces it */
+#define HIDDEN    2 /* a hidden version */
+#define DEFAULT   3
+#define FINAL     4 /* found in .dynsym */
+#define AMBIGUOUS 5 /* several statics of the name: never resolved */
 
 static void search(const struct ph_elf_symtab *t, const char *const *names, struct want *tab,
 		   size_t mask, uint64_t *values)
@@ -266,7 +272,7 @@ static void search(const struct ph_elf_symtab *t, const char *const *names, stru
 		const char *nm;
 		uint64_t h;
 		int type, bind, q;
-		bool unusable;
+		bool unusable, local;
 
 		memcpy(&sym, t->syms + i * sizeof(sym), sizeof(sym));
 		if (sym.st_shndx == SHN_UNDEF || sym.st_name >= t->nstrs)
@@ -275,11 +281,18 @@ static void search(const struct ph_elf_symtab *t, const char *const *names, stru
 		bind = ELF64_ST_BIND(sym.st_info);
 		if (type == STT_SECTION || type == STT_FILE)
 			continue;
-		if (bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE)
+		/*
+		 * A local symbol (a static variable, in .symtab only) is taken
+		 * when no global one has the name, and only if it is data and
+		 * the only local of that name: two give none (see below).
+		 */
+		local = bind == STB_LOCAL;
+		if (local ? type != STT_OBJECT
+			  : bind != STB_GLOBAL && bind != STB_WEAK && bind != STB_GNU_UNIQUE)
 			continue;
 		nm = t->strs + sym.st_name; /* terminated: strs[nstrs] == 0 */
 		h = hash_str(nm);
-		q = t->versym && (t->versym[i] & 0x8000) ? 1 : 2;
+		q = local ? LOCAL : t->versym && (t->versym[i] & 0x8000) ? HIDDEN : DEFAULT;
 		/*
 		 * An IFUNC or TLS definition is unusable, and it also hides older
 		 * (hidden) versions of the name: memcpy@@GLIBC_2.14 is an IFUNC,
@@ -291,6 +304,11 @@ static void search(const struct ph_elf_symtab *t, const char *const *names, stru
 
 			if (w->hash != h || strcmp(names[w->idx], nm) != 0)
 				continue;
+			if (local && w->quality == LOCAL && values[w->idx] != sym.st_value) {
+				w->quality = AMBIGUOUS; /* two statics of one name: neither */
+				values[w->idx] = 0;
+				continue;
+			}
 			if (q > w->quality && (unusable || sym.st_value || sym.st_shndx == SHN_ABS)) {
 				w->quality = q;
 				values[w->idx] = unusable ? 0 : sym.st_value;
@@ -325,7 +343,7 @@ size_t ph_elf_lookup(const struct ph_elf *e, const char *const *names, size_t n,
 	/* .symtab only for names .dynsym lacks */
 	for (size_t k = 0; k < cap; k++)
 		if (tab[k].hash && tab[k].quality)
-			tab[k].quality = 3; /* never replaced */
+			tab[k].quality = FINAL; /* never replaced */
 	search(&e->symtab, names, tab, mask, values);
 	for (size_t i = 0; i < n; i++)
 		found += values[i] != 0;
