@@ -716,7 +716,10 @@ static void caps(const struct ph_layout *L)
 	C(fast_free, CO_FAST_FREE);
 #endif
 #if PY_VERSION_HEX >= 0x030c0000
-	if (sizeof(((_PyRuntimeState *)0)->tracemalloc.tables_lock) == 1) /* a PyMutex */
+	if (__builtin_types_compatible_p(__typeof__(((struct tracemalloc_frame *)0)->filename),
+					 const char *))
+		C(tracemalloc, PH_TM_RUNTIME_UTF8);
+	else if (sizeof(((_PyRuntimeState *)0)->tracemalloc.tables_lock) == 1) /* a PyMutex */
 		C(tracemalloc, PH_TM_RUNTIME_MUTEX);
 	else
 		C(tracemalloc, PH_TM_RUNTIME);

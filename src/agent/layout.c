@@ -1249,7 +1249,7 @@ static const struct ph_caps caps_315 = {
 	.owner_first_shim = 3, /* FRAME_OWNED_BY_INTERPRETER (the last one) */
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
-	.tracemalloc = PH_TM_RUNTIME_MUTEX,
+	.tracemalloc = PH_TM_RUNTIME_UTF8,
 };
 
 /* ---- the versions ---- */

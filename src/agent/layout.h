@@ -264,7 +264,8 @@ enum ph_tracemalloc {
 	PH_TM_UNSUPPORTED, /* 3.8: a table with another interface */
 	PH_TM_STATICS,     /* 3.9-3.11: static variables (symbol table), a PyThread lock */
 	PH_TM_RUNTIME,     /* 3.12-3.13: in _PyRuntime, a PyThread lock */
-	PH_TM_RUNTIME_MUTEX, /* 3.14+: in _PyRuntime, a PyMutex */
+	PH_TM_RUNTIME_MUTEX, /* 3.14: in _PyRuntime, a PyMutex */
+	PH_TM_RUNTIME_UTF8,  /* 3.15+: as 3.14, frames name their file by a C string (UTF-8) */
 };
 
 struct ph_caps {

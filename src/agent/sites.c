@@ -6,7 +6,8 @@
  * address to a trace {size_t size; traceback *tb}; a traceback is
  * {Py_uhash_t hash; uint16_t nframe; uint16_t total_nframe; frame
  * frames[]}, frames packed as {PyObject *filename; unsigned int lineno} (12
- * bytes), the most recent call first. Tracebacks are interned by
+ * bytes; 3.15 names the file by a NUL-terminated UTF-8 copy instead of a
+ * str), the most recent call first. Tracebacks are interned by
  * tracemalloc and live until it stops (which needs the GIL), so the address
  * of one names it for the whole dump.
  */
@@ -54,6 +55,9 @@ int ph_sites_start(struct ph_sites *S, const struct ph_py *py, struct ph_writer 
 	S->w = w;
 	switch (py->caps->tracemalloc) {
 	case PH_TM_STATICS:
+		/* the config is exported: off is off, even in a stripped interpreter */
+		if (py->tm_config && !ph_rd_i32(py->tm_config, 4))
+			return ph_writer_meta_str(w, "tracemalloc", "off");
 		if (!py->tm_traces_var || !py->tm_lock_var || !py->tm_config)
 			return meta_unavailable(S, "the interpreter has no symbol table (stripped): "
 						   "tracemalloc's table cannot be found");
@@ -63,12 +67,14 @@ int ph_sites_start(struct ph_sites *S, const struct ph_py *py, struct ph_writer 
 		break;
 	case PH_TM_RUNTIME:
 	case PH_TM_RUNTIME_MUTEX:
+	case PH_TM_RUNTIME_UTF8:
 		if (!py->runtime || py->L->rt->tracemalloc < 0)
 			return meta_unavailable(S, "_PyRuntime was not found");
 		config = py->runtime + (uintptr_t)py->L->rt->tracemalloc;
 		S->traces = ph_rd(py->runtime, py->L->rt->tm_traces);
 		S->lock = py->runtime + (uintptr_t)py->L->rt->tm_lock;
-		S->mutex = py->caps->tracemalloc == PH_TM_RUNTIME_MUTEX;
+		S->mutex = py->caps->tracemalloc != PH_TM_RUNTIME;
+		S->utf8_names = py->caps->tracemalloc == PH_TM_RUNTIME_UTF8;
 		break;
 	default:
 		return meta_unavailable(S, "not supported on this version (3.9 and later only)");
@@ -170,9 +176,16 @@ static int write_traceback(struct ph_sites *S, const struct frame *f, size_t n, 
 		const uint8_t *data;
 		size_t len;
 		bool trunc;
-		int err = ph_str_text(S->py, f[i].filename, NAME_MAX_BYTES, &S->tmp, &data, &len,
-				      &trunc);
+		int err;
 
+		if (S->utf8_names) { /* tracemalloc's own copy, NUL-terminated */
+			data = (const uint8_t *)f[i].filename;
+			len = data ? strnlen((const char *)data, NAME_MAX_BYTES) : 0;
+			err = data != NULL;
+		} else {
+			err = ph_str_text(S->py, f[i].filename, NAME_MAX_BYTES, &S->tmp, &data, &len,
+					  &trunc);
+		}
 		if (err < 0)
 			return err;
 		if (err == 0) {

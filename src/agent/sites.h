@@ -36,6 +36,7 @@ struct ph_sites {
 	uintptr_t traces; /* tracemalloc's table of domain 0, 0 when sites are not recorded */
 	uintptr_t lock;   /* its tables_lock: a PyMutex, or the address of a PyThread lock pointer */
 	bool mutex;
+	bool utf8_names; /* frames name their file by a C string, not a str object */
 	/* tracebacks written: traceback address -> id + 1 (open addressing) */
 	struct ph_site_slot {
 		uintptr_t tb;

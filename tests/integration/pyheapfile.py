@@ -12,11 +12,14 @@ gives plain Python structures:
   d.edges[addr] -> [Edge]           (kind, weak, label, target)
   d.threads -> [Thread]             with frames and locals
   d.roots -> [(kind, label, addr)]
+  d.tracebacks -> [[(file, line)]]  allocation tracebacks, the most recent call first
+  d.sites[addr] -> traceback index  the objects that have one
 """
 import struct
 from collections import namedtuple
 
 KIND_META, KIND_STRINGS, KIND_TYPES, KIND_OBJECTS, KIND_EDGES, KIND_THREADS, KIND_ROOTS = range(1, 8)
+KIND_TRACEBACKS, KIND_SITES = 9, 10
 KIND_TOC = 15
 
 OBJ_GC, OBJ_VALUE, OBJ_IMMORTAL, OBJ_STATIC = 1, 2, 4, 8
@@ -102,6 +105,9 @@ class Dump:
         self.edges = {}
         self.threads = []
         self.roots = []
+        self.tracebacks = []
+        self.sites = {}
+        self._site_ids = []
         self.chunk_kinds = []
         pos = 32
         chunks = []
@@ -121,6 +127,9 @@ class Dump:
         for kind, enc, payload, raw, count in sorted(chunks, key=lambda c: c[0] != KIND_STRINGS):
             c = Cursor(_decompress(enc, payload, raw))
             getattr(self, "_read_%d" % kind, lambda c, n: None)(c, count)
+        # SITES name objects by id: resolved once every OBJECTS chunk is read
+        for obj_id, tb in self._site_ids:
+            self.sites[self.order[obj_id]] = tb
 
     def s(self, sref):
         return None if sref == 0 else self.strings[sref - 1].decode("utf-8", "surrogatepass")
@@ -240,6 +249,16 @@ class Dump:
     def _read_7(self, c, n):
         for _ in range(n):
             self.roots.append((c.u8(), self.s(c.v()), c.v()))
+
+    def _read_9(self, c, n):
+        for _ in range(n):
+            self.tracebacks.append([(self.s(c.v()), c.v()) for _ in range(c.v())])
+
+    def _read_10(self, c, n):
+        prev = 0
+        for _ in range(n):
+            prev += c.v()  # object id minus the previous record's in the chunk
+            self._site_ids.append((prev, c.v()))
 
     # ---- helpers for tests ----
 

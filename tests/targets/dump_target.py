@@ -289,6 +289,28 @@ def main():
                 served += 1
                 leaky_request(served)
             say("worked", n)
+    elif MODE == "sites":
+        # allocation sites: tracemalloc on (PYTHONTRACEMALLOC, or started here with 5 frames),
+        # then objects made at known lines (the test reads them from the SITES line)
+        import inspect
+        import tracemalloc
+        if not tracemalloc.is_tracing():
+            tracemalloc.start(5)
+
+        class Planted:
+            pass
+
+        def plant():
+            return [Planted() for _ in range(1000)]  # line P
+
+        line_p = inspect.currentframe().f_lineno - 2
+        kept = plant()
+        line_l = inspect.currentframe().f_lineno + 1
+        leak = [b"leak %06d" % i + bytes(100) for i in range(500)]  # line L
+        say("READY", os.getpid())
+        say("SITES", line_p, line_l, tracemalloc.get_traceback_limit(), __file__)
+        while kept and leak:
+            time.sleep(3600)
     else:
         sys.exit("unknown mode " + MODE)
 

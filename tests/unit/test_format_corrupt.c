@@ -556,7 +556,7 @@ Test(format_corrupt, record_count_beyond_the_smallest_records)
 	} kinds[] = {
 		{PH_FMT_KIND_META, 4},    {PH_FMT_KIND_STRINGS, 1}, {PH_FMT_KIND_TYPES, 7},
 		{PH_FMT_KIND_OBJECTS, 5}, {PH_FMT_KIND_EDGES, 5},   {PH_FMT_KIND_THREADS, 5},
-		{PH_FMT_KIND_ROOTS, 3},
+		{PH_FMT_KIND_ROOTS, 3},   {PH_FMT_KIND_TRACEBACKS, 3}, {PH_FMT_KIND_SITES, 2},
 	};
 	uint8_t payload[70] = {0};
 
@@ -643,6 +643,60 @@ Test(format_corrupt, duplicate_addresses_and_bad_cross_references)
 	cr_assert_eq(o.seek_err, PH_ECORRUPT, "%s", o.seek_msg);
 	cr_assert(strstr(o.seek_msg, "0x3000"), "%s", o.seek_msg);
 	ph_buf_release(&b);
+}
+
+/*
+ * Allocation sites that name an object or a traceback that does not exist,
+ * give one object two sites, go back, or hold a traceback of no frame: corrupt,
+ * for the validator and the analysis loader alike. A good pair loads.
+ */
+Test(format_corrupt, allocation_sites_checked)
+{
+	static const struct {
+		uint8_t tb[8];
+		size_t ntb;
+		uint8_t sites[8];
+		size_t nsites, count, chunks; /* chunks: the sites split in two chunks of one */
+		const char *text;
+	} cases[] = {
+		{{1, 0, 7}, 3, {0, 0}, 2, 1, 1, NULL}, /* object 0 at traceback 0: fine */
+		{{1, 0, 7}, 3, {2, 0}, 2, 1, 1, "site of object id 2, but there are 2 objects"},
+		{{1, 0, 7}, 3, {0, 1}, 2, 1, 1, "traceback id 1, but there are 1 tracebacks"},
+		{{1, 0, 7}, 3, {0, 0, 0, 0}, 4, 2, 1, "two sites for object 0"},
+		{{1, 0, 7}, 3, {1, 0, 0, 0}, 4, 2, 2, "the site of object 0 after object 1"},
+		{{0, 0, 0}, 3, {0, 0}, 2, 1, 1, "traceback with no frame"},
+	};
+	uint8_t types[32], objs[32];
+	size_t nt = put_type(types, 0x1000, 0), no = 0;
+
+	no += put_object(objs, 0x2000, 16);
+	no += put_object(objs + no, 0x100, 16); /* the next object, 0x100 further */
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ph_buf b = PH_BUF_INIT;
+		struct fb_chunk c[5];
+		size_t n = 0;
+
+		c[n++] = fb_raw(PH_FMT_KIND_TYPES, 1, types, nt);
+		c[n++] = fb_raw(PH_FMT_KIND_OBJECTS, 2, objs, no);
+		c[n++] = fb_raw(PH_FMT_KIND_TRACEBACKS, 1, cases[i].tb, cases[i].ntb);
+		if (cases[i].chunks == 2) {
+			c[n++] = fb_raw(PH_FMT_KIND_SITES, 1, cases[i].sites, 2);
+			c[n++] = fb_raw(PH_FMT_KIND_SITES, 1, cases[i].sites + 2, 2);
+		} else {
+			c[n++] = fb_raw(PH_FMT_KIND_SITES, cases[i].count, cases[i].sites, cases[i].nsites);
+		}
+		fb_file(&b, c, n);
+		if (cases[i].text) {
+			expect_refused_by_all(&b, PH_ECORRUPT, cases[i].text);
+		} else {
+			char msg[1024];
+			struct outcome o = read_both(b.data, b.len);
+
+			cr_assert_eq(o.seek_err, 0, "%s", o.seek_msg);
+			cr_assert_eq(load_heap(&b, msg, sizeof(msg)), 0, "%s", msg);
+		}
+		ph_buf_release(&b);
+	}
 }
 
 Test(format_corrupt, dangling_references_are_reported_not_fatal)

@@ -73,6 +73,20 @@ Test(inject_elf, executable_symtab_and_imports)
 	cr_assert_eq(ph_symbols_addr(&syms, (size_t)exe, "malloc"), 0);
 }
 
+/* a static variable of this file, as tracemalloc_traces is one of CPython 3.9-3.11's */
+static int ph_test_static_variable = 42;
+
+Test(inject_elf, static_variables_found_when_no_global_has_the_name)
+{
+	const char *names[] = {"ph_test_static_variable", "setup"};
+	uint64_t a[2];
+
+	cr_assert_eq(ph_symbols_lookup(&syms, (size_t)syms.exe, names, 2, a), 1);
+	cr_assert_eq(a[0], (uint64_t)(uintptr_t)&ph_test_static_variable);
+	cr_assert_eq(*(int *)(uintptr_t)a[0], 42);
+	cr_assert_eq(a[1], 0, "a static function is not data: not taken");
+}
+
 Test(inject_elf, agent_blob_exports_its_entry_points)
 {
 	struct ph_elf e;
