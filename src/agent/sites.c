@@ -77,7 +77,7 @@ int ph_sites_start(struct ph_sites *S, const struct ph_py *py, struct ph_writer 
 		S->utf8_names = py->caps->tracemalloc == PH_TM_RUNTIME_UTF8;
 		break;
 	default:
-		return meta_unavailable(S, "not supported on this version (3.9 and later only)");
+		return meta_unavailable(S, "CPython 3.8 keeps it in a form pyheap does not read; 3.9 and later are read");
 	}
 	if (!py->hashtable_get || (S->mutex ? !py->mutex_unlock
 					     : !py->lock_acquire || !py->lock_release))

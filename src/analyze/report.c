@@ -247,6 +247,12 @@ int ph_report_histogram_of(struct ph_json *j, struct ph_analysis *a, enum ph_par
 	ph_json_key_uint(j, "objects", hist.total_count);
 	ph_json_key_uint(j, "size", hist.total_size);
 	ph_json_key_uint(j, "kinds", hist.n);
+	if (by == PH_BY_SITE || (kind && kind_by == PH_BY_SITE)) {
+		struct ph_buf b = PH_BUF_INIT;
+
+		ph_json_key_str(j, "note", ph_heap_sites_note(a->h, &b)); /* null when there are sites */
+		ph_buf_release(&b);
+	}
 	ph_json_key(j, "rows");
 	hist_rows(j, &hist, n && n < hist.n ? n : hist.n);
 	ph_json_end_object(j);

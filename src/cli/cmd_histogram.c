@@ -23,7 +23,9 @@ static const struct ph_opt opts[] = {
 	 "module.Class', like heapy), 'module' (the module that defines each object's type), "
 	 "'via' (how each object is referred to: .attr, ['key'] of a __dict__, [*] for an index "
 	 "or a data key, a root; up to two, heapy's byvia), 'referrer' (the kinds of the objects "
-	 "that refer to it, heapy's byrcs) or 'size' (its size in bytes)."},
+	 "that refer to it, heapy's byrcs), 'size' (its size in bytes) or 'site' (the file and "
+	 "line that allocated it, heapy's byprod: recorded when the target ran with tracemalloc "
+	 "on, e.g. PYTHONTRACEMALLOC=25)."},
 	{"kind", OPT_KIND, "KIND",
 	 "Partition only the objects of KIND (a kind as this command prints it), as heapy "
 	 "partitions a row again: --kind app.Message --by via."},
@@ -172,8 +174,8 @@ static const struct ph_setup setup = {
 
 const struct ph_cmd ph_cmd_histogram = {
 	.name = "histogram",
-	.summary = "Count objects, sizes and retained sizes by type, owner, module, via, referrer or size",
-	.synopsis = "[--by type|owner|module|via|referrer|size] [--kind KIND [--kind-by WHAT]] [-n N] [--json] FILE",
+	.summary = "Count objects, sizes and retained sizes by type, owner, module, via, referrer, size or allocation site",
+	.synopsis = "[--by type|owner|module|via|referrer|size|site] [--kind KIND [--kind-by WHAT]] [-n N] [--json] FILE",
 	.description =
 		"Partitions every object of the dump into kinds and shows, largest first, how many "
 		"objects each kind has, their total shallow size, the running total, and the size "
@@ -184,6 +186,7 @@ const struct ph_cmd ph_cmd_histogram = {
 	.opts = opts,
 	.examples = "$ pyheap histogram app.pyheap\n$ pyheap histogram --by owner -n 10 app.pyheap\n"
 		    "$ pyheap histogram --kind app.Message --by via app.pyheap\n"
+		    "$ pyheap histogram --kind bytes --by site app.pyheap   # where the bytes were made\n"
 		    "$ pyheap histogram --json app.pyheap | jq '.rows[0]'",
 	.setup = &setup,
 };

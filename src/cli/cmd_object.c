@@ -198,7 +198,9 @@ const struct ph_cmd ph_cmd_object = {
 		"immediate dominator, a shortest path from the roots, the objects it refers to and "
 		"those that refer to it (each with the label of the reference: .attr, ['key'], [3], "
 		"<key>), and the objects it retains directly (its children in the dominator tree), "
-		"largest first.",
+		"largest first. When the target ran with tracemalloc on, also where it was allocated: "
+		"tracemalloc's traceback of its memory, the most recent call first (as deep as "
+		"tracemalloc was told to record: PYTHONTRACEMALLOC=25 keeps 25 frames).",
 	.opts = opts,
 	.examples = "$ pyheap object app.pyheap 0x7f3a2c1b9e40",
 	.setup = &setup,

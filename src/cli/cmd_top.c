@@ -30,7 +30,7 @@ static const struct ph_opt opts[] = {
 	{"type", OPT_TYPE, "KIND", "The same as --kind."},
 	{"by", OPT_BY, "WHAT",
 	 "What --kind names: a 'type' (the default), an 'owner' kind as histogram --by owner "
-	 "shows it, a 'module', or a 'via', 'referrer' or 'size' kind."},
+	 "shows it, a 'module', or a 'via', 'referrer', 'size' or 'site' kind."},
 	{"query", OPT_QUERY, "TEXT",
 	 "Only objects whose value contains TEXT (the text of a str, the bytes of a bytes, a "
 	 "module's name; case-sensitive)."},

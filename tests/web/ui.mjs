@@ -89,6 +89,16 @@ try {
 		await page.locator('table[aria-label="Histogram"] a.kind', { hasText: 'dict of module' }).waitFor();
 	});
 
+	await step('overview: histogram by site, the target without tracemalloc', async () => {
+		await page.getByRole('link', { name: 'by site' }).click();
+		await page.waitForURL(/\?by=site$/);
+		await page.locator('p.note', { hasText: 'PYTHONTRACEMALLOC=25' }).waitFor();
+		await page.locator('table[aria-label="Histogram"] a.kind', { hasText: '(no allocation site)' }).waitFor();
+		await shot('histogram-by-site');
+		await page.goBack();
+		await page.waitForURL(/\?by=owner$/);
+	});
+
 	await step('overview -> a kind', async () => {
 		await page.goto(url('/'));
 		const link = page.locator('table[aria-label="Histogram"] a.kind', { hasText: /^str$/ });

@@ -46,7 +46,7 @@ function Memory({ m }) {
 	return html`<${Bytes} n=${m.resident} />: ${parts.map(([name, n], i) => html`${i ? ', ' : ''}${name} ${n < 0 ? html`−<${Bytes} n=${-n} />` : html`<${Bytes} n=${n} />`}`)}`;
 }
 
-const BYS = ['type', 'owner', 'module', 'via', 'referrer', 'size'];
+const BYS = ['type', 'owner', 'module', 'via', 'referrer', 'size', 'site'];
 
 function Histogram({ by, dump }) {
 	const state = useApi('/histogram', { by: by === 'type' ? null : by, dump }, `${by} ${dump}`);
@@ -56,7 +56,8 @@ function Histogram({ by, dump }) {
 			${BYS.map((b) => html`<a href=${href('/', { by: b === 'type' ? null : b, dump })} aria-current=${b === by ? 'page' : null}>by ${b}</a>`)}
 		</nav>
 		<${Loading} state=${state}>${(hist) => html`
-			<p class="muted">${fmtInt(hist.kinds)} kinds; the ${Math.min(hist.rows.length, hist.kinds)} largest by size.</p>
+			${hist.note ? html`<p class="note">${hist.note}</p>` : null}
+			<p class="muted">${fmtInt(hist.kinds)} ${hist.kinds === 1 ? 'kind.' : `kinds; the ${Math.min(hist.rows.length, hist.kinds)} largest by size.`}</p>
 			<${Table} label="Histogram" rows=${hist.rows} cols=${[
 				{ title: 'Kind', cell: (r) => html`<${KindLink} kind=${r.kind} by=${by} />` },
 				{ title: 'Count', num: true, cell: (r) => html`<${Count} n=${r.count} />` },
@@ -232,6 +233,7 @@ export function ObjectView({ address, params }) {
 				<${Fact} label="Status">${o.reachable ? 'reachable' : 'unreachable: garbage awaiting collection'}${o.flags.length ? `; ${o.flags.join(', ')}` : ''}<//>
 				<${Fact} label="Dominator">${o.dominator.address ? html`<${Addr} address=${o.dominator.address} dump=${dump} /> <span class="muted">${o.dominator.type}</span>` : html`<span>${o.dominator.name}</span>`} · <a href=${href('/', { node: o.address, dump })}>map of what it retains</a><//>
 				${o.roots.length ? html`<${Fact} label="Root">${o.roots.map((r) => html`<div>${r}</div>`)}<//>` : null}
+				${o.allocated ? html`<${Fact} label="Allocated">${o.allocated.map((f, i) => html`<div class=${i ? 'muted' : null}><code>${f.file}:${f.line}</code></div>`)}<//>` : null}
 			</dl>
 			<section aria-labelledby="paths-h">
 				<h2 id="paths-h">Paths from the roots</h2>
