@@ -12,7 +12,11 @@ on the chosen interpreters, dump each, and print per dump:
              sampled every 5 ms minus VmRSS just before (and VmHWM growth)
 
     bench/dump.py [--sizes 100k,1M,10M] [--pythons 3.11,3.13,3.14,3.15] [--pyheap ./pyheap]
-                  [--repeat N] [--keep DIR] [--no-values]
+                  [--repeat N] [--keep DIR] [--no-values] [--tracemalloc FRAMES,...]
+
+--tracemalloc 0,1,25 runs each target with PYTHONTRACEMALLOC unset, 1 and 25
+(frames kept per traceback): the dump then records allocation sites, and the
+"sites" column counts the objects given one.
 
 --pythons takes versions (the first interpreter of that version that
 tests/integration/pythons.py finds: pyenv's, Debian's, then those of the Debian
@@ -117,9 +121,14 @@ def sample_rss(pid, stop, out):
     out.append(peak)
 
 
-def run_one(pyheap, python, n, outdir, label, extra=()):
+def run_one(pyheap, python, n, outdir, label, extra=(), frames=0):
     t0 = time.monotonic()
-    p = subprocess.Popen([python.path, "-c", TARGET, str(n)], stdout=subprocess.PIPE, text=True)
+    env = dict(os.environ)
+    env.pop("PYTHONTRACEMALLOC", None)
+    if frames:
+        env["PYTHONTRACEMALLOC"] = str(frames)
+    p = subprocess.Popen([python.path, "-c", TARGET, str(n)], stdout=subprocess.PIPE, text=True,
+                         env=env)
     line = p.stdout.readline().split()
     if not line or line[0] != "READY":
         p.kill()
@@ -145,7 +154,9 @@ def run_one(pyheap, python, n, outdir, label, extra=()):
         info = json.loads(subprocess.run([pyheap, "info", "--json", out], capture_output=True,
                                          text=True, check=True).stdout)
         objects = sum(s["records"] for s in info["sections"] if s["kind"] == "OBJECTS")
+        sites = sum(s["records"] for s in info["sections"] if s["kind"] == "SITES")
         return {
+            "frames": frames, "sites": sites,
             "python": label, "target_objects": n, "gc_census": census, "objects": objects,
             "build_s": build_s, "wall_s": wall,
             "pause_ms": info["metadata"].get("pause_ns", 0) / 1e6,
@@ -169,6 +180,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--keep", help="keep the dumps in this directory")
     ap.add_argument("--no-values", action="store_true", help="dump with --no-values")
+    ap.add_argument("--tracemalloc", default="0",
+                    help="PYTHONTRACEMALLOC values to run the targets with (0: unset)")
     a = ap.parse_args()
     sizes = [parse_size(s) for s in a.sizes.split(",")]
     outdir = a.keep or tempfile.mkdtemp(prefix="pyheap-bench-")
@@ -176,9 +189,9 @@ def main():
     print("pyheap dump benchmark: %s, %d cores, %s" % (
         subprocess.run([a.pyheap, "--version"], capture_output=True, text=True).stdout.strip(),
         os.cpu_count(), time.strftime("%Y-%m-%d %H:%M")))
-    hdr = "%-14s %10s %10s %10s %8s %9s %10s %10s %7s %8s %8s" % (
-        "python", "size", "gc census", "objects", "build s", "wall s", "pause ms", "objects/s",
-        "B/obj", "+RSS MB", "+HWM MB")
+    hdr = "%-14s %10s %3s %10s %10s %10s %8s %9s %10s %10s %7s %8s %8s" % (
+        "python", "size", "tm", "gc census", "objects", "sites", "build s", "wall s", "pause ms",
+        "objects/s", "B/obj", "+RSS MB", "+HWM MB")
     print(hdr)
     print("-" * len(hdr))
     failed = 0
@@ -188,16 +201,16 @@ def main():
             print("%-14s not found (pyenv, Debian, scripts/pyroots): skipped" % ver)
             continue
         for n in sizes:
-            for _ in range(a.repeat):
+            for frames, _ in [(int(f), k) for f in a.tracemalloc.split(",") for k in range(a.repeat)]:
                 try:
                     r = run_one(a.pyheap, py, n, outdir, py.label,
-                                ["--no-values"] if a.no_values else [])
+                                ["--no-values"] if a.no_values else [], frames)
                 except Exception as e:  # report and go on with the next size
                     print("%-14s %10d  FAILED: %s" % (py.label, n, e))
                     failed += 1
                     continue
-                print("%-14s %10d %10d %10d %8.1f %9.3f %10.1f %10.0f %7.1f %8.1f %8.1f" % (
-                    py.label, n, r["gc_census"], r["objects"], r["build_s"], r["wall_s"],
+                print("%-14s %10d %3d %10d %10d %10d %8.1f %9.3f %10.1f %10.0f %7.1f %8.1f %8.1f" % (
+                    py.label, n, frames, r["gc_census"], r["objects"], r["sites"], r["build_s"], r["wall_s"],
                     r["pause_ms"], r["objects_per_s"], r["bytes_per_object"], r["extra_rss_mb"],
                     r["extra_hwm_mb"]), flush=True)
     if not a.keep:
