@@ -98,6 +98,20 @@ def test_planted_objects_name_their_line(pyheap, python, tmp_path):
     assert len(d.sites) == int(meta(pyheap, path, "tracemalloc_objects"))
 
 
+def test_busy_target_survives(pyheap, python, tmp_path):
+    """Threads that start and end (raw allocations traced under tracemalloc's lock, without
+    the GIL) while pyheap reads the table: every dump completes and the target lives on."""
+    with Target(python.path, "sites-busy") as t:
+        for i in range(5):
+            r = dump(pyheap, t.pid, tmp_path / ("b%d.pyheap" % i))
+            assert r.returncode == 0, r.stderr
+            assert t.proc.poll() is None, "the target died"
+            v = run(pyheap, "validate", tmp_path / ("b%d.pyheap" % i))
+            assert v.returncode == 0, v.stdout + v.stderr
+        state = meta(pyheap, str(tmp_path / "b4.pyheap"), "tracemalloc")
+        assert state == "on" if sites_readable(python) else state.startswith("unavailable"), state
+
+
 def test_environment_variable_turns_it_on(pyheap, python, tmp_path):
     """PYTHONTRACEMALLOC=25, the way the notes tell users to start a program."""
     if python.root or not sites_readable(python):

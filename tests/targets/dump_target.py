@@ -289,6 +289,34 @@ def main():
                 served += 1
                 leaky_request(served)
             say("worked", n)
+    elif MODE == "sites-busy":
+        # tracemalloc on, and threads that come and go (their states are raw allocations,
+        # traced under tracemalloc's lock without the GIL) and compress with the GIL released
+        import tracemalloc
+        import zlib
+        tracemalloc.start(10)
+        churn = []
+
+        def worker():
+            data = os.urandom(1 << 15)
+            for _ in range(20):
+                zlib.compress(data)
+            churn.append([str(i) for i in range(100)])
+            del churn[:-100]
+
+        def spawner():
+            while True:
+                ts = [threading.Thread(target=worker) for _ in range(4)]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+        threading.Thread(target=spawner, daemon=True).start()
+        say("READY", os.getpid())
+        while True:
+            time.sleep(0.005)
+            churn.append(object())
+            del churn[:-100]
     elif MODE == "sites":
         # allocation sites: tracemalloc on (PYTHONTRACEMALLOC, or started here with 5 frames),
         # then objects made at known lines (the test reads them from the SITES line)
