@@ -47,6 +47,33 @@ static void node_name(struct ph_json *j, struct ph_buf *b, const struct ph_analy
 }
 
 /* Rows of objects: address, type, size, retained, retained_objects, value. */
+/* The kinds of an object's native parts: ["numpy", "values"]. */
+static void native_kinds(struct ph_json *j, const struct ph_heap *h, uint32_t v)
+{
+	ph_json_begin_array(j);
+	for (unsigned k = 1; h->native_kinds && v < h->n_objects && k <= PH_FMT_NATIVE_MAX; k++)
+		if (h->native_kinds[v] & (1u << (k - 1)))
+			ph_json_str(j, ph_native_kind_name(k));
+	ph_json_end_array(j);
+}
+
+/* The dump's native bytes: total, objects that own some, by kind; Python-only or not. */
+static void native_totals(struct ph_json *j, const struct ph_heap *h)
+{
+	ph_json_begin_object(j);
+	ph_json_key_uint(j, "total", h->total_native);
+	ph_json_key_uint(j, "objects", h->n_native);
+	ph_json_key(j, "by_kind");
+	ph_json_begin_object(j);
+	for (unsigned k = 1; k <= PH_FMT_NATIVE_MAX; k++)
+		if (h->native_by_kind[k])
+			ph_json_key_uint(j, ph_native_kind_name(k), h->native_by_kind[k]);
+	ph_json_end_object(j);
+	ph_json_key(j, "in_retained");
+	ph_json_bool(j, !h->python_only);
+	ph_json_end_object(j);
+}
+
 static void object_rows(struct ph_json *j, const struct ph_analysis *a, const uint32_t *ids,
 			size_t n)
 {
@@ -61,6 +88,7 @@ static void object_rows(struct ph_json *j, const struct ph_analysis *a, const ui
 		ph_json_addr(j, a->h->addr[v]);
 		ph_json_key_str(j, "type", ph_heap_kind(a->h, v));
 		ph_json_key_uint(j, "size", a->h->size[v]);
+		ph_json_key_uint(j, "native", ph_heap_native(a->h, v));
 		ph_json_key_uint(j, "retained", a->r.size[v]);
 		ph_json_key_uint(j, "retained_objects", a->r.count[v]);
 		ph_json_key(j, "value");
@@ -182,12 +210,16 @@ static void summary_json(struct ph_json *j, const struct ph_analysis *a,
 	ph_json_begin_object(j);
 	ph_json_key_uint(j, "objects", h->n_objects - a->d.n_garbage);
 	ph_json_key_uint(j, "size", h->total_size - a->d.garbage_size);
+	ph_json_key_uint(j, "native", h->total_native - a->d.garbage_native);
 	ph_json_end_object(j);
 	ph_json_key(j, "unreachable");
 	ph_json_begin_object(j);
 	ph_json_key_uint(j, "objects", a->d.n_garbage);
 	ph_json_key_uint(j, "size", a->d.garbage_size);
+	ph_json_key_uint(j, "native", a->d.garbage_native);
 	ph_json_end_object(j);
+	ph_json_key(j, "native");
+	native_totals(j, h);
 	ph_json_key(j, "memory");
 	ph_breakdown_json(j, h);
 	ph_json_key(j, "top_types");
@@ -297,6 +329,7 @@ static void ref_rows(struct ph_json *j, const struct ph_analysis *a, uint32_t v,
 		node_addr(j, a, r->node);
 		ph_json_key_str(j, "type", ph_node_kind(&a->g, r->node));
 		ph_json_key_uint(j, "size", r->node < a->g.n ? a->h->size[r->node] : 0);
+		ph_json_key_uint(j, "native", ph_heap_native(a->h, r->node));
 		ph_json_key_uint(j, "retained", a->r.size[r->node]);
 		ph_json_key(j, "weak");
 		ph_json_bool(j, r->weak);
@@ -321,6 +354,9 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 	ph_json_addr(j, h->addr[v]);
 	ph_json_key_str(j, "type", ph_heap_kind(h, v));
 	ph_json_key_uint(j, "size", h->size[v]);
+	ph_json_key_uint(j, "native", ph_heap_native(h, v));
+	ph_json_key(j, "native_kinds");
+	native_kinds(j, h, v);
 	ph_json_key_uint(j, "retained", a->r.size[v]);
 	ph_json_key_uint(j, "retained_objects", a->r.count[v]);
 	ph_json_key_uint(j, "refcount", h->refcount[v]);
@@ -370,6 +406,7 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 		ph_json_addr(j, h->addr[k]);
 		ph_json_key_str(j, "type", ph_heap_kind(h, k));
 		ph_json_key_uint(j, "size", h->size[k]);
+		ph_json_key_uint(j, "native", ph_heap_native(h, k));
 		ph_json_key_uint(j, "retained", a->r.size[k]);
 		ph_json_end_object(j);
 	}
@@ -706,6 +743,7 @@ static void tree_node_head(struct ph_json *j, struct ph_buf *b, const struct ph_
 	else
 		ph_json_null(j);
 	ph_json_key_uint(j, "size", v < a->g.n ? a->h->size[v] : 0);
+	ph_json_key_uint(j, "native", ph_heap_native(a->h, v));
 	ph_json_key_uint(j, "retained", a->r.size[v]);
 	ph_json_key_uint(j, "objects", a->r.count[v]);
 }

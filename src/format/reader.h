@@ -144,6 +144,12 @@ int ph_read_edges(struct ph_cursor *c, uint64_t *src_id, uint64_t *src_addr, uin
 int ph_read_edge(struct ph_cursor *c, struct ph_edge_rec *e);
 int ph_read_thread(struct ph_cursor *c, struct ph_thread_rec *t);
 int ph_read_root(struct ph_cursor *c, struct ph_root_rec *r);
+/*
+ * A NATIVE record (1.1): its object id (the chunk's ids strictly increase),
+ * its parts (kinds strictly increase from 1) and their total, checked not to
+ * wrap. The id is not checked against the objects: ph_xref_native() does.
+ */
+int ph_read_native(struct ph_cursor *c, struct ph_native_rec *n);
 
 /*
  * Decode every record of the cursor's chunk (known kinds; other kinds are

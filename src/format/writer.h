@@ -57,7 +57,7 @@ struct ph_writer_opts {
 	uint64_t file_id;             /* 0: random */
 };
 
-enum { PH_WRITER_NSECT = 8 }; /* section buffers, indexed by PH_FMT_KIND_* (1..7) */
+enum { PH_WRITER_NSECT = 9 }; /* section buffers, indexed by PH_FMT_KIND_* (1..8) */
 
 struct ph_writer_section {
 	struct ph_buf buf;
@@ -94,6 +94,7 @@ struct ph_writer {
 	uint64_t cur_nedges;
 	struct ph_buf cur_edges;
 	uint64_t n_edges; /* edges written in all */
+	uint64_t native_last; /* id of the last NATIVE record */
 	bool failed;
 	bool closed;
 };
@@ -140,6 +141,13 @@ int ph_writer_edge(struct ph_writer *w, const struct ph_edge_rec *e);
 
 int ph_writer_thread(struct ph_writer *w, const struct ph_thread_rec *t);
 int ph_writer_root(struct ph_writer *w, const struct ph_root_rec *r);
+
+/*
+ * The native bytes of object n->id (NATIVE, 1.1): n_parts parts of kinds
+ * that strictly increase from 1 (total is not read). Ids must strictly
+ * increase from one call to the next. PH_EINVAL otherwise.
+ */
+int ph_writer_native(struct ph_writer *w, const struct ph_native_rec *n);
 
 /*
  * Append a chunk whose raw payload was encoded elsewhere (count records of

@@ -60,7 +60,7 @@ def test_summary_json(pyheap, dumps):
     s = jrun(pyheap, "summary", dumps["app"])
     assert s["python_version"] == "3.11.4 (test)"
     assert s["pid"] == 4242
-    assert s["format_version"] == "1.0"
+    assert s["format_version"] == "1.1"
     assert (s["objects"], s["edges"], s["weak_edges"], s["dangling_edges"]) == (29, 30, 1, 1)
     assert s["total_size"] == 7026
     assert (s["threads"], s["frames"]) == (1, 2)
