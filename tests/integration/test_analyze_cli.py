@@ -66,8 +66,8 @@ def test_summary_json(pyheap, dumps):
     assert (s["threads"], s["frames"]) == (1, 2)
     assert s["roots"] == {"total": 7, "sys_modules": 1, "interpreter": 0, "thread_state": 0,
                           "other": 0, "frame_locals": 2, "held": 3, "static": 1}
-    assert s["reachable"] == {"objects": 27, "size": 6526}
-    assert s["unreachable"] == {"objects": 2, "size": 500}
+    assert s["reachable"] == {"objects": 27, "size": 6526, "native": 0}
+    assert s["unreachable"] == {"objects": 2, "size": 500, "native": 0}
     assert [t["kind"] for t in s["top_types"]][:3] == ["bytes", "dict", "list"]
     assert s["top_types"][1] == {"kind": "dict", "count": 7, "size": 2752, "retained": 6513}
     top = s["top_retainers"]
@@ -191,7 +191,7 @@ def test_object_labels_roots_and_weak(pyheap, dumps):
     s = jrun(pyheap, "object", dumps["app"], A(0))
     assert s["roots"] == ["ROOTS record 'sys.modules' (sys.modules)"]
     assert s["referrers"] == [{"label": "sys.modules", "address": None, "type": "<roots>", "size": 0,
-                               "retained": 7026, "weak": False}]
+                               "native": 0, "retained": 7026, "weak": False}]
     k = jrun(pyheap, "object", dumps["app"], A(6))
     assert k["roots"] == ["held from outside the dump: reference count 4, 1 reference not in the dump"]
     assert k["value"] == "'payload'"

@@ -56,6 +56,7 @@ struct model {
 	size_t n_roots;
 	struct mmeta *meta;
 	size_t n_meta;
+	uint64_t n_native, native_total; /* NATIVE records and their bytes */
 };
 
 static inline void *xcalloc(size_t n, size_t size)
@@ -543,6 +544,16 @@ static inline int model_take_chunk(struct model_reader *mr, struct ph_cursor *c)
 			mm->type = rec.type;
 			mm->val = xdup(rec.value, rec.value_len);
 			mm->len = rec.value_len;
+			break;
+		}
+		case PH_FMT_KIND_NATIVE: {
+			struct ph_native_rec nr;
+
+			err = ph_read_native(c, &nr);
+			if (!err) {
+				m->n_native++;
+				m->native_total += nr.total;
+			}
 			break;
 		}
 		default:
