@@ -113,7 +113,7 @@ def test_every_route_is_the_cli_document(diff_server, pyheap_bin, fixtures):
 def test_api_speaks_the_fixture_answers(diff_server):
     s = diff_server.get("/api/summary?dump=old")
     assert s["objects"] == 29 and s["total_size"] == 7026
-    assert s["unreachable"] == {"objects": 2, "size": 500}
+    assert s["unreachable"] == {"objects": 2, "size": 500, "native": 0}
     o = diff_server.get("/api/objects/%s?dump=old" % A(5))
     assert o["retained"] == 2546 and o["path"] == "sys.modules['app'].__dict__['cache']"
     # decimal addresses, as PyHeap's links write them
