@@ -16,10 +16,20 @@ OUTDIR/dump.pyheap:
 - on 3.11+, PLANTED, an instance with four attributes whose __dict__ was
   never asked for: its values array (separate on 3.11/3.12, inline on 3.13+)
   is measured with tracemalloc as what creating it allocated beyond
-  sys.getsizeof(PLANTED).
+  sys.getsizeof(PLANTED);
+- ENCODER_DICTS, the materialised __dict__s of the utf_8 IncrementalEncoder
+  instances (the issue's case of sizes that disagreed): sys.getsizeof of a
+  split dict counts the values slots the class's shared keys have *now*,
+  and on 3.11+ each new instance of the class takes one away, so their
+  sizes are measured once, then again after one more encoder was made
+  (what a text-mode open() does), and a last time just before the dump,
+  after which nothing makes one (expect.json is written in binary).
 """
 import array
+import codecs
+import gc
 import io
+import json
 import mmap
 import os
 import sys
@@ -109,4 +119,16 @@ if sys.version_info >= (3, 11):
     expect["planted"] = {"address": a(PLANTED), "getsizeof": sys.getsizeof(PLANTED),
                          "allocated": allocated}
 
-agent_harness.dump_planted(OUT, expect)
+ENCODER_DICTS = [o.__dict__ for o in gc.get_objects()
+                 if type(o) is codecs.getincrementalencoder("utf-8")]
+before = [sys.getsizeof(d) for d in ENCODER_DICTS]
+MORE_ENCODER = codecs.getincrementalencoder("utf-8")()
+after = [sys.getsizeof(d) for d in ENCODER_DICTS]
+agent = agent_harness.Agent(os.path.join(OUT, "dump.pyheap"))
+expect["encoder_dicts"] = {"before": before, "after": after,
+                           "now": [["0x%x" % id(d), sys.getsizeof(d)] for d in ENCODER_DICTS]}
+with open(os.path.join(OUT, "expect.json"), "wb") as f:
+    f.write(json.dumps(expect).encode())
+result = agent.run()
+with open(os.path.join(OUT, "result.json"), "w") as f:
+    json.dump(result, f)
