@@ -168,3 +168,54 @@ def test_split_dict_sizes_follow_the_class_shared_keys(pyheap, python, planted):
     if python.version >= (3, 11):
         # one more instance: one slot (8 bytes) less in every such dict
         assert [b - a for b, a in zip(e["before"], e["after"])] == [8] * len(e["now"]), e
+
+
+def test_retained_sizes_with_native_bytes_agree_with_removal(pyheap, python, planted, tmp_path):
+    """An independent check of the retained sizes that include native bytes: the graph and
+    roots as `pyheap export --format jsonl` lists them, each object owning its size plus its
+    native bytes as pyheapfile reads them; an object's retained size must be what the roots
+    no longer reach once it is taken out (the oracle of exportutil.retained_by_removal)."""
+    path, expect, d = planted
+    out = str(tmp_path / "x.jsonl")
+    r = subprocess.run([pyheap, "export", "--format", "jsonl", "-o", out, path],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    roots, refs, owned = set(), {}, {}
+    with open(out) as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec["record"] == "root":
+                roots.add(int(rec["address"], 16))
+            elif rec["record"] == "thread":
+                for fr in rec["frames"]:
+                    roots.update(int(x["address"], 16) for x in fr["locals"])
+                    roots.update(int(fr[k], 16) for k in ("code", "frame_object") if fr[k])
+            elif rec["record"] == "object":
+                a = int(rec["address"], 16)
+                owned[a] = rec["size"] + sum(d.native(a).values())
+                refs[a] = [int(x["to"], 16) for x in rec["refs"] if not x.get("weak")]
+
+    def reached(without):
+        seen = {a for a in roots if a in owned and a != without}
+        todo = list(seen)
+        while todo:
+            for t in refs[todo.pop()]:
+                if t != without and t in owned and t not in seen:
+                    seen.add(t)
+                    todo.append(t)
+        return seen
+
+    everything = reached(None)
+    chosen = [expect["mmap"]["address"]]
+    if "numpy" in expect:
+        chosen.append(expect["numpy"]["own"])
+    if "pandas" in expect:
+        chosen.append(expect["pandas"]["frame"])
+    if "planted" in expect:
+        chosen.append(expect["planted"]["address"])
+    for addr in chosen:
+        a = int(addr, 16)
+        assert a in everything, addr
+        oracle = sum(owned[v] for v in everything - reached(a))
+        o = obj(pyheap, path, addr)
+        assert o["native"] > 0 and o["retained"] == oracle, (addr, o["type"], o["retained"], oracle)
