@@ -185,38 +185,23 @@ static uint64_t round8(uint64_t n)
 static int64_t values_bytes(const struct ph_py *py, const struct ph_tinfo *ti, uintptr_t o)
 {
 	const struct ph_l_dict *D = py->L->dict;
-	uintptr_t values = 0, keys = ti->cached_keys;
+	uintptr_t values = ph_values_addr(py, o, ti->flags, ti->basicsize), keys = ti->cached_keys;
 	int64_t n, prefix;
 
-	if (!(ti->flags & PH_TPF_MANAGED_DICT))
-		return 0;
-	switch (py->caps->inst_dict) {
-	case PH_INST_DICT_VALUES:
-		values = ph_rd(o, D->managed_values);
-		break;
-	case PH_INST_DICT_TAGGED: {
-		uintptr_t dorv = ph_rd(o, D->managed_dict);
-
-		values = dorv & 1 ? dorv + 1 : 0;
-		break;
-	}
-	case PH_INST_DICT_INLINE: {
+	if (values && py->caps->inst_dict == PH_INST_DICT_INLINE) {
 		uintptr_t dict = ph_rd(o, D->managed_dict);
 
-		if (!(ti->flags & PH_TPF_INLINE_VALUES) || (dict && ph_dict_values_embedded(py, dict)))
+		if (dict && ph_dict_values_embedded(py, dict))
 			return 0;
 		/*
 		 * The object was allocated with room for the keys' entries +
 		 * usable slots; then one usable slot was taken away if more than
 		 * one was left, and the rest recorded as the capacity.
 		 */
-		n = ph_rd_u8(o + (uintptr_t)ti->basicsize, D->dv_capacity);
+		n = ph_rd_u8(values, D->dv_capacity);
 		if (keys && ph_rd_i64(keys, D->dk_usable) > 1)
 			n++;
 		return (int64_t)((uint64_t)D->dv_values + 8 * (uint64_t)n + round8((uint64_t)n));
-	}
-	default:
-		return 0;
 	}
 	if (!values || !keys || !plausible(values))
 		return 0;

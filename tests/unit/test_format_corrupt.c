@@ -755,6 +755,18 @@ Test(format_corrupt, native_records_load_and_python_only)
 	ph_buf_release(&b);
 }
 
+/* A file whose one NATIVE chunk holds count records rec[0..n) is refused by all with msg. */
+static void refuse_native(const uint8_t *rec, size_t n, uint64_t count, uint64_t size1,
+			  const char *msg)
+{
+	struct ph_buf b = PH_BUF_INIT;
+	struct fb_chunk nat = fb_raw(PH_FMT_KIND_NATIVE, count, rec, n);
+
+	native_file(&b, &nat, 1, size1);
+	expect_refused_by_all(&b, PH_ECORRUPT, msg);
+	ph_buf_release(&b);
+}
+
 Test(format_corrupt, hostile_native_records)
 {
 	static const uint8_t k_ok[] = {PH_FMT_NATIVE_NUMPY, PH_FMT_NATIVE_MMAP};
@@ -762,66 +774,38 @@ Test(format_corrupt, hostile_native_records)
 	static const uint8_t k_zero[] = {0};
 	static const uint64_t small[] = {8, 8};
 	static const uint64_t huge[] = {UINT64_MAX / 2 + 1, UINT64_MAX / 2 + 1};
-	uint8_t n1[64], n2[64];
-	size_t k1, k2;
+	uint8_t n1[64];
+	size_t k1;
 	struct ph_buf b = PH_BUF_INIT;
 	struct fb_chunk nat[2];
 
-	/* an id past the objects */
 	k1 = put_native(n1, 3, 1, k_ok, small);
-	nat[0] = fb_raw(PH_FMT_KIND_NATIVE, 1, n1, k1);
-	native_file(&b, nat, 1, 16);
-	expect_refused_by_all(&b, PH_ECORRUPT, "native record for object id 3, but there are 3 objects");
-	ph_buf_release(&b);
-
+	refuse_native(n1, k1, 1, 16, "native record for object id 3, but there are 3 objects");
 	/* the same id twice in a chunk (a delta of 0) */
 	k1 = put_native(n1, 1, 1, k_ok, small);
 	k1 += put_native(n1 + k1, 0, 1, k_ok, small);
-	nat[0] = fb_raw(PH_FMT_KIND_NATIVE, 2, n1, k1);
-	native_file(&b, nat, 1, 16);
-	expect_refused_by_all(&b, PH_ECORRUPT, "native record for object id 1 again");
-	ph_buf_release(&b);
-
-	/* the same id in two chunks */
-	k2 = put_native(n2, 1, 1, k_ok, small);
-	nat[0] = fb_raw(PH_FMT_KIND_NATIVE, 1, n2, k2);
-	nat[1] = fb_raw(PH_FMT_KIND_NATIVE, 1, n2, k2);
-	native_file(&b, nat, 2, 16);
-	expect_refused_by_all(&b, PH_ECORRUPT, "out of order or twice");
-	ph_buf_release(&b);
-
+	refuse_native(n1, k1, 2, 16, "native record for object id 1 again");
 	/* parts whose kinds go down, or a kind 0 */
 	k1 = put_native(n1, 1, 2, k_down, small);
-	nat[0] = fb_raw(PH_FMT_KIND_NATIVE, 1, n1, k1);
-	native_file(&b, nat, 1, 16);
-	expect_refused_by_all(&b, PH_ECORRUPT, "kinds must increase from 1");
-	ph_buf_release(&b);
+	refuse_native(n1, k1, 1, 16, "kinds must increase from 1");
 	k1 = put_native(n1, 1, 1, k_zero, small);
-	nat[0] = fb_raw(PH_FMT_KIND_NATIVE, 1, n1, k1);
-	native_file(&b, nat, 1, 16);
-	expect_refused_by_all(&b, PH_ECORRUPT, "kinds must increase from 1");
-	ph_buf_release(&b);
-
-	/* no part */
+	refuse_native(n1, k1, 1, 16, "kinds must increase from 1");
+	/* no part (padded, so that the record count fits the smallest record) */
 	k1 = put_native(n1, 1, 0, k_ok, small);
-	n1[k1++] = 0; /* padding, so that the record count fits the smallest record */
 	n1[k1++] = 0;
-	nat[0] = fb_raw(PH_FMT_KIND_NATIVE, 1, n1, k1);
-	native_file(&b, nat, 1, 16);
-	expect_refused_by_all(&b, PH_ECORRUPT, "native record with 0 parts");
-	ph_buf_release(&b);
-
-	/* parts that wrap in one record */
+	n1[k1++] = 0;
+	refuse_native(n1, k1, 1, 16, "native record with 0 parts");
+	/* parts that wrap in one record; native bytes that wrap with the objects' sizes */
 	k1 = put_native(n1, 1, 2, k_ok, huge);
-	nat[0] = fb_raw(PH_FMT_KIND_NATIVE, 1, n1, k1);
-	native_file(&b, nat, 1, 16);
-	expect_refused_by_all(&b, PH_ECORRUPT, "add up to 2^64 bytes or more");
-	ph_buf_release(&b);
-
-	/* native bytes that wrap with the objects' sizes */
+	refuse_native(n1, k1, 1, 16, "add up to 2^64 bytes or more");
 	k1 = put_native(n1, 1, 1, k_ok, huge);
+	refuse_native(n1, k1, 1, UINT64_MAX / 2 + 1, "add up to 2^64 bytes or more");
+
+	/* the same id in two chunks */
+	k1 = put_native(n1, 1, 1, k_ok, small);
 	nat[0] = fb_raw(PH_FMT_KIND_NATIVE, 1, n1, k1);
-	native_file(&b, nat, 1, UINT64_MAX / 2 + 1);
-	expect_refused_by_all(&b, PH_ECORRUPT, "add up to 2^64 bytes or more");
+	nat[1] = nat[0];
+	native_file(&b, nat, 2, 16);
+	expect_refused_by_all(&b, PH_ECORRUPT, "out of order or twice");
 	ph_buf_release(&b);
 }
