@@ -47,16 +47,6 @@ static void node_name(struct ph_json *j, struct ph_buf *b, const struct ph_analy
 }
 
 /* Rows of objects: address, type, size, retained, retained_objects, value. */
-/* The kinds of an object's native parts: ["numpy", "values"]. */
-static void native_kinds(struct ph_json *j, const struct ph_heap *h, uint32_t v)
-{
-	ph_json_begin_array(j);
-	for (unsigned k = 1; h->native_kinds && v < h->n_objects && k <= PH_FMT_NATIVE_MAX; k++)
-		if (h->native_kinds[v] & (1u << (k - 1)))
-			ph_json_str(j, ph_native_kind_name(k));
-	ph_json_end_array(j);
-}
-
 /* The dump's native bytes: total, objects that own some, by kind; Python-only or not. */
 static void native_totals(struct ph_json *j, const struct ph_heap *h)
 {
@@ -354,9 +344,12 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 	ph_json_addr(j, h->addr[v]);
 	ph_json_key_str(j, "type", ph_heap_kind(h, v));
 	ph_json_key_uint(j, "size", h->size[v]);
-	ph_json_key_uint(j, "native", ph_heap_native(h, v));
+	ph_json_key_uint(j, "native", o.native);
 	ph_json_key(j, "native_kinds");
-	native_kinds(j, h, v);
+	ph_json_begin_array(j);
+	for (size_t i = 0; i < o.n_native_kinds; i++)
+		ph_json_str(j, o.native_kinds[i]);
+	ph_json_end_array(j);
 	ph_json_key_uint(j, "retained", a->r.size[v]);
 	ph_json_key_uint(j, "retained_objects", a->r.count[v]);
 	ph_json_key_uint(j, "refcount", h->refcount[v]);
