@@ -30,19 +30,25 @@ static void node_addr(struct ph_json *j, const struct ph_analysis *a, uint32_t v
 		ph_json_null(j);
 }
 
-/* A preview of an object's value (at most about max characters). */
+/*
+ * A preview of an object's value (at most about max characters). A preview
+ * that could not be made (out of memory) fails the document (j->error), so
+ * that no document with a value left out is printed.
+ */
 static void value_str(struct ph_json *j, struct ph_buf *b, const struct ph_analysis *a, uint32_t v,
 		      size_t max)
 {
 	b->len = 0;
-	ph_render_value(b, &a->g, v, max);
+	if (ph_render_value(b, &a->g, v, max))
+		j->error = true;
 	ph_json_str(j, ph_buf_cstr(b));
 }
 
 static void node_name(struct ph_json *j, struct ph_buf *b, const struct ph_analysis *a, uint32_t v)
 {
 	b->len = 0;
-	ph_render_node(b, &a->g, v);
+	if (ph_render_node(b, &a->g, v))
+		j->error = true;
 	ph_json_str(j, ph_buf_cstr(b));
 }
 
