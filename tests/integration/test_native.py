@@ -17,6 +17,7 @@ import pytest
 import pyheapfile
 from agentrun import jrun, planted_dump, validate
 from conftest import TEST_TOOL
+from dumputil import Target, dump
 
 _dumps = {}
 
@@ -219,3 +220,24 @@ def test_retained_sizes_with_native_bytes_agree_with_removal(pyheap, python, pla
         oracle = sum(owned[v] for v in everything - reached(a))
         o = obj(pyheap, path, addr)
         assert o["native"] > 0 and o["retained"] == oracle, (addr, o["type"], o["retained"], oracle)
+
+
+def test_the_breakdown_counts_native_buffers(pyheap, python, tmp_path):
+    """pyheap dump of a process holding a 64 MiB numpy array (every page written): the array's
+    native bytes are its nbytes, the memory breakdown counts them as native buffers rather than
+    in the rest, and its parts still add up to the resident size, with the rest under 10%."""
+    if subprocess.run([python.path, "-c", "import numpy"], capture_output=True).returncode:
+        pytest.skip("%s has no numpy" % python)
+    out = tmp_path / "n.pyheap"
+    with Target(python.path, "numpy", seconds=64) as t:
+        addr = t.expect(r"ARRAY (0x[0-9a-f]+)", timeout=30).group(1)
+        r = dump(pyheap, t.pid, out)
+        assert r.returncode == 0, r.stderr
+    s = jrun(pyheap, "summary", "--json", str(out))
+    m = s["memory"]
+    assert m is not None
+    assert obj(pyheap, str(out), addr)["native"] == 64 << 20
+    assert m["native_buffers"] >= 64 << 20
+    assert m["python_objects"] + m["native_buffers"] + m["pymalloc_free"] + m["malloc_free"] + \
+        m["files"] + m["stacks"] + m["rest"] == m["resident"]
+    assert abs(m["rest"]) < 0.10 * m["resident"], m
