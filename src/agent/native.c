@@ -16,8 +16,8 @@
  * npy_intp *strides; PyObject *base; PyArray_Descr *descr; int flags;
  * PyObject *weakreflist; ...}.
  */
-#define NP_DATA       16
-#define NP_ND         24
+#define NP_DATA	      16
+#define NP_ND	      24
 #define NP_DIMENSIONS 32
 #define NP_DESCR      56
 #define NP_FLAGS      64
@@ -30,19 +30,19 @@
  * int elsize (32), int alignment, PyArray_ArrayDescr *subarray (40); 2.x:
  * npy_uint64 flags (32), npy_intp elsize (40)}.
  */
-#define DT_TYPE      25
-#define DT_ELSIZE_1  32
-#define DT_ELSIZE_2  40
-#define DT_SIZE_MIN  48
+#define DT_TYPE	    25
+#define DT_ELSIZE_1 32
+#define DT_ELSIZE_2 40
+#define DT_SIZE_MIN 48
 
-/* mmap_object (Modules/mmapmodule.c), every version: {PyObject_HEAD; char *data; Py_ssize_t size; ...}. */
+/* mmap_object (Modules/mmapmodule.c), every version: {PyObject_HEAD; char *data; Py_ssize_t size; ...} */
 #define MM_DATA 16
 #define MM_SIZE 24
-#define MM_MIN  32
+#define MM_MIN	32
 
 /* Objects held back while numpy's layout is not known (the NATIVE ids must increase). */
 #define PENDING_MAX 65536
-#define BYTES_MAX ((uint64_t)1 << 56) /* more than any process holds */
+#define BYTES_MAX   ((uint64_t)1 << 56) /* more than any process holds */
 
 void ph_native_init(struct ph_native *N, const struct ph_py *py, struct ph_types *T,
 		    struct ph_writer *w)
@@ -76,12 +76,11 @@ uint8_t ph_native_type(const struct ph_py *py, const struct ph_tinfo *ti,
 			return ti->basicsize >= DT_SIZE_MIN ? PH_NT_DTYPE : PH_NT_NONE;
 	}
 	/* mmap is a heap type from 3.10 on: trusted code (libpython or lib-dynload) makes it */
-	if (ti->name && strcmp(ti->name, "mmap.mmap") == 0 &&
-	    (!base || base->addr == py->t_object))
+	if (ti->name && strcmp(ti->name, "mmap.mmap") == 0 && (!base || base->addr == py->t_object))
 		return ti->basicsize >= MM_MIN &&
-				       ph_py_is_trusted_code(py, ph_rd(ti->addr, PH_OFF_TP_DEALLOC))
-			       ? PH_NT_MMAP
-			       : PH_NT_NONE;
+			       ph_py_is_trusted_code(py, ph_rd(ti->addr, PH_OFF_TP_DEALLOC))
+			   ? PH_NT_MMAP
+			   : PH_NT_NONE;
 	return base ? base->native : PH_NT_NONE;
 }
 
@@ -89,16 +88,32 @@ uint8_t ph_native_type(const struct ph_py *py, const struct ph_tinfo *ti,
 static int64_t type_char_size(uint8_t c)
 {
 	switch (c) {
-	case '?': case 'b': case 'B':
+	case '?':
+	case 'b':
+	case 'B':
 		return 1;
-	case 'h': case 'H': case 'e':
+	case 'h':
+	case 'H':
+	case 'e':
 		return 2;
-	case 'i': case 'I': case 'f':
+	case 'i':
+	case 'I':
+	case 'f':
 		return 4;
-	case 'l': case 'L': case 'q': case 'Q': case 'p': case 'P': case 'd': case 'F':
-	case 'O': case 'M': case 'm':
+	case 'l':
+	case 'L':
+	case 'q':
+	case 'Q':
+	case 'p':
+	case 'P':
+	case 'd':
+	case 'F':
+	case 'O':
+	case 'M':
+	case 'm':
 		return 8;
-	case 'D': case 'g':
+	case 'D':
+	case 'g':
 		return 16;
 	case 'G':
 		return 32;

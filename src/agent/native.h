@@ -40,15 +40,16 @@ struct ph_native {
 	struct ph_writer *w;
 	int numpy_layout; /* 0 not known yet, 1 numpy 1.x, 2 numpy 2.x */
 	bool last_undecided;
-	uint64_t arrays;  /* numpy arrays that own their data */
-	uint64_t undecided; /* arrays whose dump ended before numpy's layout was known: not counted */
-	uint64_t bad;     /* objects whose numbers did not check out */
+	uint64_t arrays; /* numpy arrays that own their data */
+	uint64_t
+	    undecided; /* arrays whose dump ended before numpy's layout was known: not counted */
+	uint64_t bad;  /* objects whose numbers did not check out */
 	/* objects held back until the layout is known (their ids must stay in order) */
 	struct ph_native_pending {
 		uint64_t id;
 		const struct ph_tinfo *ti;
 		uintptr_t o;
-	} *pending;
+	} * pending;
 	size_t n_pending, cap_pending;
 	struct ph_native_rec rec; /* scratch */
 };
@@ -80,6 +81,5 @@ int ph_native_flush(struct ph_native *N);
  */
 uint8_t ph_native_type(const struct ph_py *py, const struct ph_tinfo *ti,
 		       const struct ph_tinfo *base);
-
 
 #endif
