@@ -508,6 +508,7 @@ static void dict(const struct ph_l_dict *T)
 	F(dk_size, 8);
 	F(dk_log2_index_bytes, NONE);
 	F(dk_kind, NONE);
+	F(dk_usable, 24);
 	F(dk_nentries, 32);
 	F(dk_indices, 40);
 	F(entry_size, 24); /* {hash, key, value} */
@@ -518,6 +519,7 @@ static void dict(const struct ph_l_dict *T)
 	F(dk_size, NONE);
 	F(dk_log2_index_bytes, OFF(PyDictKeysObject, dk_log2_index_bytes));
 	F(dk_kind, OFF(PyDictKeysObject, dk_kind));
+	F(dk_usable, OFF(PyDictKeysObject, dk_usable));
 	F(dk_nentries, OFF(PyDictKeysObject, dk_nentries));
 	F(dk_indices, OFF(PyDictKeysObject, dk_indices));
 	F(entry_size, sizeof(PyDictKeyEntry));

@@ -87,36 +87,39 @@ uintptr_t ph_keys_key(const struct ph_py *py, uintptr_t keys, int64_t i)
 	}
 }
 
+uintptr_t ph_values_addr(const struct ph_py *py, uintptr_t o, unsigned long tp_flags,
+			 int64_t basicsize)
+{
+	const struct ph_l_dict *D = py->L->dict;
+
+	if (!(tp_flags & PH_TPF_MANAGED_DICT))
+		return 0;
+	switch (py->caps->inst_dict) {
+	case PH_INST_DICT_VALUES:
+		return ph_rd(o, D->managed_values);
+	case PH_INST_DICT_TAGGED: {
+		uintptr_t dorv = ph_rd(o, D->managed_dict);
+
+		return dorv & 1 ? dorv + 1 : 0; /* stored as (char *)values - 1 */
+	}
+	case PH_INST_DICT_INLINE:
+		return tp_flags & PH_TPF_INLINE_VALUES ? o + (uintptr_t)basicsize : 0;
+	default:
+		return 0;
+	}
+}
+
 bool ph_values_find(const struct ph_py *py, uintptr_t o, unsigned long tp_flags,
 		    int64_t basicsize, uintptr_t cached_keys, struct ph_values *v)
 {
 	const struct ph_l_dict *D = py->L->dict;
-	uintptr_t values = 0;
+	uintptr_t values;
 
-	if (!(tp_flags & PH_TPF_MANAGED_DICT) || !cached_keys)
+	if (!cached_keys)
 		return false;
-	switch (py->caps->inst_dict) {
-	case PH_INST_DICT_VALUES:
-		values = ph_rd(o, D->managed_values);
-		break;
-	case PH_INST_DICT_TAGGED: {
-		uintptr_t dorv = ph_rd(o, D->managed_dict);
-
-		if (dorv & 1)
-			values = dorv + 1; /* stored as (char *)values - 1 */
-		break;
-	}
-	case PH_INST_DICT_INLINE:
-		if (tp_flags & PH_TPF_INLINE_VALUES) {
-			uintptr_t inl = o + (uintptr_t)basicsize;
-
-			if (ph_rd_u8(inl, D->dv_valid))
-				values = inl;
-		}
-		break;
-	default:
-		return false;
-	}
+	values = ph_values_addr(py, o, tp_flags, basicsize);
+	if (values && py->caps->inst_dict == PH_INST_DICT_INLINE && !ph_rd_u8(values, D->dv_valid))
+		values = 0;
 	if (!values)
 		return false;
 	v->keys = cached_keys;

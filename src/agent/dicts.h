@@ -64,6 +64,14 @@ struct ph_values {
 };
 
 /*
+ * Where o's values array is (o's type has flags tp_flags and basicsize):
+ * 3.11/3.12 a separate one (0 once a __dict__ took them), 3.13+ inline
+ * after the object (valid or not). 0 if its class has no managed dict.
+ */
+uintptr_t ph_values_addr(const struct ph_py *py, uintptr_t o, unsigned long tp_flags,
+			 int64_t basicsize);
+
+/*
  * Find o's values (o's type has flags tp_flags, basicsize and the shared
  * keys cached_keys). False if o has none (no managed dict, or its
  * attributes moved into a dict).

@@ -41,6 +41,7 @@
 #define PH_OFF_TP_NAME       24
 #define PH_OFF_TP_BASICSIZE  32
 #define PH_OFF_TP_ITEMSIZE   40
+#define PH_OFF_TP_DEALLOC    48
 #define PH_OFF_TP_FLAGS      168
 #define PH_OFF_TP_TRAVERSE   184
 #define PH_OFF_TP_WEAKLISTOFFSET 208
@@ -194,7 +195,7 @@ struct ph_l_heaptype {
  * 3.11's pointer to the values at managed_values.
  */
 struct ph_l_dict {
-	int32_t dk_size, dk_log2_index_bytes, dk_kind, dk_nentries, dk_indices;
+	int32_t dk_size, dk_log2_index_bytes, dk_kind, dk_usable, dk_nentries, dk_indices;
 	int32_t entry_size, entry_key, uentry_size, uentry_key;
 	int32_t dv_capacity, dv_size, dv_embedded, dv_valid, dv_values;
 	int32_t managed_dict, managed_values;

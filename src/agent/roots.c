@@ -156,7 +156,10 @@ int ph_meta_end(struct ph_writer *w, const struct ph_walk_stats *s)
 	    (err = ph_writer_meta_uint(w, "agent_dead_references", s->dead_refs)) ||
 	    (err = ph_writer_meta_uint(w, "agent_traversals_cut", s->traverse_cut)) ||
 	    (err = ph_writer_meta_uint(w, "agent_seen", s->seen)) ||
-	    (err = ph_writer_meta_uint(w, "agent_memory", s->memory)))
+	    (err = ph_writer_meta_uint(w, "agent_memory", s->memory)) ||
+	    (err = ph_writer_meta_uint(w, "agent_numpy_arrays", s->native_arrays)) ||
+	    (err = ph_writer_meta_uint(w, "agent_numpy_undecided", s->native_undecided)) ||
+	    (err = ph_writer_meta_uint(w, "agent_native_bad", s->native_bad)))
 		return err;
 	return 0;
 }

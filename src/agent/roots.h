@@ -39,6 +39,7 @@ int ph_meta_start(struct ph_writer *w, const struct ph_py *py, bool no_values, u
 struct ph_walk_stats {
 	uint64_t objects, gc_objects, types, bad_refs, bad_links, sizeof_calls, sizeof_failed;
 	uint64_t sole_refs, dead_refs, traverse_cut, seen, memory;
+	uint64_t native_arrays, native_undecided, native_bad; /* native.h */
 	bool full;
 };
 

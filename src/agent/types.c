@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "agent/dicts.h"
+#include "agent/native.h"
 #include "agent/values.h"
 #include "common/error.h"
 
@@ -410,6 +411,11 @@ static int register_one(struct ph_types *T, uintptr_t tp, struct ph_tinfo **out)
 	if ((err = type_names(T, tp, ti, &rec.module, &rec.qualname)) ||
 	    (err = type_members(T, ti, mro, nmro)) || (err = ph_writer_type(T->w, &rec, &ti->id)))
 		goto fail;
+	{
+		uint64_t *b = base ? ph_addrmap_get(&T->map, base) : NULL;
+
+		ti->native = ph_native_type(py, ti, b ? (struct ph_tinfo *)(uintptr_t)*b : NULL);
+	}
 	if ((err = PH_ARRAY_RESERVE(T->all, T->cap, T->n + 1)) ||
 	    (err = PH_ARRAY_RESERVE(T->fresh, T->cap_fresh, T->n_fresh + 1)) ||
 	    (err = ph_addrmap_put(&T->map, tp, (uint64_t)(uintptr_t)ti, NULL, NULL)))

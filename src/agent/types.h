@@ -47,6 +47,14 @@ enum ph_kind {
 	PH_K_WEAKREF,
 };
 
+/* Which native bytes instances own (native.h). */
+enum ph_native_type {
+	PH_NT_NONE,
+	PH_NT_NUMPY, /* numpy.ndarray or a subclass */
+	PH_NT_DTYPE, /* numpy.dtype or a subclass (not an owner: recognised for the arrays' descr) */
+	PH_NT_MMAP,  /* mmap.mmap or a subclass */
+};
+
 /* How sys.getsizeof measures an instance (before the GC pre-header). */
 enum ph_sizer {
 	PH_SZ_OBJECT, /* object.__sizeof__: basicsize + itemsize * ob_size */
@@ -79,6 +87,7 @@ struct ph_tinfo {
 	int64_t basicsize, itemsize, dictoffset;
 	uint8_t kind;   /* enum ph_kind */
 	uint8_t sizer;  /* enum ph_sizer */
+	uint8_t native; /* enum ph_native_type */
 	bool exact;     /* the builtin type of its kind itself, not a subclass */
 	bool heap;      /* Py_TPFLAGS_HEAPTYPE */
 	bool gc;        /* Py_TPFLAGS_HAVE_GC */

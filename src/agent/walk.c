@@ -54,6 +54,7 @@
 #include "agent/edges.h"
 #include "agent/memory.h"
 #include "agent/names.h"
+#include "agent/native.h"
 #include "agent/py.h"
 #include "agent/record.h"
 #include "agent/roots.h"
@@ -77,6 +78,7 @@ struct walk {
 	struct ph_record R;
 	struct ph_names N; /* --no-values: the strs that name code (names.h) */
 	struct ph_sites S; /* allocation sites (tracemalloc) */
+	struct ph_native X; /* native bytes of objects (native.h) */
 	bool writing_deferred; /* the deferred strs are being written */
 	bool full; /* every object goes through the seen set */
 
@@ -399,6 +401,8 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 	err = ph_writer_object(&W->w, &rec, &id);
 	if (!err && !(rec.flags & PH_FMT_OBJ_STATIC))
 		err = ph_sites_object(&W->S, o - ph_record_preheader(&W->R, ti, o, is_gc), id);
+	if (!err && readable && ph_native_wants(&W->X, ti))
+		err = ph_native_put(&W->X, id, ti, o);
 	if (err)
 		return err;
 	W->objects++;
@@ -558,6 +562,8 @@ static int walk_locked(struct walk *W)
 	if (!err)
 		err = write_deferred(W);
 	if (!err)
+		err = ph_native_flush(&W->X);
+	if (!err)
 		err = ph_sites_end(&W->S);
 	if (err)
 		return err;
@@ -574,8 +580,12 @@ static int walk_locked(struct walk *W)
 	st.dead_refs = W->dead_refs;
 	st.traverse_cut = W->E.traverse_cut;
 	st.seen = W->seen.count;
+	st.native_arrays = W->X.arrays;
+	st.native_undecided = W->X.undecided;
+	st.native_bad = W->X.bad;
 	st.memory = ph_seen_memory(&W->seen) + ph_types_memory(&W->T) + ph_writer_memory(&W->w) +
-		    W->cap_stack * sizeof(*W->stack) + ph_names_memory(&W->N) + ph_sites_memory(&W->S);
+		    W->cap_stack * sizeof(*W->stack) + ph_names_memory(&W->N) +
+		    W->X.cap_pending * sizeof(*W->X.pending) + ph_sites_memory(&W->S);
 	if ((err = ph_meta_memory(&W->w, py)))
 		return err;
 	return ph_meta_end(&W->w, &st);
@@ -597,6 +607,7 @@ static int walk_init(struct walk *W, const struct ph_agent_args *args,
 	err = ph_writer_open(&W->w, sink, &opts);
 	if (err)
 		return err;
+	ph_native_init(&W->X, &W->py, &W->T, &W->w);
 	err = ph_types_init(&W->T, &W->py, &W->w);
 	if (!err)
 		err = ph_edges_init(&W->E, &W->py, &W->T, &W->w, write_edge, W);
@@ -614,6 +625,7 @@ static void walk_release(struct walk *W)
 	ph_record_release(&W->R);
 	ph_edges_release(&W->E);
 	ph_types_release(&W->T);
+	ph_native_release(&W->X);
 	ph_seen_release(&W->seen);
 	ph_names_release(&W->N);
 	ph_sites_release(&W->S);

@@ -6,18 +6,31 @@
 
 #include <string.h>
 
+/* Native buffers in memory: every native kind but mmaps (mappings) and values (objects' memory). */
+static uint64_t native_buffers(const struct ph_heap *h)
+{
+	uint64_t n = 0;
+
+	for (unsigned k = 1; k <= PH_FMT_NATIVE_MAX; k++)
+		if (k != PH_FMT_NATIVE_MMAP && k != PH_FMT_NATIVE_VALUES)
+			n += h->native_by_kind[k];
+	return n;
+}
+
 void ph_breakdown_compute(const struct ph_heap *h, struct ph_breakdown *b)
 {
 	uint64_t anon = 0, brk = 0;
 
 	memset(b, 0, sizeof(*b));
-	b->objects = h->total_size;
+	b->objects = h->total_size + h->native_by_kind[PH_FMT_NATIVE_VALUES];
+	b->native = native_buffers(h);
 	b->have = ph_heap_meta_uint(h, "mem_rss", &b->resident) && ph_heap_meta_uint(h, "mem_file", &b->files) &&
 		  ph_heap_meta_uint(h, "mem_stack", &b->stacks) && ph_heap_meta_uint(h, "mem_brk", &brk) &&
 		  ph_heap_meta_uint(h, "mem_anon", &anon);
 	if (!b->have) {
 		memset(b, 0, sizeof(*b));
-		b->objects = h->total_size;
+		b->objects = h->total_size + h->native_by_kind[PH_FMT_NATIVE_VALUES];
+		b->native = native_buffers(h);
 		return;
 	}
 	b->anon = anon;
@@ -26,7 +39,7 @@ void ph_breakdown_compute(const struct ph_heap *h, struct ph_breakdown *b)
 	ph_heap_meta_uint(h, "pymalloc_bytes", &b->pymalloc_arenas_bytes);
 	b->have_malloc = ph_heap_meta_uint(h, "malloc_free", &b->malloc_free);
 	ph_heap_meta_uint(h, "malloc_mmap", &b->malloc_mmap);
-	b->rest = (int64_t)b->resident - (int64_t)b->objects - (int64_t)b->pymalloc_free -
+	b->rest = (int64_t)b->resident - (int64_t)b->objects - (int64_t)b->native - (int64_t)b->pymalloc_free -
 		  (int64_t)b->malloc_free - (int64_t)b->files - (int64_t)b->stacks;
 }
 
@@ -42,6 +55,7 @@ void ph_breakdown_json(struct ph_json *j, const struct ph_heap *h)
 	ph_json_begin_object(j);
 	ph_json_key_uint(j, "resident", b.resident);
 	ph_json_key_uint(j, "python_objects", b.objects);
+	ph_json_key_uint(j, "native_buffers", b.native);
 	ph_json_key(j, "pymalloc_free");
 	if (b.have_pymalloc)
 		ph_json_uint(j, b.pymalloc_free);

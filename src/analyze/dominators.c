@@ -235,6 +235,7 @@ int ph_dominators_compute(struct ph_dominators *d, const struct ph_graph *g,
 			ph_bit_set(d->entry, v);
 		d->n_garbage++;
 		d->garbage_size += g->h->size[v];
+		d->garbage_native += ph_heap_native(g->h, v);
 	}
 	err = semidominators(&s, boundary, progress, ctx);
 	if (err)

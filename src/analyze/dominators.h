@@ -40,6 +40,7 @@ struct ph_dominators {
 	uint64_t *entry;   /* bitmap: garbage object adopted by the unreachable node */
 	uint32_t n_garbage;  /* objects */
 	uint64_t garbage_size;
+	uint64_t garbage_native; /* native bytes of the unreachable objects */
 };
 
 /* progress may be NULL. 0 or PH_ENOMEM. */

@@ -181,12 +181,13 @@ struct loader {
 	size_t cap_objects;
 	/* references to strings and types seen before all of them were read, sizes */
 	struct ph_xref xref;
-	/* EDGES: order of sources */
+	/* EDGES: order of sources; NATIVE: of ids */
 	uint64_t last_src;
 	bool have_src;
 	/* SITES: the last object, tracebacks the TOC counts */
 	uint64_t last_site, n_tracebacks;
 	bool have_site;
+	uint64_t last_native; /* UINT64_MAX before the first */
 	uint32_t next_off; /* first object whose out_off is not yet set */
 	struct pend *pend; /* edges read but not yet resolved (PEND_MAX) */
 	size_t n_pend;
@@ -729,6 +730,37 @@ static int take_site(struct loader *l, struct ph_cursor *c)
 	return 0;
 }
 
+/* One NATIVE record: checked (xref.h), and the object's native bytes kept. */
+static int take_native(struct loader *l, struct ph_cursor *c, const struct ph_native_rec *n)
+{
+	struct ph_heap *h = l->h;
+	int err = ph_xref_native(&l->xref, c, n, h->n_objects, l->last_native);
+
+	if (!err)
+		err = ph_xref_total(h->total_size, l->xref.total_native, h->path);
+	if (err)
+		return err;
+	l->last_native = n->id;
+	if (!h->native) {
+		h->native = calloc(h->n_objects ? h->n_objects : 1, sizeof(*h->native));
+		h->native_kinds = calloc(h->n_objects ? h->n_objects : 1, 1);
+		if (!h->native || !h->native_kinds)
+			return ph_error(PH_ENOMEM, "cannot allocate native sizes for %u objects",
+					h->n_objects);
+	}
+	h->native[n->id] = n->total;
+	for (uint32_t i = 0; i < n->n_parts; i++) {
+		unsigned k = n->parts[i].what <= PH_FMT_NATIVE_MAX ? n->parts[i].what
+								    : PH_FMT_NATIVE_OTHER;
+
+		h->native_kinds[n->id] |= (uint8_t)(1u << (k - 1));
+		h->native_by_kind[k] += n->parts[i].bytes;
+	}
+	h->total_native += n->total;
+	h->n_native++;
+	return 0;
+}
+
 static int pass2_chunk(struct loader *l, struct ph_cursor *c)
 {
 	struct ph_heap *h = l->h;
@@ -748,6 +780,15 @@ static int pass2_chunk(struct loader *l, struct ph_cursor *c)
 			err = ph_read_thread(c, &t);
 			if (!err)
 				err = take_thread(l, c, &t);
+		}
+		break;
+	case PH_FMT_KIND_NATIVE:
+		while (!err && ph_cursor_more(c)) {
+			struct ph_native_rec n;
+
+			err = ph_read_native(c, &n);
+			if (!err)
+				err = take_native(l, c, &n);
 		}
 		break;
 	case PH_FMT_KIND_ROOTS:
@@ -805,6 +846,7 @@ static int run_pass(struct loader *l, int pass, struct ph_cursor *c)
 		case PH_FMT_KIND_ROOTS:
 		case PH_FMT_KIND_TRACEBACKS:
 		case PH_FMT_KIND_SITES:
+		case PH_FMT_KIND_NATIVE:
 			mine = pass != 1;
 			break;
 		case PH_FMT_KIND_META:
@@ -922,6 +964,12 @@ static uint64_t toc_count(const struct ph_reader *r, uint32_t kind, bool raw)
 /* ---- the memory budget ---- */
 
 static uint64_t budget_set;       /* ph_heap_set_budget(); 0: the memory available */
+static bool python_only;          /* ph_heap_set_python_only() */
+
+void ph_heap_set_python_only(bool on)
+{
+	python_only = on;
+}
 static uint64_t budget_committed; /* needs of the heaps loaded and not yet freed */
 
 void ph_heap_set_budget(uint64_t bytes)
@@ -946,6 +994,9 @@ uint64_t ph_heap_need(const struct ph_reader *r)
 
 	/* an EDGES record holds one edge at least */
 	n = sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_EDGES, false), PH_HEAP_NEED_PER_EDGE));
+	/* native sizes: 9 bytes an object as soon as one record exists */
+	if (toc_count(r, PH_FMT_KIND_NATIVE, false))
+		n = sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_OBJECTS, false), 9));
 	/* the strings are kept whole, with an offset each */
 	n = sat_add(n, toc_count(r, PH_FMT_KIND_STRINGS, true));
 	n = sat_add(n, sat_mul(toc_count(r, PH_FMT_KIND_STRINGS, false), 9));
@@ -1054,7 +1105,7 @@ int ph_heap_load(struct ph_heap **out, const char *path, ph_progress_fn *progres
 	for (size_t i = 0; i < l.r->n_chunks; i++) {
 		uint32_t k = l.r->chunks[i].kind;
 
-		l.total += (k >= PH_FMT_KIND_META && k <= PH_FMT_KIND_ROOTS) ||
+		l.total += (k >= PH_FMT_KIND_META && k <= PH_FMT_KIND_NATIVE) ||
 			   k == PH_FMT_KIND_TRACEBACKS || k == PH_FMT_KIND_SITES;
 	}
 	if ((err = check_budget(&l, &c, &h->need)))
@@ -1080,6 +1131,8 @@ int ph_heap_load(struct ph_heap **out, const char *path, ph_progress_fn *progres
 		goto out_free_map;
 	}
 	memset(&l.xref, 0, sizeof(l.xref)); /* pass 2 notes string references again */
+	l.last_native = UINT64_MAX;
+	h->python_only = python_only;
 	err = run_pass(&l, 2, &c);
 	if (!err)
 		err = ph_xref_check(&l.xref, h->path, h->n_types, h->n_strings);
@@ -1117,6 +1170,8 @@ void ph_heap_free(struct ph_heap *h)
 	free(h->refcount);
 	free(h->flags);
 	free(h->val_off);
+	free(h->native);
+	free(h->native_kinds);
 	ph_buf_release(&h->values);
 	free(h->out_off);
 	free(h->out_tgt);
@@ -1217,7 +1272,22 @@ size_t ph_heap_memory(const struct ph_heap *h)
 	       h->cap_wide * sizeof(*h->wide) + h->cap_strings * 8 + h->strings.cap +
 	       h->cap_types * sizeof(*h->types) + h->names.cap +
 	       h->cap_threads * sizeof(*h->threads) + h->cap_frames * sizeof(*h->frames) +
-	       h->cap_locals * sizeof(*h->locals) + h->cap_roots * sizeof(*h->roots);
+	       h->cap_locals * sizeof(*h->locals) + h->cap_roots * sizeof(*h->roots) +
+	       (h->native ? n * 9 : 0);
+}
+
+const char *ph_native_kind_name(unsigned kind)
+{
+	switch (kind) {
+	case PH_FMT_NATIVE_NUMPY:
+		return "numpy";
+	case PH_FMT_NATIVE_MMAP:
+		return "mmap";
+	case PH_FMT_NATIVE_VALUES:
+		return "values";
+	default:
+		return "other";
+	}
 }
 
 int ph_heap_site_name(struct ph_buf *b, const struct ph_heap *h, uint32_t v)

@@ -18,6 +18,14 @@
  *   flags[id]     PH_FMT_OBJ_* (on-disk bits; the format freezes them), plus
  *                 PH_OBJ_TYPE for the type objects of TYPES records
  *   val_off[id]   offset of the object's value in `values`, 0 for none
+ *   native[id]    native bytes it owns (NATIVE section, format 1.1), and
+ *   native_kinds[id]  a bit (1 << (kind - 1)) per PH_FMT_NATIVE_* kind of
+ *                 its parts; both NULL when the dump has no NATIVE record
+ *
+ * Sizes: size[] is the object's own (sys.getsizeof's figure); native[] the
+ * buffers it owns outside it (numpy data, a 3.11+ instance's values...).
+ * What an object "owns" for retained sizes is ph_heap_owned(): both, or
+ * size alone when the analysis is Python-only (ph_heap_set_python_only).
  *
  * Out-edges are in CSR form: the edges of object v are out_tgt[e] for
  * out_off[v] <= e < out_off[v+1], with out_kind[e] (a PH_LABEL_* kind, plus
@@ -160,6 +168,14 @@ struct ph_heap {
 	struct ph_buf values; /* encoded values (see heap.c), byte 0 unused */
 	uint64_t total_size;
 
+	/* native bytes (NATIVE, 1.1); native and native_kinds NULL when none */
+	uint64_t *native;
+	uint8_t *native_kinds;
+	uint64_t n_native;        /* NATIVE records */
+	uint64_t total_native;    /* their bytes */
+	uint64_t native_by_kind[PH_FMT_NATIVE_MAX + 1]; /* by PH_FMT_NATIVE_* (unknown: OTHER) */
+	bool python_only;         /* ph_heap_set_python_only() at load: native not owned */
+
 	/* out-edges, CSR */
 	uint64_t n_edges;
 	uint32_t *out_off; /* n_objects + 1 */
@@ -246,6 +262,15 @@ void ph_heap_free(struct ph_heap *h);
 void ph_heap_set_budget(uint64_t bytes);
 
 /*
+ * Python-only figures: heaps loaded after this call with on = true keep
+ * their native bytes (native[], the totals) but do not count them as owned
+ * (ph_heap_owned), so that retained sizes, dominator-tree sums and the
+ * reports built on them are the Python objects' alone. Process-wide, like
+ * the budget; off by default. The CLI's --python-only sets it.
+ */
+void ph_heap_set_python_only(bool on);
+
+/*
  * What loading and analyzing a dump needs at least, from its TOC: per
  * object and per EDGES record (an edge at least) the bytes the load and the
  * analysis take (measured on synthetic and real dumps: bench/RESULTS.md),
@@ -280,6 +305,21 @@ static inline const char *ph_heap_kind(const struct ph_heap *h, uint32_t id)
 {
 	return ph_heap_type_name(h, h->type[id]);
 }
+
+/* Native bytes object id owns (0 when it has none, or for a node id >= n_objects). */
+static inline uint64_t ph_heap_native(const struct ph_heap *h, uint32_t id)
+{
+	return h->native && id < h->n_objects ? h->native[id] : 0;
+}
+
+/* What object id counts as its own for retained sizes: size + native, or size when Python-only. */
+static inline uint64_t ph_heap_owned(const struct ph_heap *h, uint32_t id)
+{
+	return h->size[id] + (h->python_only ? 0 : ph_heap_native(h, id));
+}
+
+/* Name of a PH_FMT_NATIVE_* kind ("numpy", "values", ...; "other" for unknown ones). */
+const char *ph_native_kind_name(unsigned kind);
 
 /* The value of object id into *v (kind 0 when it has none). Pointers borrowed from h. */
 void ph_heap_value(const struct ph_heap *h, uint32_t id, struct ph_value *v);

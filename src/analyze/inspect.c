@@ -201,6 +201,10 @@ int ph_inspect_object(struct ph_inspect *o, struct ph_analysis *a, uint32_t v, s
 
 	memset(o, 0, sizeof(*o));
 	o->id = v;
+	o->native = ph_heap_native(a->h, v);
+	for (unsigned k = 1; a->h->native_kinds && v < a->h->n_objects && k <= PH_FMT_NATIVE_MAX; k++)
+		if (a->h->native_kinds[v] & (1u << (k - 1)))
+			o->native_kinds[o->n_native_kinds++] = ph_native_kind_name(k);
 	for (uint32_t i = g->in_off[v]; i < g->in_off[v + 1]; i++)
 		o->strong_refs += !(g->in_src[i] & PH_IN_WEAK) && (g->in_src[i] & PH_IN_SRC) < g->n;
 	err = collect_refs(o, g, v, limit);

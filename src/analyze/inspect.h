@@ -43,6 +43,9 @@ struct ph_inspect {
 	size_t n_kids;
 	uint64_t total_kids;
 	uint64_t strong_refs; /* strong references from objects of the dump */
+	uint64_t native;      /* native bytes it owns (heap.h), 0 for none */
+	const char *native_kinds[PH_FMT_NATIVE_MAX]; /* their kinds' names (static), n_native_kinds */
+	size_t n_native_kinds;
 	char **roots;         /* why it is a root, one sentence each (the first `limit`) */
 	size_t n_roots;
 	uint64_t total_roots; /* reasons in all */

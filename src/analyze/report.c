@@ -30,23 +30,46 @@ static void node_addr(struct ph_json *j, const struct ph_analysis *a, uint32_t v
 		ph_json_null(j);
 }
 
-/* A preview of an object's value (at most about max characters). */
+/*
+ * A preview of an object's value (at most about max characters). A preview
+ * that could not be made (out of memory) fails the document (j->error), so
+ * that no document with a value left out is printed.
+ */
 static void value_str(struct ph_json *j, struct ph_buf *b, const struct ph_analysis *a, uint32_t v,
 		      size_t max)
 {
 	b->len = 0;
-	ph_render_value(b, &a->g, v, max);
+	if (ph_render_value(b, &a->g, v, max))
+		j->error = true;
 	ph_json_str(j, ph_buf_cstr(b));
 }
 
 static void node_name(struct ph_json *j, struct ph_buf *b, const struct ph_analysis *a, uint32_t v)
 {
 	b->len = 0;
-	ph_render_node(b, &a->g, v);
+	if (ph_render_node(b, &a->g, v))
+		j->error = true;
 	ph_json_str(j, ph_buf_cstr(b));
 }
 
 /* Rows of objects: address, type, size, retained, retained_objects, value. */
+/* The dump's native bytes: total, objects that own some, by kind; Python-only or not. */
+static void native_totals(struct ph_json *j, const struct ph_heap *h)
+{
+	ph_json_begin_object(j);
+	ph_json_key_uint(j, "total", h->total_native);
+	ph_json_key_uint(j, "objects", h->n_native);
+	ph_json_key(j, "by_kind");
+	ph_json_begin_object(j);
+	for (unsigned k = 1; k <= PH_FMT_NATIVE_MAX; k++)
+		if (h->native_by_kind[k])
+			ph_json_key_uint(j, ph_native_kind_name(k), h->native_by_kind[k]);
+	ph_json_end_object(j);
+	ph_json_key(j, "in_retained");
+	ph_json_bool(j, !h->python_only);
+	ph_json_end_object(j);
+}
+
 static void object_rows(struct ph_json *j, const struct ph_analysis *a, const uint32_t *ids,
 			size_t n)
 {
@@ -61,6 +84,7 @@ static void object_rows(struct ph_json *j, const struct ph_analysis *a, const ui
 		ph_json_addr(j, a->h->addr[v]);
 		ph_json_key_str(j, "type", ph_heap_kind(a->h, v));
 		ph_json_key_uint(j, "size", a->h->size[v]);
+		ph_json_key_uint(j, "native", ph_heap_native(a->h, v));
 		ph_json_key_uint(j, "retained", a->r.size[v]);
 		ph_json_key_uint(j, "retained_objects", a->r.count[v]);
 		ph_json_key(j, "value");
@@ -182,12 +206,16 @@ static void summary_json(struct ph_json *j, const struct ph_analysis *a,
 	ph_json_begin_object(j);
 	ph_json_key_uint(j, "objects", h->n_objects - a->d.n_garbage);
 	ph_json_key_uint(j, "size", h->total_size - a->d.garbage_size);
+	ph_json_key_uint(j, "native", h->total_native - a->d.garbage_native);
 	ph_json_end_object(j);
 	ph_json_key(j, "unreachable");
 	ph_json_begin_object(j);
 	ph_json_key_uint(j, "objects", a->d.n_garbage);
 	ph_json_key_uint(j, "size", a->d.garbage_size);
+	ph_json_key_uint(j, "native", a->d.garbage_native);
 	ph_json_end_object(j);
+	ph_json_key(j, "native");
+	native_totals(j, h);
 	ph_json_key(j, "memory");
 	ph_breakdown_json(j, h);
 	ph_json_key(j, "top_types");
@@ -303,6 +331,7 @@ static void ref_rows(struct ph_json *j, const struct ph_analysis *a, uint32_t v,
 		node_addr(j, a, r->node);
 		ph_json_key_str(j, "type", ph_node_kind(&a->g, r->node));
 		ph_json_key_uint(j, "size", r->node < a->g.n ? a->h->size[r->node] : 0);
+		ph_json_key_uint(j, "native", ph_heap_native(a->h, r->node));
 		ph_json_key_uint(j, "retained", a->r.size[r->node]);
 		ph_json_key(j, "weak");
 		ph_json_bool(j, r->weak);
@@ -327,6 +356,12 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 	ph_json_addr(j, h->addr[v]);
 	ph_json_key_str(j, "type", ph_heap_kind(h, v));
 	ph_json_key_uint(j, "size", h->size[v]);
+	ph_json_key_uint(j, "native", o.native);
+	ph_json_key(j, "native_kinds");
+	ph_json_begin_array(j);
+	for (size_t i = 0; i < o.n_native_kinds; i++)
+		ph_json_str(j, o.native_kinds[i]);
+	ph_json_end_array(j);
 	ph_json_key_uint(j, "retained", a->r.size[v]);
 	ph_json_key_uint(j, "retained_objects", a->r.count[v]);
 	ph_json_key_uint(j, "refcount", h->refcount[v]);
@@ -393,6 +428,7 @@ int ph_report_object(struct ph_json *j, struct ph_analysis *a, uint32_t v, size_
 		ph_json_addr(j, h->addr[k]);
 		ph_json_key_str(j, "type", ph_heap_kind(h, k));
 		ph_json_key_uint(j, "size", h->size[k]);
+		ph_json_key_uint(j, "native", ph_heap_native(h, k));
 		ph_json_key_uint(j, "retained", a->r.size[k]);
 		ph_json_end_object(j);
 	}
@@ -729,6 +765,7 @@ static void tree_node_head(struct ph_json *j, struct ph_buf *b, const struct ph_
 	else
 		ph_json_null(j);
 	ph_json_key_uint(j, "size", v < a->g.n ? a->h->size[v] : 0);
+	ph_json_key_uint(j, "native", ph_heap_native(a->h, v));
 	ph_json_key_uint(j, "retained", a->r.size[v]);
 	ph_json_key_uint(j, "objects", a->r.count[v]);
 }

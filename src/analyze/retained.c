@@ -23,7 +23,7 @@ int ph_retained_compute(struct ph_retained *r, const struct ph_graph *g,
 		return ph_error(PH_ENOMEM, "cannot allocate retained sizes for %zu nodes", n);
 	}
 	for (uint32_t v = 0; v < g->n; v++) {
-		r->size[v] = g->h->size[v];
+		r->size[v] = ph_heap_owned(g->h, v);
 		r->count[v] = 1;
 	}
 	for (uint32_t v = g->n; v < n; v++) {

@@ -53,6 +53,10 @@ int ph_getopt(const struct ph_cmd *cmd, int argc, char **argv, const char **arg)
 
 		c = getopt_long(argc, argv, shorts, longs, NULL);
 		*arg = optarg;
+		if (c == PH_OPT_PYTHON_ONLY_ID) {
+			ph_heap_set_python_only(true);
+			continue;
+		}
 		if (c != PH_OPT_MAX_MEMORY_ID)
 			break;
 		if (!strcmp(optarg, "none")) {

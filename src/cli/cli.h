@@ -46,6 +46,17 @@ struct ph_cmd {
 	const struct ph_setup *setup;
 };
 
+/*
+ * --python-only, for the commands that analyze a dump: handled by ph_getopt()
+ * itself (ph_heap_set_python_only of analyze/heap.h).
+ */
+#define PH_OPT_PYTHON_ONLY_ID 401
+#define PH_OPT_PYTHON_ONLY                                                                         \
+	{"python-only", PH_OPT_PYTHON_ONLY_ID, NULL,                                              \
+	 "Retained sizes of Python objects alone: leave out the native bytes objects own (a "      \
+	 "numpy array's data, an mmap's mapping, an instance's values array), which they count "   \
+	 "by default."}
+
 /* Options every command accepts, handled by ph_getopt() itself. */
 #define PH_OPT_HELP {"help", 'h', NULL, "Show this help and exit."}
 #define PH_OPT_END {NULL, 0, NULL, NULL}

@@ -21,6 +21,7 @@ static const struct ph_opt opts[] = {
 	{"all", OPT_ALL, NULL, "List kinds that shrank or stayed the same too."},
 	PH_OPT_JSON,
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

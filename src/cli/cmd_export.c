@@ -27,6 +27,7 @@ static const struct ph_opt opts[] = {
 	 "file is replaced only when the export is complete. Default: FILE with its .pyheap "
 	 "suffix replaced by .heapsnapshot or .jsonl."},
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

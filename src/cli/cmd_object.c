@@ -22,6 +22,7 @@ static const struct ph_opt opts[] = {
 	 "Show at most N roots, referents, referrers and retained children each (default 50; 0: all)."},
 	PH_OPT_JSON,
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
@@ -47,6 +48,12 @@ static int print_text(const struct ph_analysis *a, uint32_t v, const struct ph_i
 	printf("object 0x%" PRIx64 " (%s)\n", h->addr[v],
 	       ph_cli_name(&b, ph_heap_kind(h, v), strlen(ph_heap_kind(h, v))));
 	printf("  size:       %" PRIu64 "\n", h->size[v]);
+	if (o->native) {
+		printf("  native:     %" PRIu64 " (", o->native);
+		for (size_t k = 0; k < o->n_native_kinds; k++)
+			printf("%s%s", k ? ", " : "", o->native_kinds[k]);
+		printf(")%s\n", h->python_only ? ", left out of the retained size (--python-only)" : "");
+	}
 	printf("  retained:   %" PRIu64 " (%u objects, %s of the heap)\n", a->r.size[v], a->r.count[v],
 	       ph_pct(pb, a->r.size[v], ph_analysis_total(a)));
 	printf("  refcount:   %" PRIu64 " (%" PRIu64 " strong reference%s in the dump)\n",

@@ -34,6 +34,7 @@ static const struct ph_opt opts[] = {
 	{"by", OPT_BY, "WHAT", "What --kind names: type (the default), owner or module."},
 	PH_OPT_JSON,
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

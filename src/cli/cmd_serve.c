@@ -31,6 +31,7 @@ static const struct ph_opt opts[] = {
 	{"open", OPT_OPEN, NULL, "Open the UI in the desktop's browser (xdg-open) once it is ready."},
 	{"threads", OPT_THREADS, "N", "Answer requests with N threads (default: one per core)."},
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

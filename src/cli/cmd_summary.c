@@ -21,6 +21,7 @@ static const struct ph_opt opts[] = {
 	{"number", 'n', "N", "Show the N largest types and retainers (default 10)."},
 	PH_OPT_JSON,
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
@@ -60,6 +61,9 @@ static void print_memory(const struct ph_heap *h)
 		return;
 	printf("\nResident memory of the process: %s\n", ph_human_bytes(b.resident, hb));
 	memory_line("Python objects", (int64_t)b.objects, b.resident, NULL);
+	if (h->n_native)
+		memory_line("native buffers", (int64_t)b.native, b.resident,
+			    "(numpy arrays' data and the like, owned by objects)");
 	memory_line("pymalloc free space", b.have_pymalloc ? (int64_t)b.pymalloc_free : -1, b.resident,
 		    b.have_pymalloc ? NULL : "(not recorded: pymalloc is not in use)");
 	memory_line("C allocator free space", (int64_t)b.malloc_free, b.resident, NULL);
@@ -107,6 +111,19 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 	}
 	printf("objects:      %u (%" PRIu64 " bytes, %s)\n", h->n_objects, h->total_size,
 	       ph_human_bytes(h->total_size, hb));
+	if (h->n_native) {
+		printf("native:       %" PRIu64 " bytes (%s) owned by %" PRIu64 " object%s beyond their size:",
+		       h->total_native, ph_human_bytes(h->total_native, hb), h->n_native,
+		       h->n_native == 1 ? "" : "s");
+		for (unsigned k = 1, first = 1; k <= PH_FMT_NATIVE_MAX; k++)
+			if (h->native_by_kind[k]) {
+				printf("%s %s %s", first ? "" : ",", ph_native_kind_name(k),
+				       ph_human_bytes(h->native_by_kind[k], hb2));
+				first = 0;
+			}
+		printf("%s\n", h->python_only ? "; left out of retained sizes (--python-only)"
+					      : "; counted in retained sizes");
+	}
 	printf("edges:        %" PRIu64 " (%" PRIu64 " weak); %" PRIu64 " reference%s to addresses "
 	       "not in the dump ignored\n",
 	       h->n_edges, h->n_weak, h->dangling_edges, h->dangling_edges == 1 ? "" : "s");

@@ -20,6 +20,7 @@ static const struct ph_opt opts[] = {
 	 "Report what retains at least PCT percent of the heap (default 10)."},
 	PH_OPT_JSON,
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

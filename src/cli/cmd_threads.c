@@ -16,6 +16,7 @@
 static const struct ph_opt opts[] = {
 	PH_OPT_JSON,
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

@@ -36,24 +36,33 @@ static const struct ph_opt opts[] = {
 	 "module's name; case-sensitive)."},
 	PH_OPT_JSON,
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };
 
 int ph_top_table(const struct ph_analysis *a, const uint32_t *ids, size_t n, FILE *f)
 {
+	/* the Native column only for dumps where some object owns native bytes */
 	static const struct ph_table_col cols[] = {
 		{"Address", PH_ALIGN_LEFT, 0},  {"Type", PH_ALIGN_LEFT, 40},
 		{"Size", PH_ALIGN_RIGHT, 0},    {"Retained", PH_ALIGN_RIGHT, 0},
 		{"%", PH_ALIGN_RIGHT, 0},       {"Value", PH_ALIGN_LEFT, 60},
 	};
+	static const struct ph_table_col ncols[] = {
+		{"Address", PH_ALIGN_LEFT, 0},  {"Type", PH_ALIGN_LEFT, 40},
+		{"Size", PH_ALIGN_RIGHT, 0},    {"Native", PH_ALIGN_RIGHT, 0},
+		{"Retained", PH_ALIGN_RIGHT, 0}, {"%", PH_ALIGN_RIGHT, 0},
+		{"Value", PH_ALIGN_LEFT, 60},
+	};
+	bool native = a->h->n_native > 0;
 	struct ph_buf b = PH_BUF_INIT;
 	struct ph_table t;
 	uint64_t total = ph_analysis_total(a);
 	char pb[16];
 	int err = 0;
 
-	ph_table_init(&t, cols, 6);
+	ph_table_init(&t, native ? ncols : cols, native ? 7 : 6);
 	for (size_t i = 0; i < n && !err; i++) {
 		uint32_t v = ids[i];
 
@@ -64,6 +73,8 @@ int ph_top_table(const struct ph_analysis *a, const uint32_t *ids, size_t n, FIL
 			err = ph_table_cell(&t, "%s", ph_heap_kind(a->h, v));
 		if (!err)
 			err = ph_table_cell(&t, "%" PRIu64, a->h->size[v]);
+		if (!err && native)
+			err = ph_table_cell(&t, "%" PRIu64, ph_heap_native(a->h, v));
 		if (!err)
 			err = ph_table_cell(&t, "%" PRIu64, a->r.size[v]);
 		if (!err)

@@ -18,6 +18,7 @@ static const struct ph_opt opts[] = {
 	{"number", 'n', "N", "Show the N rows that would save the most (default 20; 0 shows all)."},
 	PH_OPT_JSON,
 	PH_OPT_MAX_MEMORY,
+	PH_OPT_PYTHON_ONLY,
 	PH_OPT_HELP,
 	PH_OPT_END,
 };

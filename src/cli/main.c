@@ -13,6 +13,7 @@
 #include "cli/analyze_cmd.h"
 #include "cli/cli.h"
 #include "common/error.h"
+#include "format/format.h"
 
 #ifndef PYHEAP_COMMIT
 #define PYHEAP_COMMIT "unknown" /* the Makefile passes git describe's answer */
@@ -218,7 +219,8 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
-		printf("pyheap %s (commit %s, dump format %d.%d)\n", PYHEAP_VERSION, PYHEAP_COMMIT, 1, 0);
+		printf("pyheap %s (commit %s, dump format %d.%d)\n", PYHEAP_VERSION, PYHEAP_COMMIT,
+		       PH_FMT_MAJOR, PH_FMT_MINOR);
 		return 0;
 	}
 	cmd = ph_find_cmd(argv[1]);

@@ -368,7 +368,7 @@ static int write_nodes(struct hs *x)
 			 g->syn_off[v - g->n + 1] - g->syn_off[v - g->n]);
 	}
 	for (uint32_t i = 0; i < g->n && !x->s->err; i++) {
-		uint64_t size = h->size[i];
+		uint64_t size = ph_heap_owned(h, i); /* a node's self size: its own bytes and its native ones */
 
 		size = size == 0 ? 1 : size > UINT32_MAX ? UINT32_MAX : size;
 		put_node(x->s, false, x->type_nt[h->type[i]], x->name[n_syn + i], x->id[n_syn + i], size,

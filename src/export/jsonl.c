@@ -257,6 +257,8 @@ static int object(struct jl *x, uint32_t v)
 		x->err = ph_buf_put(&x->line, kind->data, kind->len);
 	put(x, ",\"size\":");
 	put_u64(x, h->size[v]);
+	put(x, ",\"native\":");
+	put_u64(x, ph_heap_native(h, v));
 	put(x, ",\"retained\":");
 	put_u64(x, a->r.size[v]);
 	put(x, ",\"retained_objects\":");

@@ -53,7 +53,7 @@
 #define PH_FMT_CHUNK_MAGIC "PHCK"
 
 #define PH_FMT_MAJOR 1
-#define PH_FMT_MINOR 0
+#define PH_FMT_MINOR 1 /* 1.1: the NATIVE, TRACEBACKS and SITES chunk kinds */
 
 #define PH_FMT_HEADER_SIZE       32
 #define PH_FMT_CHUNK_HEADER_SIZE 56
@@ -79,8 +79,9 @@
 #define PH_FMT_KIND_EDGES   5
 #define PH_FMT_KIND_THREADS 6
 #define PH_FMT_KIND_ROOTS   7
-#define PH_FMT_KIND_TRACEBACKS 9  /* optional: allocation tracebacks (tracemalloc) */
-#define PH_FMT_KIND_SITES   10    /* optional: the traceback of each object that has one */
+#define PH_FMT_KIND_NATIVE  8 /* 1.1 */
+#define PH_FMT_KIND_TRACEBACKS 9 /* 1.1: allocation tracebacks (tracemalloc) */
+#define PH_FMT_KIND_SITES   10 /* 1.1: the traceback of each object that has one */
 #define PH_FMT_KIND_TOC     15
 /*
  * A kind is all 32 bits. Bit 31 set marks a kind that a reader which does
@@ -141,6 +142,16 @@
 #define PH_FMT_THREAD_DAEMON 0x01
 #define PH_FMT_THREAD_MAIN   0x02
 #define PH_FMT_THREAD_KNOWN  0x03
+
+/*
+ * What native bytes an object owns (NATIVE parts). Unknown values read as
+ * OTHER; a part's kind is never 0.
+ */
+#define PH_FMT_NATIVE_NUMPY  1 /* numpy.ndarray data it owns (OWNDATA) */
+#define PH_FMT_NATIVE_MMAP   2 /* mmap.mmap mapping (its length) */
+#define PH_FMT_NATIVE_VALUES 3 /* 3.11+ instance values array (inline or separate) */
+#define PH_FMT_NATIVE_OTHER  4 /* not written: kinds a reader does not know are read as this */
+#define PH_FMT_NATIVE_MAX    4
 
 /* Root kinds. */
 #define PH_FMT_ROOT_MODULES 1

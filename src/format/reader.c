@@ -41,6 +41,8 @@ const char *ph_chunk_kind_name(uint32_t kind, char buf[24])
 		return "THREADS";
 	case PH_FMT_KIND_ROOTS:
 		return "ROOTS";
+	case PH_FMT_KIND_NATIVE:
+		return "NATIVE";
 	case PH_FMT_KIND_TRACEBACKS:
 		return "TRACEBACKS";
 	case PH_FMT_KIND_SITES:
@@ -185,6 +187,8 @@ static uint64_t min_record_size(uint32_t kind)
 		return 5;
 	case PH_FMT_KIND_ROOTS:
 		return 3;
+	case PH_FMT_KIND_NATIVE:
+		return 4; /* id, part count, one part of kind and bytes */
 	case PH_FMT_KIND_TRACEBACKS:
 		return 3; /* frame count, one frame of file and line */
 	case PH_FMT_KIND_SITES:
@@ -1152,6 +1156,43 @@ int ph_read_site(struct ph_cursor *c, struct ph_site_rec *s)
 	return 0;
 }
 
+int ph_read_native(struct ph_cursor *c, struct ph_native_rec *n)
+{
+	uint64_t d, count;
+	int err = begin_record(c, PH_FMT_KIND_NATIVE);
+
+	if (err || (err = V(c, &d, "native object id")) || (err = V(c, &count, "native part count")))
+		return err;
+	if (c->record && d == 0)
+		return CORRUPT(c, "native record for object id %llu again",
+			       (unsigned long long)c->prev_id);
+	if (d > UINT64_MAX - c->prev_id)
+		return CORRUPT(c, "native object id overflows");
+	n->id = c->prev_id + d;
+	if (count == 0 || count > PH_NATIVE_PARTS_MAX)
+		return CORRUPT(c, "native record with %llu parts (1 to %d)", (unsigned long long)count,
+			       PH_NATIVE_PARTS_MAX);
+	n->n_parts = (uint32_t)count;
+	n->total = 0;
+	for (uint32_t i = 0; i < n->n_parts; i++) {
+		struct ph_native_part *p = &n->parts[i];
+
+		if ((err = U8(c, &p->what, "native part kind")) ||
+		    (err = V(c, &p->bytes, "native part bytes")))
+			return err;
+		if (p->what == 0 || (i && p->what <= n->parts[i - 1].what))
+			return CORRUPT(c, "native part kind %u after %u: kinds must increase from 1",
+				       p->what, i ? n->parts[i - 1].what : 0);
+		if (p->bytes > UINT64_MAX - n->total)
+			return CORRUPT(c, "native parts of object id %llu add up to 2^64 bytes or more",
+				       (unsigned long long)n->id);
+		n->total += p->bytes;
+	}
+	c->prev_id = n->id;
+	c->record++;
+	return 0;
+}
+
 int ph_read_all(struct ph_cursor *c, uint64_t *objects, uint64_t *edges)
 {
 	uint64_t no = 0, ne = 0;
@@ -1205,6 +1246,12 @@ int ph_read_all(struct ph_cursor *c, uint64_t *objects, uint64_t *edges)
 			struct ph_root_rec r;
 
 			err = ph_read_root(c, &r);
+			break;
+		}
+		case PH_FMT_KIND_NATIVE: {
+			struct ph_native_rec n;
+
+			err = ph_read_native(c, &n);
 			break;
 		}
 		case PH_FMT_KIND_TRACEBACKS: {

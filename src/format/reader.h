@@ -148,6 +148,12 @@ int ph_read_thread(struct ph_cursor *c, struct ph_thread_rec *t);
 int ph_read_root(struct ph_cursor *c, struct ph_root_rec *r);
 int ph_read_traceback(struct ph_cursor *c, struct ph_traceback_rec *t);
 int ph_read_site(struct ph_cursor *c, struct ph_site_rec *s);
+/*
+ * A NATIVE record (1.1): its object id (the chunk's ids strictly increase),
+ * its parts (kinds strictly increase from 1) and their total, checked not to
+ * wrap. The id is not checked against the objects: ph_xref_native() does.
+ */
+int ph_read_native(struct ph_cursor *c, struct ph_native_rec *n);
 
 /*
  * Decode every record of the cursor's chunk (known kinds; other kinds are

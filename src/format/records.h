@@ -103,6 +103,21 @@ struct ph_site_rec {
 	uint64_t traceback;
 };
 
+/* A NATIVE record: the native bytes object id owns, in parts of distinct kinds (increasing). */
+struct ph_native_part {
+	uint8_t what; /* PH_FMT_NATIVE_* (unknown kinds kept as read) */
+	uint64_t bytes;
+};
+
+#define PH_NATIVE_PARTS_MAX 255 /* kinds are 1..255 and strictly increase in a record */
+
+struct ph_native_rec {
+	uint64_t id;    /* object id */
+	uint64_t total; /* sum of the parts' bytes (checked not to wrap) */
+	uint32_t n_parts;
+	struct ph_native_part parts[PH_NATIVE_PARTS_MAX];
+};
+
 struct ph_meta_rec {
 	const uint8_t *key;
 	uint64_t key_len;

@@ -5,8 +5,8 @@
  * Two passes over the chunks, each chunk decoded once: pass 1 reads META,
  * STRINGS, TYPES and OBJECTS (collecting object addresses, and the largest
  * string and type references with where they were seen, since those
- * sections may come after their users); pass 2 reads EDGES, THREADS and
- * ROOTS, which need every object address.
+ * sections may come after their users); pass 2 reads EDGES, THREADS,
+ * ROOTS and NATIVE, which need every object address or the object count.
  *
  * Each pass runs on up to MAX_WORKERS threads that take chunks in turn
  * (every chunk decodes on its own; a chunk's first object and type id come
@@ -35,9 +35,9 @@
 /* Tables are sized from the TOC up to this many objects; beyond, one thread grows them. */
 #define PRESIZE_MAX ((uint64_t)1 << 27)
 
-/* What pass 2 learns about one EDGES chunk, merged in file order. */
+/* What pass 2 learns about one EDGES (or NATIVE) chunk, merged in file order. */
 struct vchunk {
-	uint64_t first_src, last_src; /* UINT64_MAX when the chunk has no record */
+	uint64_t first_src, last_src; /* source (NATIVE: object) ids; UINT64_MAX when no record */
 	int n_examples;
 	struct {
 		uint64_t source, target;
@@ -318,6 +318,23 @@ static int pass2_chunk(struct vworker *w, struct ph_cursor *c)
 			}
 		}
 		break;
+	case PH_FMT_KIND_NATIVE: {
+		struct vchunk *vc = &sh->chunks[c->chunk_index];
+		struct ph_native_rec nr;
+
+		while (!err && ph_cursor_more(c)) {
+			err = ph_read_native(c, &nr);
+			if (!err)
+				err = ph_xref_native(&w->xref, c, &nr, sh->n_objects, vc->last_src);
+			if (err)
+				break;
+			if (vc->first_src == UINT64_MAX)
+				vc->first_src = nr.id;
+			vc->last_src = nr.id;
+			rep->native++;
+		}
+		break;
+	}
 	case PH_FMT_KIND_ROOTS:
 		while (!err && ph_cursor_more(c)) {
 			struct ph_root_rec rr;
@@ -372,6 +389,7 @@ static bool in_pass(uint32_t kind, int pass)
 	case PH_FMT_KIND_ROOTS:
 	case PH_FMT_KIND_TRACEBACKS:
 	case PH_FMT_KIND_SITES:
+	case PH_FMT_KIND_NATIVE:
 		return pass == 2;
 	default: /* unknown kinds are checksum-checked in pass 1 */
 		return pass == 1;
@@ -484,6 +502,7 @@ static void add_report(struct ph_validate_report *to, const struct ph_validate_r
 	to->frames += from->frames;
 	to->locals += from->locals;
 	to->roots += from->roots;
+	to->native += from->native;
 	to->dangling_edges += from->dangling_edges;
 	to->dangling_labels += from->dangling_labels;
 	to->dangling_other += from->dangling_other;
@@ -527,6 +546,7 @@ static int plan(struct vshared *sh, struct ph_validate_report *rep)
 		case PH_FMT_KIND_EDGES:
 		case PH_FMT_KIND_THREADS:
 		case PH_FMT_KIND_ROOTS:
+		case PH_FMT_KIND_NATIVE:
 			break;
 		default:
 			if (ci->kind & PH_FMT_KIND_MUST_UNDERSTAND) {
@@ -567,6 +587,28 @@ static int plan(struct vshared *sh, struct ph_validate_report *rep)
 	return 0;
 }
 
+/* NATIVE chunks in file order: each one's first id above the previous one's last. */
+static int native_order(const struct ph_reader *r, const struct vchunk *chunks)
+{
+	uint64_t last = 0;
+	bool have = false;
+
+	for (size_t i = 0; i < r->n_chunks; i++) {
+		const struct vchunk *vc = &chunks[i];
+
+		if (r->chunks[i].kind != PH_FMT_KIND_NATIVE || vc->first_src == UINT64_MAX)
+			continue;
+		if (have && vc->first_src <= last)
+			return ph_error(PH_ECORRUPT,
+					"%s: chunk %zu (NATIVE at offset %llu): native record for object id %llu after %llu: out of order or twice",
+					r->name, i, (unsigned long long)r->chunks[i].offset,
+					(unsigned long long)vc->first_src, (unsigned long long)last);
+		last = vc->last_src;
+		have = true;
+	}
+	return 0;
+}
+
 static int workers_for(const struct ph_reader *r, bool concurrent)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
@@ -584,6 +626,7 @@ int ph_validate(struct ph_reader *r, struct ph_validate_report *rep,
 {
 	struct vshared sh;
 	struct vworker *ws;
+	uint64_t objects_size = 0;
 	int n, err;
 
 	memset(rep, 0, sizeof(*rep));
@@ -605,6 +648,7 @@ int ph_validate(struct ph_reader *r, struct ph_validate_report *rep,
 		struct ph_xref x;
 
 		memset(&x, 0, sizeof(x));
+		objects_size = 0;
 		for (int k = 0; k < n; k++) {
 			if (!err)
 				err = ph_xref_merge(&x, &ws[k].xref, r->name);
@@ -615,6 +659,7 @@ int ph_validate(struct ph_reader *r, struct ph_validate_report *rep,
 		}
 		if (!err)
 			err = check_types(&sh, &x, rep);
+		objects_size = x.total_size;
 	}
 	if (!err)
 		err = run_pass(&sh, ws, n, 2);
@@ -625,10 +670,18 @@ int ph_validate(struct ph_reader *r, struct ph_validate_report *rep,
 
 		memset(&x, 0, sizeof(x));
 		for (int k = 0; k < n; k++) {
-			ph_xref_merge(&x, &ws[k].xref, r->name); /* no sizes in pass 2: cannot fail */
+			/* pass 2's sizes are native bytes only */
+			if (!err)
+				err = ph_xref_merge(&x, &ws[k].xref, r->name);
 			add_report(rep, &ws[k].rep);
 		}
-		err = ph_xref_check(&x, r->name, sh.n_types, sh.n_strings);
+		if (!err)
+			err = ph_xref_total(objects_size, x.total_native, r->name);
+		rep->native_bytes = x.total_native;
+		if (!err)
+			err = ph_xref_check(&x, r->name, sh.n_types, sh.n_strings);
+		if (!err)
+			err = native_order(r, sh.chunks);
 		/* SITES chunks in file order: objects increase (one site each) */
 		for (size_t i = 0; !err && i < r->n_chunks; i++) {
 			const struct vchunk *vc = &sh.chunks[i];

@@ -5,7 +5,8 @@
  *
  * Hard errors (corruption, truncation, a duplicate address, an id or string
  * reference out of range, a cycle in the type base chain, object sizes that
- * add up to 2^64 or more, edge sources out of order or at the wrong address)
+ * add up to 2^64 or more with their native bytes, edge sources out of order
+ * or at the wrong address, NATIVE ids out of range, order or repeated)
  * end the check with a negative code and a detail. The checks that span
  * records are format/xref.h's, shared with the analysis loader. References to addresses that are not objects of the dump (edge
  * targets, label keys, locals, roots, type objects) are "dangling": counted
@@ -28,6 +29,7 @@ struct ph_validate_report {
 	uint64_t stored_bytes, raw_bytes;
 	uint64_t meta, strings, types, objects, edge_records, edges, threads, frames, locals, roots;
 	uint64_t tracebacks, sites; /* allocation sites (optional sections) */
+	uint64_t native, native_bytes; /* NATIVE records (1.1) and their bytes */
 	uint64_t dangling_edges;   /* edge targets */
 	uint64_t dangling_labels;  /* attr/key/entry label addresses */
 	uint64_t dangling_other;   /* locals, roots, type objects */

@@ -630,6 +630,34 @@ int ph_writer_root(struct ph_writer *w, const struct ph_root_rec *r)
 	return record_done(w, PH_FMT_KIND_ROOTS);
 }
 
+int ph_writer_native(struct ph_writer *w, const struct ph_native_rec *n)
+{
+	struct ph_writer_section *s = &w->sect[PH_FMT_KIND_NATIVE];
+	size_t mark = s->buf.len;
+	int err = check_usable(w);
+
+	if (err)
+		return err;
+	if (s->total && n->id <= w->native_last)
+		return ph_error(PH_EINVAL, "native record for object %llu after %llu",
+				(unsigned long long)n->id, (unsigned long long)w->native_last);
+	if (!n->n_parts || n->n_parts > PH_NATIVE_PARTS_MAX)
+		return ph_error(PH_EINVAL, "native record with %u parts", n->n_parts);
+	for (uint32_t i = 0; i < n->n_parts; i++)
+		if (!n->parts[i].what || (i && n->parts[i].what <= n->parts[i - 1].what))
+			return ph_error(PH_EINVAL, "native part kinds must increase from 1");
+	if ((err = ph_buf_put_varint(&s->buf, n->id - s->prev_id)) ||
+	    (err = ph_buf_put_varint(&s->buf, n->n_parts)))
+		return fail_record(w, PH_FMT_KIND_NATIVE, mark, err);
+	for (uint32_t i = 0; i < n->n_parts; i++)
+		if ((err = ph_buf_put_u8(&s->buf, n->parts[i].what)) ||
+		    (err = ph_buf_put_varint(&s->buf, n->parts[i].bytes)))
+			return fail_record(w, PH_FMT_KIND_NATIVE, mark, err);
+	s->prev_id = n->id;
+	w->native_last = n->id;
+	return record_done(w, PH_FMT_KIND_NATIVE);
+}
+
 /* ---- allocation sites ---- */
 
 int ph_writer_traceback(struct ph_writer *w, const struct ph_traceback_rec *t, uint64_t *id)

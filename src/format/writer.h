@@ -94,6 +94,7 @@ struct ph_writer {
 	uint64_t cur_nedges;
 	struct ph_buf cur_edges;
 	uint64_t n_edges; /* edges written in all */
+	uint64_t native_last; /* id of the last NATIVE record */
 	bool failed;
 	bool closed;
 };
@@ -144,6 +145,13 @@ int ph_writer_root(struct ph_writer *w, const struct ph_root_rec *r);
 int ph_writer_traceback(struct ph_writer *w, const struct ph_traceback_rec *t, uint64_t *id);
 /* The traceback of an object; objects in increasing id order. */
 int ph_writer_site(struct ph_writer *w, const struct ph_site_rec *s);
+
+/*
+ * The native bytes of object n->id (NATIVE, 1.1): n_parts parts of kinds
+ * that strictly increase from 1 (total is not read). Ids must strictly
+ * increase from one call to the next. PH_EINVAL otherwise.
+ */
+int ph_writer_native(struct ph_writer *w, const struct ph_native_rec *n);
 
 /*
  * Append a chunk whose raw payload was encoded elsewhere (count records of

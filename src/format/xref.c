@@ -89,6 +89,34 @@ int ph_xref_site(const struct ph_cursor *c, const struct ph_site_rec *s, uint64_
 	return 0;
 }
 
+int ph_xref_native(struct ph_xref *x, const struct ph_cursor *c, const struct ph_native_rec *n,
+		   uint64_t n_objects, uint64_t prev)
+{
+	struct ph_cursor at = *c;
+
+	at.record--; /* the record just read */
+	if (n->id >= n_objects)
+		return corrupt(&at, __LINE__, "native record for object id %llu, but there are %llu objects",
+			       (unsigned long long)n->id, (unsigned long long)n_objects);
+	if (prev != UINT64_MAX && n->id <= prev)
+		return corrupt(&at, __LINE__,
+			       "native record for object id %llu after %llu: out of order or twice",
+			       (unsigned long long)n->id, (unsigned long long)prev);
+	if (n->total > UINT64_MAX - x->total_native)
+		return corrupt(&at, __LINE__, "native bytes add up to 2^64 bytes or more");
+	x->total_native += n->total;
+	return 0;
+}
+
+int ph_xref_total(uint64_t objects, uint64_t native, const char *name)
+{
+	if (native > UINT64_MAX - objects)
+		return ph_error(PH_ECORRUPT,
+				"%s: the sizes of the objects and their native bytes add up to 2^64 bytes or more",
+				name);
+	return 0;
+}
+
 int ph_xref_label(struct ph_xref *x, const struct ph_cursor *c, const struct ph_edge_rec *e)
 {
 	if (e->kind != PH_FMT_LABEL_FIELD && e->kind != PH_FMT_LABEL_INTERNAL)
@@ -114,6 +142,11 @@ int ph_xref_merge(struct ph_xref *to, const struct ph_xref *from, const char *na
 				"%s: the sizes of the objects of the OBJECTS section add up to 2^64 bytes or more",
 				name);
 	to->total_size += from->total_size;
+	if (from->total_native > UINT64_MAX - to->total_native)
+		return ph_error(PH_ECORRUPT,
+				"%s: the native bytes of the NATIVE section add up to 2^64 bytes or more",
+				name);
+	to->total_native += from->total_native;
 	return 0;
 }
 

@@ -29,6 +29,7 @@ struct ph_xref {
 	uint64_t max_sref;      /* largest sref seen */
 	uint64_t max_type;      /* largest type id seen, plus one (0: none) */
 	uint64_t total_size;    /* sum of object sizes seen */
+	uint64_t total_native;  /* sum of the NATIVE records' bytes seen */
 	char sref_where[160], type_where[160]; /* where the largest were seen */
 };
 
@@ -60,12 +61,28 @@ int ph_xref_source(const struct ph_cursor *c, uint64_t src, uint64_t saddr, cons
 int ph_xref_site(const struct ph_cursor *c, const struct ph_site_rec *s, uint64_t n_objects,
 		 uint64_t n_tracebacks);
 
+/*
+ * A NATIVE record n just read at the cursor: its id < n_objects and above
+ * prev (the id of the record before it in the section, UINT64_MAX for
+ * none), its bytes added to the native total. PH_ECORRUPT, naming the
+ * record, when the id is out of range or order, or the total reaches 2^64.
+ */
+int ph_xref_native(struct ph_xref *x, const struct ph_cursor *c, const struct ph_native_rec *n,
+		   uint64_t n_objects, uint64_t prev);
+
+/*
+ * The objects' sizes and the native bytes together stay below 2^64 (no
+ * process holds more): PH_ECORRUPT naming the file otherwise.
+ */
+int ph_xref_total(uint64_t objects, uint64_t native, const char *name);
+
 /* An edge's label: a field or internal label names a string (noted). PH_ECORRUPT. */
 int ph_xref_label(struct ph_xref *x, const struct ph_cursor *c, const struct ph_edge_rec *e);
 
 /*
  * Fold from into to (another thread's notes over other chunks). PH_ECORRUPT
- * when the sizes together reach 2^64 (name: the file, for the message).
+ * when the sizes (or the native bytes) together reach 2^64 (name: the file,
+ * for the message).
  */
 int ph_xref_merge(struct ph_xref *to, const struct ph_xref *from, const char *name);
 

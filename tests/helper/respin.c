@@ -15,6 +15,9 @@
  *   - a META record for every key written before the real one with another
  *     value (the last record of a key counts).
  *
+ * --drop KIND leaves out the chunks of a kind (--drop 8: a dump without its
+ * NATIVE section, as a 1.0 writer made it).
+ *
  * Written with tests/unit/filebuild.h (not with ph_writer, which decides
  * chunking and order itself).
  */
@@ -82,8 +85,9 @@ static int store(struct piece *p, struct rng *rng, struct fb_chunk *c)
 	return 0;
 }
 
-/* Queues of pieces, one per kind (1..7, and 8 for the unknown kind). */
-#define NQ 9
+/* Queues of pieces, one per kind (1..8, and 9 for the unknown kind). */
+#define NQ 10
+#define Q_UNKNOWN 9
 struct queues {
 	struct piece *q[NQ];
 	size_t n[NQ], cap[NQ], next[NQ];
@@ -168,6 +172,26 @@ static int split(struct queues *qs, struct rng *rng, const struct ph_chunk_info 
 			}
 			break;
 		}
+		case PH_FMT_KIND_NATIVE: {
+			struct ph_native_rec nr;
+			const uint8_t *q = start;
+			uint64_t d;
+
+			err = ph_read_native(&c, &nr);
+			if (err)
+				break;
+			if (fresh && !(p = new_piece(qs, ci->kind, ci->kind)))
+				return PH_ENOMEM;
+			ph_varint_decode(&q, c.end, &d);
+			if (!p->count) { /* the id from 0 */
+				if (ph_buf_put_varint(&p->raw, nr.id) ||
+				    ph_buf_put(&p->raw, q, (size_t)(c.p - q)))
+					return PH_ENOMEM;
+			} else if (ph_buf_put(&p->raw, start, (size_t)(c.p - start))) {
+				return PH_ENOMEM;
+			}
+			break;
+		}
 		default: {
 			/* the other kinds have no deltas: read one record, copy its bytes */
 			union {
@@ -233,7 +257,7 @@ static int decoy_meta(struct queues *qs, const uint8_t *data, size_t len,
 	return err;
 }
 
-static int respin(struct ph_reader *r, struct rng *rng, struct ph_buf *out)
+static int respin(struct ph_reader *r, struct rng *rng, uint32_t drop, struct ph_buf *out)
 {
 	struct queues qs;
 	struct fb_chunk *chunks = NULL;
@@ -247,7 +271,7 @@ static int respin(struct ph_reader *r, struct rng *rng, struct ph_buf *out)
 		const uint8_t *data;
 		size_t len;
 
-		if (ci->kind < PH_FMT_KIND_META || ci->kind > PH_FMT_KIND_ROOTS)
+		if (ci->kind < PH_FMT_KIND_META || ci->kind > PH_FMT_KIND_NATIVE || ci->kind == drop)
 			continue;
 		err = ph_reader_load(r, i, &data, &len);
 		if (!err && ci->kind == PH_FMT_KIND_META && !decoys) {
@@ -258,7 +282,7 @@ static int respin(struct ph_reader *r, struct rng *rng, struct ph_buf *out)
 			err = split(&qs, rng, ci, i, data, len);
 	}
 	if (!err) { /* an unknown kind to skip, an empty TYPES chunk */
-		struct piece *u = new_piece(&qs, 8, 0x4242);
+		struct piece *u = new_piece(&qs, Q_UNKNOWN, 0x4242);
 		struct piece *e = new_piece(&qs, PH_FMT_KIND_TYPES, PH_FMT_KIND_TYPES);
 
 		if (!u || !e || ph_buf_put(&u->raw, "future", 6))
@@ -304,27 +328,33 @@ static int run(int argc, char **argv)
 {
 	static const struct option longs[] = {
 		{"seed", required_argument, NULL, 's'},
+		{"drop", required_argument, NULL, 'd'},
 		{NULL, 0, NULL, 0},
 	};
 	struct rng rng = {0x9e3779b97f4a7c15ULL};
+	uint32_t drop = 0;
 	struct ph_buf out = PH_BUF_INIT;
 	struct ph_reader *r = NULL;
 	FILE *f;
 	int c, err;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "s:", longs, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:d:", longs, NULL)) != -1) {
+		if (c == 'd') {
+			drop = (uint32_t)strtoul(optarg, NULL, 10);
+			continue;
+		}
 		if (c != 's')
 			return 2;
 		rng.s ^= strtoull(optarg, NULL, 10) * 0x2545F4914F6CDD1DULL;
 	}
 	if (optind + 2 != argc) {
-		fprintf(stderr, "usage: test-tool respin IN OUT [--seed S]\n");
+		fprintf(stderr, "usage: test-tool respin IN OUT [--seed S] [--drop KIND]\n");
 		return 2;
 	}
 	err = ph_reader_open(&r, argv[optind]);
 	if (!err)
-		err = respin(r, &rng, &out);
+		err = respin(r, &rng, drop, &out);
 	if (!err) {
 		f = fopen(argv[optind + 1], "wb");
 		if (!f || fwrite(out.data, 1, out.len, f) != out.len || fclose(f))

@@ -116,7 +116,7 @@ def check_vscode(vs, path, threads, objects):
     differ = []
     for i, o in enumerate(objects):
         node = vs["nodes"][str(first + i)]
-        assert node["self"] == max(1, min(o["size"], 2 ** 32 - 1)), o
+        assert node["self"] == max(1, min(o["size"] + o["native"], 2 ** 32 - 1)), o
         if node["retained"] != o["retained"]:
             differ.append((first + i, o, node["retained"]))
     assert len(differ) <= max(3, len(objects) // 1000), "%d objects differ, first: %s" % (
@@ -149,13 +149,14 @@ def check_agreement(dt, header, threads, roots, objects):
     for t, th in enumerate(threads):
         assert dt["names"][N_FIXED + t] == "<thread %r>" % th["name"]
         assert dt["edges"][N_FIXED + t] == len(th["frames"])
-    assert dt["root_retained"] == sum(o["size"] for o in objects)  # no size is clamped here
+    # no size is clamped here; an object's self size is what it owns (its native bytes too)
+    assert dt["root_retained"] == sum(o["size"] + o["native"] for o in objects)
     ordinal = {o["address"]: first + i for i, o in enumerate(objects)}
     frame_base = N_FIXED + len(threads)
     mismatched = []
     for i, o in enumerate(objects):
         k = first + i
-        assert dt["self"][k] == max(1, min(o["size"], 2 ** 32 - 1))
+        assert dt["self"][k] == max(1, min(o["size"] + o["native"], 2 ** 32 - 1))
         assert dt["edges"][k] == len(o["refs"])
         dom = o["dominator"]
         if dom == "root":

@@ -12,6 +12,7 @@ gives plain Python structures:
   d.edges[addr] -> [Edge]           (kind, weak, label, target)
   d.threads -> [Thread]             with frames and locals
   d.roots -> [(kind, label, addr)]
+  d.native(addr) -> {kind: bytes}   native bytes the object owns (NATIVE, format 1.1)
   d.tracebacks -> [[(file, line)]]  allocation tracebacks, the most recent call first
   d.sites[addr] -> traceback index  the objects that have one
 """
@@ -19,8 +20,10 @@ import struct
 from collections import namedtuple
 
 KIND_META, KIND_STRINGS, KIND_TYPES, KIND_OBJECTS, KIND_EDGES, KIND_THREADS, KIND_ROOTS = range(1, 8)
+KIND_NATIVE = 8
 KIND_TRACEBACKS, KIND_SITES = 9, 10
 KIND_TOC = 15
+NATIVE_NUMPY, NATIVE_MMAP, NATIVE_VALUES = 1, 2, 3
 
 OBJ_GC, OBJ_VALUE, OBJ_IMMORTAL, OBJ_STATIC = 1, 2, 4, 8
 VAL_STR, VAL_BYTES, VAL_INT, VAL_BIGINT, VAL_FLOAT, VAL_BOOL, VAL_NONE, VAL_TEXT = range(1, 9)
@@ -105,6 +108,7 @@ class Dump:
         self.edges = {}
         self.threads = []
         self.roots = []
+        self.native_by_id = {}
         self.tracebacks = []
         self.sites = {}
         self._site_ids = []
@@ -249,6 +253,25 @@ class Dump:
     def _read_7(self, c, n):
         for _ in range(n):
             self.roots.append((c.u8(), self.s(c.v()), c.v()))
+
+    def _read_8(self, c, n):
+        # ids delta-coded against the previous record of the chunk, strictly increasing
+        prev = 0
+        for i in range(n):
+            oid = prev + c.v()
+            assert i == 0 or oid > prev, "NATIVE ids out of order"
+            parts = {}
+            for _ in range(c.v()):
+                what = c.u8()
+                assert what not in parts
+                parts[what] = c.v()
+            assert oid not in self.native_by_id, "NATIVE record twice for id %d" % oid
+            self.native_by_id[oid] = parts
+            prev = oid
+
+    def native(self, addr):
+        """{kind: bytes} of the native parts of the object at addr ({} for none)."""
+        return self.native_by_id.get(self.objects[addr].id, {})
 
     def _read_9(self, c, n):
         for _ in range(n):

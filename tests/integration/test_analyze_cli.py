@@ -60,14 +60,14 @@ def test_summary_json(pyheap, dumps):
     s = jrun(pyheap, "summary", dumps["app"])
     assert s["python_version"] == "3.11.4 (test)"
     assert s["pid"] == 4242
-    assert s["format_version"] == "1.0"
+    assert s["format_version"] == "1.1"
     assert (s["objects"], s["edges"], s["weak_edges"], s["dangling_edges"]) == (29, 30, 1, 1)
     assert s["total_size"] == 7026
     assert (s["threads"], s["frames"]) == (1, 2)
     assert s["roots"] == {"total": 7, "sys_modules": 1, "interpreter": 0, "thread_state": 0,
                           "other": 0, "frame_locals": 2, "held": 3, "static": 1}
-    assert s["reachable"] == {"objects": 27, "size": 6526}
-    assert s["unreachable"] == {"objects": 2, "size": 500}
+    assert s["reachable"] == {"objects": 27, "size": 6526, "native": 0}
+    assert s["unreachable"] == {"objects": 2, "size": 500, "native": 0}
     assert [t["kind"] for t in s["top_types"]][:3] == ["bytes", "dict", "list"]
     assert s["top_types"][1] == {"kind": "dict", "count": 7, "size": 2752, "retained": 6513}
     top = s["top_retainers"]
@@ -191,7 +191,7 @@ def test_object_labels_roots_and_weak(pyheap, dumps):
     s = jrun(pyheap, "object", dumps["app"], A(0))
     assert s["roots"] == ["ROOTS record 'sys.modules' (sys.modules)"]
     assert s["referrers"] == [{"label": "sys.modules", "address": None, "type": "<roots>", "size": 0,
-                               "retained": 7026, "weak": False}]
+                               "native": 0, "retained": 7026, "weak": False}]
     k = jrun(pyheap, "object", dumps["app"], A(6))
     assert k["roots"] == ["held from outside the dump: reference count 4, 1 reference not in the dump"]
     assert k["value"] == "'payload'"
@@ -375,7 +375,7 @@ def test_usage_and_address_errors(pyheap, dumps):
         r = run(pyheap, cmd, dumps["app"])
         assert r.returncode == 2 and "expected FILE and ADDR" in r.stderr
     r = run(pyheap, "histogram", "--by", "colour", dumps["app"])
-    assert r.returncode == 2 and "--by takes type, owner, module, via, referrer or size" in r.stderr
+    assert r.returncode == 2 and "--by takes type, owner, module, via, referrer, size or site" in r.stderr
     r = run(pyheap, "suspects", "--threshold", "0", dumps["app"])
     assert r.returncode == 2
     r = run(pyheap, "diff", dumps["app"])

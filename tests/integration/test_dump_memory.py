@@ -40,8 +40,8 @@ def breakdown(pyheap, python, tmp_path, mmap_mib):
     assert min(before, after) * 0.95 <= m["resident"] <= max(before, after) * 1.05, \
         (before, m["resident"], after)
     assert m["pymalloc_free"] is not None and m["malloc_free"] is not None
-    parts = (m["python_objects"] + m["pymalloc_free"] + m["malloc_free"] + m["files"]
-             + m["stacks"] + m["rest"])
+    parts = (m["python_objects"] + m["native_buffers"] + m["pymalloc_free"] + m["malloc_free"]
+             + m["files"] + m["stacks"] + m["rest"])
     assert parts == m["resident"]
     assert m["python_objects"] >= 6000 * 10240
     assert m["files"] > 1 * MIB and m["stacks"] > 0

@@ -82,6 +82,7 @@ def test_jsonl_matches_the_dump(pyheap, planted):
         obj = d.objects[addr]
         assert o["address"] == hex(addr)
         assert (o["kind"], o["size"], o["refcount"]) == (d.type_name(addr), obj.size, obj.refcount)
+        assert o["native"] == sum(d.native(addr).values())
         want = expected_refs(d, addr)
         got = [(r["label"], int(r["to"], 16), r.get("weak", False)) for r in o["refs"]]
         assert len(got) == len(want), (o, want)
@@ -105,7 +106,7 @@ def test_jsonl_matches_the_dump(pyheap, planted):
         kids.setdefault(o["dominator"], []).append(o)
     for o in objects:
         ch = kids.get(o["address"], [])
-        assert o["retained"] == o["size"] + sum(c["retained"] for c in ch), o
+        assert o["retained"] == o["size"] + o["native"] + sum(c["retained"] for c in ch), o
         assert o["retained_objects"] == 1 + sum(c["retained_objects"] for c in ch), o
         assert o["dominator"] in by_addr or o["dominator"] in ("root", "unreachable") or \
             o["dominator"].split(":")[0] in ("thread", "frame")

@@ -113,7 +113,7 @@ def test_every_route_is_the_cli_document(diff_server, pyheap_bin, fixtures):
 def test_api_speaks_the_fixture_answers(diff_server):
     s = diff_server.get("/api/summary?dump=old")
     assert s["objects"] == 29 and s["total_size"] == 7026
-    assert s["unreachable"] == {"objects": 2, "size": 500}
+    assert s["unreachable"] == {"objects": 2, "size": 500, "native": 0}
     o = diff_server.get("/api/objects/%s?dump=old" % A(5))
     assert o["retained"] == 2546 and o["path"] == "sys.modules['app'].__dict__['cache']"
     # decimal addresses, as PyHeap's links write them
@@ -180,7 +180,7 @@ BAD = [
     ("/api/objects?limit=1e3", 400, "limit"),
     ("/api/objects?offset=99999999999999999999", 400, "offset"),
     ("/api/objects?sort=name", 400, "sort takes retained or size"),
-    ("/api/objects?by=color", 400, "by takes type, owner, module, via, referrer or size"),
+    ("/api/objects?by=color", 400, "by takes type, owner, module, via, referrer, size or site"),
     ("/api/objects?kind=a&kind=b", 400, "given twice"),
     ("/api/objects?q=" + "x" * 2000, 400, "longer than 1024"),
     ("/api/summary?bogus=1", 400, "unknown parameter 'bogus'"),

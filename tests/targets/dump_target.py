@@ -35,6 +35,9 @@ a wait interrupted by the dump still lasted as long as asked. Modes:
             SIGUSR1 makes it print "usr1" (Python code runs: it calls and allocates)
   memory    holds 60 MB of bytes objects and an anonymous mmap of SECONDS MiB with every
             page written (memory that no Python object's size counts), then sleeps
+  numpy     holds a numpy array of SECONDS MiB that owns its data, every page written (native
+            bytes the NATIVE section counts), and a view of it; prints "ARRAY <address>" after
+            READY; exits 3 without numpy
   leaky     an app that leaks, for `pyheap leaks`: each line "work N" on stdin does N
             requests and prints "worked N". A request appends a new Request to the
             module-level LEAKED list and a new entry to the .history list of one of
@@ -278,6 +281,17 @@ def main():
             buf[off] = 1
         say("READY", os.getpid())
         while held:
+            time.sleep(3600)
+    elif MODE == "numpy":
+        try:
+            import numpy
+        except ImportError:
+            sys.exit(3)
+        held = numpy.ones(int(SECONDS) << 20, dtype=numpy.uint8)
+        view = held[::2]
+        say("READY", os.getpid())
+        say("ARRAY", hex(id(held)))
+        while held is not None:
             time.sleep(3600)
     elif MODE == "leaky":
         leaky_setup()

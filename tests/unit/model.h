@@ -56,6 +56,7 @@ struct model {
 	size_t n_roots;
 	struct mmeta *meta;
 	size_t n_meta;
+	uint64_t n_native, native_total; /* NATIVE records and their bytes */
 };
 
 static inline void *xcalloc(size_t n, size_t size)
@@ -331,8 +332,27 @@ static inline void model_free(struct model *m)
  * Write m with w (already open), interleaving sections in an order picked by
  * seed, then close. Returns 0 or the writer's error.
  */
+/* The native parts model_write() gives object id: every third object owns some. */
+static inline void model_native_of(uint64_t id, struct ph_native_rec *n)
+{
+	n->id = id;
+	n->n_parts = 0;
+	n->total = 0;
+	if (id % 3 != 1)
+		return;
+	n->parts[n->n_parts].what = PH_FMT_NATIVE_NUMPY;
+	n->parts[n->n_parts++].bytes = id * 8 + 8;
+	if (id % 6 == 1) {
+		n->parts[n->n_parts].what = PH_FMT_NATIVE_VALUES;
+		n->parts[n->n_parts++].bytes = 40;
+	}
+	for (uint32_t i = 0; i < n->n_parts; i++)
+		n->total += n->parts[i].bytes;
+}
+
 static inline int model_write(const struct model *m, struct ph_writer *w, uint64_t seed)
 {
+	struct ph_native_rec nr;
 	struct rng r = {seed ^ 0xabcdef12345ULL};
 	size_t si = 0, ti = 0, oi = 0, thi = 0, ri = 0, mi = 0;
 	int err = 0;
@@ -370,6 +390,9 @@ static inline int model_write(const struct model *m, struct ph_writer *w, uint64
 				err = ph_writer_object(w, &m->objects[oi], &id);
 				for (size_t k = 0; !err && k < m->n_edges[oi]; k++)
 					err = ph_writer_edge(w, &m->edges[oi][k]);
+				model_native_of(id, &nr);
+				if (!err && nr.n_parts)
+					err = ph_writer_native(w, &nr);
 				oi++;
 			}
 			break;
@@ -545,6 +568,16 @@ static inline int model_take_chunk(struct model_reader *mr, struct ph_cursor *c)
 			mm->len = rec.value_len;
 			break;
 		}
+		case PH_FMT_KIND_NATIVE: {
+			struct ph_native_rec nr;
+
+			err = ph_read_native(c, &nr);
+			if (!err) {
+				m->n_native++;
+				m->native_total += nr.total;
+			}
+			break;
+		}
 		default:
 			return ph_error(PH_EINVAL, "unexpected chunk kind %u", c->chunk.kind);
 		}
@@ -625,6 +658,20 @@ static inline const char *model_diff(const struct model *a, const struct model *
 		return DIFF("a type differs");
 	if (a->n_objects != b->n_objects)
 		return DIFF("objects: %zu vs %zu", a->n_objects, b->n_objects);
+	{ /* b was read back from what model_write() made of a: its NATIVE records */
+		struct ph_native_rec nr;
+		uint64_t n = 0, total = 0;
+
+		for (size_t i = 0; i < a->n_objects; i++) {
+			model_native_of(i, &nr);
+			n += nr.n_parts != 0;
+			total += nr.total;
+		}
+		if (b->n_native != n || b->native_total != total)
+			return DIFF("native: %llu records of %llu bytes vs %llu of %llu",
+				    (unsigned long long)n, (unsigned long long)total,
+				    (unsigned long long)b->n_native, (unsigned long long)b->native_total);
+	}
 	for (size_t i = 0; i < a->n_objects; i++) {
 		const struct ph_object_rec *x = &a->objects[i], *y = &b->objects[i];
 		const struct ph_value *u = &x->value, *v = &y->value;

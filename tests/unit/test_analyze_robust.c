@@ -42,7 +42,7 @@ static void exercise(struct ph_analysis *a, uint64_t seed)
 	struct ph_buf b = PH_BUF_INIT;
 	uint32_t *top;
 	size_t n;
-	uint64_t live = 0;
+	uint64_t live = 0, live_native = 0;
 
 	/* a tree: every node's idom chain reaches the super-root, earlier in preorder */
 	for (uint32_t i = 1; i < a->g.n_nodes; i++) {
@@ -52,11 +52,16 @@ static void exercise(struct ph_analysis *a, uint64_t seed)
 			cr_assert_lt(++steps, a->g.n_nodes + 1, "seed %llu: idom cycle", (unsigned long long)seed);
 	}
 	for (uint32_t v = 0; v < a->g.n; v++)
-		if (!ph_bit(a->d.garbage, v))
+		if (!ph_bit(a->d.garbage, v)) {
 			live += a->h->size[v];
-	cr_assert_eq(a->r.size[a->g.super], a->h->total_size);
-	cr_assert_eq(a->r.size[a->g.unreachable], a->d.garbage_size);
+			live_native += ph_heap_native(a->h, v);
+		}
+	/* every object owns its size and its native bytes (the model gives object 1 and every third some) */
+	cr_assert_eq(a->h->total_native > 0, a->h->n_objects > 1);
+	cr_assert_eq(a->r.size[a->g.super], a->h->total_size + a->h->total_native);
+	cr_assert_eq(a->r.size[a->g.unreachable], a->d.garbage_size + a->d.garbage_native);
 	cr_assert_eq(a->h->total_size - a->d.garbage_size, live);
+	cr_assert_eq(a->h->total_native - a->d.garbage_native, live_native);
 	cr_assert_eq(a->r.count[a->g.super], a->h->n_objects);
 	for (int by = PH_BY_TYPE; by <= PH_BY_MODULE; by++) {
 		struct ph_histogram h;

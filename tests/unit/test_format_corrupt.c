@@ -738,3 +738,128 @@ Test(format_corrupt, dangling_references_are_reported_not_fatal)
 	unlink(path);
 	ph_buf_release(&b);
 }
+
+/* A NATIVE record: id delta, then (kind, bytes) parts. */
+static size_t put_native(uint8_t *p, uint64_t delta, int n, const uint8_t *kinds,
+			 const uint64_t *bytes)
+{
+	size_t k = 0;
+
+	k += ph_varint_encode(p + k, delta);
+	k += ph_varint_encode(p + k, (uint64_t)n);
+	for (int i = 0; i < n; i++) {
+		p[k++] = kinds[i];
+		k += ph_varint_encode(p + k, bytes[i]);
+	}
+	return k;
+}
+
+/* Three objects of 16 bytes at 0x2000, 0x3000, 0x4000 and NATIVE chunks nat[0..nn). */
+static void native_file(struct ph_buf *b, const struct fb_chunk *nat, size_t nn, uint64_t size1)
+{
+	static uint8_t types[32], objs[64];
+	size_t nt = put_type(types, 0x1000, 0), no = 0;
+	struct fb_chunk c[8];
+
+	for (int i = 0; i < 3; i++)
+		no += put_object(objs + no, i ? 0x1000 : 0x2000, i == 1 ? size1 : 16);
+	c[0] = fb_raw(PH_FMT_KIND_TYPES, 1, types, nt);
+	c[1] = fb_raw(PH_FMT_KIND_OBJECTS, 3, objs, no);
+	for (size_t i = 0; i < nn; i++)
+		c[2 + i] = nat[i];
+	fb_file(b, c, 2 + nn);
+}
+
+Test(format_corrupt, native_records_load_and_python_only)
+{
+	static const uint8_t kinds[] = {PH_FMT_NATIVE_NUMPY, PH_FMT_NATIVE_VALUES, 200};
+	static const uint64_t bytes[] = {1000, 40, 7};
+	uint8_t n1[32], n2[32];
+	size_t k1 = put_native(n1, 1, 2, kinds, bytes), k2 = put_native(n2, 2, 1, kinds + 2, bytes + 2);
+	struct ph_buf b = PH_BUF_INIT;
+	struct fb_chunk nat[2] = {fb_raw(PH_FMT_KIND_NATIVE, 1, n1, k1),
+				  fb_raw(PH_FMT_KIND_NATIVE, 1, n2, k2)};
+	struct outcome o;
+	struct ph_heap *h;
+	char path[64];
+
+	native_file(&b, nat, 2, 16);
+	o = read_both(b.data, b.len);
+	cr_assert_eq(o.seek_err, 0, "%s", o.seek_msg);
+	cr_assert_eq(o.stream_err, 0);
+	cr_assert_eq(write_temp(&b, path, sizeof(path)), 0);
+	for (int python_only = 0; python_only < 2; python_only++) {
+		ph_heap_set_python_only(python_only);
+		cr_assert_eq(ph_heap_load(&h, path, NULL, NULL), 0, "%s", ph_error_detail());
+		cr_assert_eq(h->n_native, 2);
+		cr_assert_eq(ph_heap_native(h, 0), 0);
+		cr_assert_eq(ph_heap_native(h, 1), 1040);
+		cr_assert_eq(ph_heap_native(h, 2), 7); /* a kind this reader does not know: other */
+		cr_assert_eq(h->total_native, 1047);
+		cr_assert_eq(h->native_by_kind[PH_FMT_NATIVE_NUMPY], 1000);
+		cr_assert_eq(h->native_by_kind[PH_FMT_NATIVE_VALUES], 40);
+		cr_assert_eq(h->native_by_kind[PH_FMT_NATIVE_OTHER], 7);
+		cr_assert_eq(h->native_kinds[1], (1u << (PH_FMT_NATIVE_NUMPY - 1)) |
+						 (1u << (PH_FMT_NATIVE_VALUES - 1)));
+		cr_assert_eq(ph_heap_owned(h, 1), python_only ? 16 : 1056);
+		ph_heap_free(h);
+	}
+	ph_heap_set_python_only(false);
+	unlink(path);
+	ph_buf_release(&b);
+}
+
+/* A file whose one NATIVE chunk holds count records rec[0..n) is refused by all with msg. */
+static void refuse_native(const uint8_t *rec, size_t n, uint64_t count, uint64_t size1,
+			  const char *msg)
+{
+	struct ph_buf b = PH_BUF_INIT;
+	struct fb_chunk nat = fb_raw(PH_FMT_KIND_NATIVE, count, rec, n);
+
+	native_file(&b, &nat, 1, size1);
+	expect_refused_by_all(&b, PH_ECORRUPT, msg);
+	ph_buf_release(&b);
+}
+
+Test(format_corrupt, hostile_native_records)
+{
+	static const uint8_t k_ok[] = {PH_FMT_NATIVE_NUMPY, PH_FMT_NATIVE_MMAP};
+	static const uint8_t k_down[] = {PH_FMT_NATIVE_MMAP, PH_FMT_NATIVE_NUMPY};
+	static const uint8_t k_zero[] = {0};
+	static const uint64_t small[] = {8, 8};
+	static const uint64_t huge[] = {UINT64_MAX / 2 + 1, UINT64_MAX / 2 + 1};
+	uint8_t n1[64];
+	size_t k1;
+	struct ph_buf b = PH_BUF_INIT;
+	struct fb_chunk nat[2];
+
+	k1 = put_native(n1, 3, 1, k_ok, small);
+	refuse_native(n1, k1, 1, 16, "native record for object id 3, but there are 3 objects");
+	/* the same id twice in a chunk (a delta of 0) */
+	k1 = put_native(n1, 1, 1, k_ok, small);
+	k1 += put_native(n1 + k1, 0, 1, k_ok, small);
+	refuse_native(n1, k1, 2, 16, "native record for object id 1 again");
+	/* parts whose kinds go down, or a kind 0 */
+	k1 = put_native(n1, 1, 2, k_down, small);
+	refuse_native(n1, k1, 1, 16, "kinds must increase from 1");
+	k1 = put_native(n1, 1, 1, k_zero, small);
+	refuse_native(n1, k1, 1, 16, "kinds must increase from 1");
+	/* no part (padded, so that the record count fits the smallest record) */
+	k1 = put_native(n1, 1, 0, k_ok, small);
+	n1[k1++] = 0;
+	n1[k1++] = 0;
+	refuse_native(n1, k1, 1, 16, "native record with 0 parts");
+	/* parts that wrap in one record; native bytes that wrap with the objects' sizes */
+	k1 = put_native(n1, 1, 2, k_ok, huge);
+	refuse_native(n1, k1, 1, 16, "add up to 2^64 bytes or more");
+	k1 = put_native(n1, 1, 1, k_ok, huge);
+	refuse_native(n1, k1, 1, UINT64_MAX / 2 + 1, "add up to 2^64 bytes or more");
+
+	/* the same id in two chunks */
+	k1 = put_native(n1, 1, 1, k_ok, small);
+	nat[0] = fb_raw(PH_FMT_KIND_NATIVE, 1, n1, k1);
+	nat[1] = nat[0];
+	native_file(&b, nat, 2, 16);
+	expect_refused_by_all(&b, PH_ECORRUPT, "out of order or twice");
+	ph_buf_release(&b);
+}

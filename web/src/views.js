@@ -28,6 +28,7 @@ function SummaryFacts({ s }) {
 		<${Fact} label="Python">${s.python_version || '-'}<//>
 		<${Fact} label="Taken">${when(m.time_ns) || '-'}${m.pause_ns ? `, paused ${(m.pause_ns / 1e9).toFixed(3)} s` : ''}<//>
 		<${Fact} label="Objects"><${Count} n=${s.objects} /> (<${Bytes} n=${s.total_size} />)<//>
+		${s.native && s.native.total ? html`<${Fact} label="Native buffers"><${Bytes} n=${s.native.total} /> owned by <${Count} n=${s.native.objects} /> object${s.native.objects === 1 ? '' : 's'}${s.native.in_retained ? '' : ' (not in retained sizes)'}<//>` : null}
 		<${Fact} label="Reachable"><${Count} n=${s.reachable.objects} /> (<${Bytes} n=${s.reachable.size} />)<//>
 		<${Fact} label="Unreachable"><${Count} n=${s.unreachable.objects} /> (<${Bytes} n=${s.unreachable.size} />) awaiting collection<//>
 		<${Fact} label="References"><${Count} n=${s.edges} /> (<${Count} n=${s.weak_edges} /> weak)<//>
@@ -39,7 +40,8 @@ function SummaryFacts({ s }) {
 // The process's resident memory by what holds it (docs/analysis.md, "The process's memory").
 function Memory({ m }) {
 	const parts = [
-		['Python objects', m.python_objects], ['pymalloc free', m.pymalloc_free],
+		['Python objects', m.python_objects], ['native buffers', m.native_buffers || null],
+		['pymalloc free', m.pymalloc_free],
 		['malloc free', m.malloc_free], ['files and libraries', m.files], ['stacks', m.stacks],
 		['the rest', m.rest],
 	].filter(([, n]) => n !== null);
@@ -177,6 +179,7 @@ export function Heap({ params }) {
 				{ title: 'Object', cell: (r) => html`<${Addr} address=${r.address} dump=${dump} />` },
 				{ title: 'Type', cell: (r) => html`<${KindLink} kind=${r.type} />` },
 				{ title: sortLink('size', 'Size'), num: true, cell: (r) => html`<${Bytes} n=${r.size} />` },
+				...(doc.rows.some((r) => r.native) ? [{ title: 'Native', num: true, cell: (r) => r.native ? html`<${Bytes} n=${r.native} />` : html`<span class="muted">-</span>` }] : []),
 				{ title: sortLink('retained', 'Retained'), num: true, cell: (r) => html`<${Bytes} n=${r.retained} />` },
 				{ title: '% of heap', num: true, cell: (r) => html`<${Share} part=${r.retained} total=${doc.total_size} />` },
 				{ title: 'Value', cls: 'v', cell: (r) => html`<${Value} text=${r.value} />` },
@@ -228,6 +231,7 @@ export function ObjectView({ address, params }) {
 			${o.value ? html`<pre class="bigvalue">${o.value}</pre>` : null}
 			<dl class="facts">
 				<${Fact} label="Size"><${Bytes} n=${o.size} /><//>
+				${o.native ? html`<${Fact} label="Native"><${Bytes} n=${o.native} /> <span class="muted">(${o.native_kinds.join(', ')})</span><//>` : null}
 				<${Fact} label="Retained"><${Bytes} n=${o.retained} /> in <${Count} n=${o.retained_objects} /> objects<//>
 				<${Fact} label="Refcount"><${Count} n=${o.refcount} /> (<${Count} n=${o.strong_references} /> strong references in the dump)<//>
 				<${Fact} label="Status">${o.reachable ? 'reachable' : 'unreachable: garbage awaiting collection'}${o.flags.length ? `; ${o.flags.join(', ')}` : ''}<//>
