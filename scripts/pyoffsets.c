@@ -256,6 +256,15 @@ static void interp(const struct ph_l_interp *T)
 	F(after_forkers_parent, OFF(PyInterpreterState, after_forkers_parent));
 	F(after_forkers_child, OFF(PyInterpreterState, after_forkers_child));
 	F(audit_hooks, OFF(PyInterpreterState, audit_hooks));
+#if PY_VERSION_HEX >= 0x030c0000
+	F(obmalloc, OFF(PyInterpreterState, obmalloc));
+	F(obm_arenas, OFF(struct _obmalloc_state, mgmt.arenas));
+	F(obm_maxarenas, OFF(struct _obmalloc_state, mgmt.maxarenas));
+#else
+	F(obmalloc, NONE); /* static variables of Objects/obmalloc.c */
+	F(obm_arenas, NONE);
+	F(obm_maxarenas, NONE);
+#endif
 	end();
 }
 
@@ -716,6 +725,16 @@ static void caps(const struct ph_layout *L)
 #endif
 	C(fast_cell, CO_FAST_CELL);
 	C(fast_free, CO_FAST_FREE);
+#endif
+#if PY_VERSION_HEX >= 0x030c0000
+	C(pool_bits, POOL_BITS);
+	if (__builtin_types_compatible_p(__typeof__(((PyInterpreterState *)0)->obmalloc),
+					 struct _obmalloc_state *))
+		C(obmalloc, PH_OBM_STATE_PTR);
+	else
+		C(obmalloc, PH_OBM_STATE);
+#else
+	C(obmalloc, PH_OBM_STATICS);
 #endif
 #if PY_VERSION_HEX >= 0x030c0000
 	if (__builtin_types_compatible_p(__typeof__(((struct tracemalloc_frame *)0)->filename),

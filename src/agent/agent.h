@@ -137,7 +137,9 @@
 	X(PyMutex_Unlock)                                                                          \
 	X(_Py_tracemalloc_config)                                                                  \
 	X(tracemalloc_traces)                                                                      \
-	X(tables_lock)
+	X(tables_lock)                                                                             \
+	X(arenas)                                                                                  \
+	X(maxarenas)
 
 enum ph_agent_api {
 #define PH_AGENT_API_ENUM(name) PH_API_##name,

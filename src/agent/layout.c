@@ -112,6 +112,9 @@ static const struct ph_l_interp is_38 = {
 	.after_forkers_parent = 2632,
 	.after_forkers_child = 2640,
 	.audit_hooks = 2704,
+	.obmalloc = -1,
+	.obm_arenas = -1,
+	.obm_maxarenas = -1,
 };
 
 /* 3.9.18 */
@@ -134,6 +137,9 @@ static const struct ph_l_interp is_39 = {
 	.after_forkers_parent = 3464,
 	.after_forkers_child = 3472,
 	.audit_hooks = 3536,
+	.obmalloc = -1,
+	.obm_arenas = -1,
+	.obm_maxarenas = -1,
 };
 
 /* 3.10.13 */
@@ -156,6 +162,9 @@ static const struct ph_l_interp is_310 = {
 	.after_forkers_parent = 3432,
 	.after_forkers_child = 3440,
 	.audit_hooks = 3504,
+	.obmalloc = -1,
+	.obm_arenas = -1,
+	.obm_maxarenas = -1,
 };
 
 /* 3.11.7 */
@@ -178,6 +187,9 @@ static const struct ph_l_interp is_311 = {
 	.after_forkers_parent = 3488,
 	.after_forkers_child = 3496,
 	.audit_hooks = 3552,
+	.obmalloc = -1,
+	.obm_arenas = -1,
+	.obm_maxarenas = -1,
 };
 
 /* 3.12.1 */
@@ -200,6 +212,9 @@ static const struct ph_l_interp is_312 = {
 	.after_forkers_parent = 3880,
 	.after_forkers_child = 3888,
 	.audit_hooks = 267208,
+	.obmalloc = 3960,
+	.obm_arenas = 512,
+	.obm_maxarenas = 520,
 };
 
 /* 3.13.0, 3.13.5 (trixie) */
@@ -222,6 +237,9 @@ static const struct ph_l_interp is_313 = {
 	.after_forkers_parent = 10640,
 	.after_forkers_child = 10648,
 	.audit_hooks = 10808,
+	.obmalloc = 10800,
+	.obm_arenas = 512,
+	.obm_maxarenas = 520,
 };
 
 /* 3.14.10 */
@@ -244,6 +262,9 @@ static const struct ph_l_interp is_314 = {
 	.after_forkers_parent = 10704,
 	.after_forkers_child = 10712,
 	.audit_hooks = 10912,
+	.obmalloc = 10904,
+	.obm_arenas = 512,
+	.obm_maxarenas = 520,
 };
 
 /* 3.15.2 */
@@ -266,6 +287,9 @@ static const struct ph_l_interp is_315 = {
 	.after_forkers_parent = 10680,
 	.after_forkers_child = 10688,
 	.audit_hooks = 10888,
+	.obmalloc = 10880,
+	.obm_arenas = 512,
+	.obm_maxarenas = 520,
 };
 
 /* 3.8.18, 3.9.18, 3.10.13, 3.11.7, 3.12.1, 3.13.0 */
@@ -1169,6 +1193,8 @@ static const struct ph_caps caps_38 = {
 	.frames = PH_FRAMES_OBJECTS,
 	.inst_dict = PH_INST_DICT_OFFSET,
 	.preheader = PH_PREHEADER_GC,
+	.obmalloc = PH_OBM_STATICS,
+	.pool_bits = 12,
 };
 
 static const struct ph_caps caps_39 = {
@@ -1176,6 +1202,17 @@ static const struct ph_caps caps_39 = {
 	.inst_dict = PH_INST_DICT_OFFSET,
 	.preheader = PH_PREHEADER_GC,
 	.tracemalloc = PH_TM_STATICS,
+	.obmalloc = PH_OBM_STATICS,
+	.pool_bits = 12,
+};
+
+static const struct ph_caps caps_310 = {
+	.frames = PH_FRAMES_OBJECTS,
+	.inst_dict = PH_INST_DICT_OFFSET,
+	.preheader = PH_PREHEADER_GC,
+	.tracemalloc = PH_TM_STATICS,
+	.obmalloc = PH_OBM_STATICS,
+	.pool_bits = 14, /* 3.10: large pools with the radix tree */
 };
 
 static const struct ph_caps caps_311 = {
@@ -1188,6 +1225,8 @@ static const struct ph_caps caps_311 = {
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
 	.tracemalloc = PH_TM_STATICS,
+	.obmalloc = PH_OBM_STATICS,
+	.pool_bits = 14,
 };
 
 static const struct ph_caps caps_312 = {
@@ -1203,6 +1242,8 @@ static const struct ph_caps caps_312 = {
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
 	.tracemalloc = PH_TM_RUNTIME,
+	.obmalloc = PH_OBM_STATE,
+	.pool_bits = 14,
 };
 
 static const struct ph_caps caps_313 = {
@@ -1219,6 +1260,8 @@ static const struct ph_caps caps_313 = {
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
 	.tracemalloc = PH_TM_RUNTIME,
+	.obmalloc = PH_OBM_STATE_PTR,
+	.pool_bits = 14,
 };
 
 static const struct ph_caps caps_314 = {
@@ -1236,6 +1279,8 @@ static const struct ph_caps caps_314 = {
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
 	.tracemalloc = PH_TM_RUNTIME_MUTEX,
+	.obmalloc = PH_OBM_STATE_PTR,
+	.pool_bits = 14,
 };
 
 static const struct ph_caps caps_315 = {
@@ -1254,6 +1299,8 @@ static const struct ph_caps caps_315 = {
 	.fast_cell = 0x40,
 	.fast_free = 0x80,
 	.tracemalloc = PH_TM_RUNTIME_UTF8,
+	.obmalloc = PH_OBM_STATE_PTR,
+	.pool_bits = 14,
 };
 
 /* ---- the versions ---- */
@@ -1278,7 +1325,7 @@ static const struct ph_layout layouts[] = {
 		.seen = "3.10.13",
 		.rt = &rt_39, .is = &is_310, .gc = &gc_38, .ts = &ts_38, .fo = &fo_310,
 		.co = &co_310, .fn = &fn_310, .ht = &ht_310, .dict = &dict_38, .str = &str_38,
-		.obj = &obj_38, .caps = &caps_39,
+		.obj = &obj_38, .caps = &caps_310,
 	},
 	{
 		.version = 0x030b0000,

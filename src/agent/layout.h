@@ -125,6 +125,9 @@ struct ph_l_interp {
 	int32_t codec_search_path, codec_search_cache, codec_error_registry;
 	int32_t dict, builtins_copy, sysdict_copy;
 	int32_t before_forkers, after_forkers_parent, after_forkers_child, audit_hooks;
+	/* 3.12+: pymalloc's state (a struct; 3.13+ a pointer to it: caps.obmalloc) and, within
+	   it, mgmt.arenas and mgmt.maxarenas (unreached.c) */
+	int32_t obmalloc, obm_arenas, obm_maxarenas;
 };
 
 /*
@@ -260,6 +263,13 @@ enum ph_preheader {
 	PH_PREHEADER_NOT_STATIC_TYPE, /* 3.13+: as 3.12, nothing for a static type object */
 };
 
+/* Where pymalloc keeps its arenas (unreached.c). */
+enum ph_obmalloc {
+	PH_OBM_STATICS,   /* 3.8-3.11: static variables arenas, maxarenas (symbol table) */
+	PH_OBM_STATE,     /* 3.12: a struct _obmalloc_state in the interpreter */
+	PH_OBM_STATE_PTR, /* 3.13+: a pointer to one in the interpreter */
+};
+
 /* Where tracemalloc keeps its table of traces and the lock that guards it (sites.c). */
 enum ph_tracemalloc {
 	PH_TM_UNSUPPORTED, /* 3.8: a table with another interface */
@@ -281,6 +291,8 @@ struct ph_caps {
 	bool fork_head_lock; /* 3.13+: PyOS_BeforeFork takes the runtime's HEAD_LOCK itself */
 	bool frozenset_untracked; /* 3.15+: frozensets of untracked objects are not tracked */
 	uint8_t tracemalloc; /* enum ph_tracemalloc: where its table of traces is */
+	uint8_t obmalloc;    /* enum ph_obmalloc: where pymalloc's arenas are */
+	uint8_t pool_bits;   /* log2 of pymalloc's pool size: 12 (4 KiB, 3.8-3.9), 14 (16 KiB) */
 	uint8_t owner_generator; /* _PyInterpreterFrame.owner of a generator's frame */
 	uint8_t owner_first_shim; /* owners from here on are not Python frames (shims, entries) */
 	uint8_t fast_cell, fast_free; /* co_localspluskinds bits of cell and free variables */

@@ -203,6 +203,8 @@ int ph_py_init(struct ph_py *py, const struct ph_agent_args *args)
 	py->tm_config = API(args, _Py_tracemalloc_config);
 	py->tm_traces_var = API(args, tracemalloc_traces);
 	py->tm_lock_var = API(args, tables_lock);
+	py->obm_arenas_var = API(args, arenas);
+	py->obm_maxarenas_var = API(args, maxarenas);
 
 	py->none = API(args, _Py_NoneStruct);
 	py->true_ = API(args, _Py_TrueStruct);

@@ -69,6 +69,7 @@ struct ph_py {
 	void (*lock_release)(void *lock);
 	void (*mutex_unlock)(void *m);
 	uintptr_t tm_config, tm_traces_var, tm_lock_var;
+	uintptr_t obm_arenas_var, obm_maxarenas_var; /* 3.8-3.11's pymalloc statics (unreached.c) */
 
 	/* well-known objects */
 	uintptr_t none, true_, false_, set_dummy;

@@ -55,10 +55,10 @@ static uint64_t preheader(const struct ph_py *py, const struct ph_tinfo *ti, uin
 	return n;
 }
 
-uint64_t ph_record_preheader(const struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o,
+uint64_t ph_record_preheader(const struct ph_py *py, const struct ph_tinfo *ti, uintptr_t o,
 			     bool is_gc)
 {
-	return preheader(R->py, ti, o, is_gc);
+	return preheader(py, ti, o, is_gc);
 }
 
 /* The C __sizeof__ of o, called as CPython's method descriptors would; false if it failed. */

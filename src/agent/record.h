@@ -55,7 +55,7 @@ uint64_t ph_record_size(struct ph_record *R, const struct ph_tinfo *ti, uintptr_
  * What CPython allocates before o (the GC header, the pre-header), which
  * sys.getsizeof counts: o minus this is where o's memory block starts.
  */
-uint64_t ph_record_preheader(const struct ph_record *R, const struct ph_tinfo *ti, uintptr_t o,
+uint64_t ph_record_preheader(const struct ph_py *py, const struct ph_tinfo *ti, uintptr_t o,
 			     bool is_gc);
 
 /* The value of o into *v (kind 0: none). 0 or PH_ENOMEM. */

@@ -400,7 +400,7 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 		return err;
 	err = ph_writer_object(&W->w, &rec, &id);
 	if (!err && !(rec.flags & PH_FMT_OBJ_STATIC))
-		err = ph_sites_object(&W->S, o - ph_record_preheader(&W->R, ti, o, is_gc), id);
+		err = ph_sites_object(&W->S, o - ph_record_preheader(py, ti, o, is_gc), id);
 	if (!err && readable && ph_native_wants(&W->X, ti))
 		err = ph_native_put(&W->X, id, ti, o);
 	if (err)

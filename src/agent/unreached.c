@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * unreached.c - objects held only from C, found in pymalloc's blocks in use
+ * (see unreached.h).
+ *
+ * pymalloc's structures, the same in 3.8-3.15 (x86_64): an arena_object is
+ * {uintptr_t address; block *pool_address; uint nfreepools, ntotalpools;
+ * pool_header *freepools; arena_object *nextarena, *prevarena} (48 bytes);
+ * address 0 marks an unused entry. An arena's pools start at address rounded
+ * up to the pool size; those below pool_address were carved. A pool header
+ * is {union {block *; uint count} ref; block *freeblock; pool_header
+ * *nextpool, *prevpool; uint arenaindex, szidx, nextoffset, maxnextoffset}
+ * (48 bytes, which is also where the first block starts); a pool in use has
+ * count > 0, blocks of (szidx + 1) * 16 bytes from offset 48 up to
+ * nextoffset, the free ones linked from freeblock.
+ */
+#include "agent/unreached.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/record.h"
+#include "common/error.h"
+
+#define ARENA_OBJECT_SIZE 48
+#define AO_ADDRESS        0
+#define AO_POOL_ADDRESS   8
+#define POOL_OVERHEAD     48
+#define PH_COUNT          0
+#define PH_FREEBLOCK      8
+#define PH_ARENAINDEX     32
+#define PH_SZIDX          36
+#define PH_NEXTOFFSET     40
+#define SIZE_CLASSES      32 /* 512 / 16 */
+#define GRAIN_SHIFT       4  /* objects are 16-byte aligned */
+#define MAX_ARENAS        (1u << 20) /* 1 TiB of 1 MiB arenas: more is not a table we trust */
+#define MAX_REFCNT        ((uint64_t)1 << 40)
+
+static int arena_cmp(const void *a, const void *b)
+{
+	const struct ph_unreached_arena *x = a, *y = b;
+
+	return (x->base > y->base) - (x->base < y->base);
+}
+
+int ph_unreached_init(struct ph_unreached *U, const struct ph_py *py)
+{
+	const struct ph_l_interp *I = py->L->is;
+	uintptr_t table = 0, arena_size;
+	uint32_t max = 0;
+
+	memset(U, 0, sizeof(*U));
+	U->py = py;
+	U->pool_size = (size_t)1 << py->caps->pool_bits;
+	arena_size = U->pool_size == 4096 ? (uintptr_t)256 << 10 : (uintptr_t)1 << 20;
+	switch (py->caps->obmalloc) {
+	case PH_OBM_STATICS:
+		if (!py->obm_arenas_var || !py->obm_maxarenas_var) {
+			U->why = "the interpreter has no symbol table (stripped): pymalloc's arenas cannot be found";
+			return 0;
+		}
+		table = ph_rd(py->obm_arenas_var, 0);
+		max = ph_rd_u32(py->obm_maxarenas_var, 0);
+		break;
+	case PH_OBM_STATE:
+	case PH_OBM_STATE_PTR: {
+		uintptr_t state = py->interp + (uintptr_t)I->obmalloc;
+
+		if (I->obmalloc < 0) {
+			U->why = "no layout for pymalloc's state";
+			return 0;
+		}
+		if (py->caps->obmalloc == PH_OBM_STATE_PTR)
+			state = ph_rd(py->interp, I->obmalloc);
+		if (!state) {
+			U->why = "the interpreter has no pymalloc state";
+			return 0;
+		}
+		table = ph_rd(state, I->obm_arenas);
+		max = ph_rd_u32(state, I->obm_maxarenas);
+		break;
+	}
+	default:
+		U->why = "no layout for pymalloc's state";
+		return 0;
+	}
+	if (!table || !max || max > MAX_ARENAS) {
+		U->why = table ? "pymalloc's table of arenas is implausible" : "pymalloc is not in use";
+		return 0;
+	}
+	U->arenas = calloc(max, sizeof(*U->arenas));
+	if (!U->arenas)
+		return ph_error(PH_ENOMEM, "agent: out of memory for %u arenas", max);
+	for (uint32_t i = 0; i < max; i++) {
+		uintptr_t ao = table + (uintptr_t)i * ARENA_OBJECT_SIZE, base = ph_rd(ao, AO_ADDRESS);
+		struct ph_unreached_arena *a;
+
+		if (!base)
+			continue;
+		a = &U->arenas[U->n++];
+		a->index = i;
+		a->base = base;
+		a->end = base + arena_size;
+		a->carved = ph_rd(ao, AO_POOL_ADDRESS);
+		if (a->carved < base || a->carved > a->end)
+			a->carved = a->end;
+		a->bits = calloc((arena_size >> GRAIN_SHIFT) / 64, 8);
+		if (!a->bits)
+			return ph_error(PH_ENOMEM, "agent: out of memory for the arenas' bitmaps");
+	}
+	qsort(U->arenas, U->n, sizeof(*U->arenas), arena_cmp);
+	return 0;
+}
+
+static struct ph_unreached_arena *arena_of(const struct ph_unreached *U, uintptr_t o)
+{
+	size_t lo = 0, hi = U->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (o < U->arenas[mid].base)
+			hi = mid;
+		else if (o >= U->arenas[mid].end)
+			lo = mid + 1;
+		else
+			return &U->arenas[mid];
+	}
+	return NULL;
+}
+
+void ph_unreached_mark(struct ph_unreached *U, uintptr_t o)
+{
+	struct ph_unreached_arena *a = U->n ? arena_of(U, o) : NULL;
+	uint64_t bit;
+
+	if (a) {
+		bit = (o - a->base) >> GRAIN_SHIFT;
+		a->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
+	}
+}
+
+bool ph_unreached_marked(const struct ph_unreached *U, uintptr_t o)
+{
+	const struct ph_unreached_arena *a = U->n ? arena_of(U, o) : NULL;
+	uint64_t bit;
+
+	if (!a)
+		return false;
+	bit = (o - a->base) >> GRAIN_SHIFT;
+	return (a->bits[bit / 64] >> (bit % 64)) & 1;
+}
+
+/* An unmarked live object at o in a block of size bytes at offset off: its type info or NULL. */
+static const struct ph_tinfo *candidate(struct ph_unreached *U, struct ph_types *T, uintptr_t o,
+					uint64_t off)
+{
+	const uint64_t *ti_p = ph_addrmap_get(&T->map, ph_rd(o, PH_OFF_TYPE));
+	const struct ph_tinfo *ti;
+	uint64_t rc;
+
+	if (!ti_p)
+		return NULL; /* not a type the walk met (nor a type at all, as far as we know) */
+	ti = (const struct ph_tinfo *)(uintptr_t)*ti_p;
+	if (!ti || ti->is_gc_fn || ti->addr == U->py->t_type)
+		return NULL; /* type objects: the walk meets every one it can read */
+	rc = ph_refcnt(U->py, o);
+	if (rc == 0 || rc > MAX_REFCNT || ph_is_immortal(U->py, o))
+		return NULL; /* dead (on a free list), or not a reference count */
+	if (ph_record_preheader(U->py, ti, o, ti->gc) != off)
+		return NULL;
+	if (ti->gc && ph_gc_next(o) != 0)
+		return NULL; /* tracked: in a GC list, so written by the walk */
+	return ph_unreached_marked(U, o) ? NULL : ti;
+}
+
+static int push(uintptr_t **out, size_t *n, size_t *cap, uintptr_t o)
+{
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 256;
+		uintptr_t *p = realloc(*out, c * sizeof(*p));
+
+		if (!p)
+			return ph_error(PH_ENOMEM, "agent: out of memory for the unreached objects");
+		*out = p;
+		*cap = c;
+	}
+	(*out)[(*n)++] = o;
+	return 0;
+}
+
+int ph_unreached_scan(struct ph_unreached *U, struct ph_types *T, uintptr_t **out, size_t *n)
+{
+	size_t cap = 0, pool_size = U->pool_size;
+	uint64_t freemap[16384 / 16 / 64]; /* the free blocks of one pool, by 16-byte grain */
+	int err = 0;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t k = 0; k < U->n && !err; k++) {
+		const struct ph_unreached_arena *a = &U->arenas[k];
+		uintptr_t first = (a->base + pool_size - 1) & ~(uintptr_t)(pool_size - 1);
+
+		for (uintptr_t p = first; p + pool_size <= a->carved && !err; p += pool_size) {
+			uint32_t count = ph_rd_u32(p, PH_COUNT), szidx, next;
+			uint64_t size;
+			uintptr_t fb;
+			size_t guard = 0;
+
+			if (ph_rd_u32(p, PH_ARENAINDEX) != a->index || count == 0)
+				continue; /* not carved yet, empty, or not a pool header we trust */
+			szidx = ph_rd_u32(p, PH_SZIDX);
+			next = ph_rd_u32(p, PH_NEXTOFFSET);
+			if (szidx >= SIZE_CLASSES || next > pool_size || next < POOL_OVERHEAD)
+				continue;
+			size = (uint64_t)(szidx + 1) << GRAIN_SHIFT;
+			memset(freemap, 0, sizeof(freemap));
+			for (fb = ph_rd(p, PH_FREEBLOCK); fb && guard < pool_size / 16; guard++) {
+				uint64_t g;
+
+				if (fb < p + POOL_OVERHEAD || fb >= p + pool_size || (fb - p) % 16)
+					break; /* not this pool's: stop following */
+				g = (fb - p) >> GRAIN_SHIFT;
+				freemap[g / 64] |= (uint64_t)1 << (g % 64);
+				fb = ph_rd(fb, 0);
+			}
+			for (uint64_t b = POOL_OVERHEAD; b + size <= next && !err; b += size) {
+				uint64_t g = b >> GRAIN_SHIFT;
+
+				if ((freemap[g / 64] >> (g % 64)) & 1)
+					continue;
+				for (uint64_t off = 0; off <= 32 && off + 16 <= size; off += 16) {
+					uintptr_t o = p + b + off;
+
+					U->candidates++;
+					if (candidate(U, T, o, off)) {
+						err = push(out, n, &cap, o);
+						break;
+					}
+				}
+			}
+		}
+	}
+	U->found = *n;
+	return err;
+}
+
+void ph_unreached_release(struct ph_unreached *U)
+{
+	for (size_t k = 0; k < U->n; k++)
+		free(U->arenas[k].bits);
+	free(U->arenas);
+	U->arenas = NULL;
+	U->n = 0;
+}
+
+size_t ph_unreached_memory(const struct ph_unreached *U)
+{
+	size_t n = U->n * sizeof(*U->arenas);
+
+	for (size_t k = 0; k < U->n; k++)
+		n += (size_t)(U->arenas[k].end - U->arenas[k].base) >> GRAIN_SHIFT >> 3;
+	return n;
+}
