@@ -151,9 +151,36 @@ bool ph_unreached_marked(const struct ph_unreached *U, uintptr_t o)
 	return (a->bits[bit / 64] >> (bit % 64)) & 1;
 }
 
+/*
+ * Whether an object of type ti at offset off fits a block of size bytes as
+ * CPython allocates it: it fits, and a fixed-size object (neither a str,
+ * whose size its length sets, nor a 3.13+ instance, whose values follow it)
+ * leaves less than the 16-byte rounding unused. Interiors of other blocks
+ * that happen to hold a type's address fail this, nearly always.
+ */
+static bool fits(const struct ph_tinfo *ti, uintptr_t o, uint64_t off, uint64_t size)
+{
+	uint64_t need = off + (uint64_t)ti->basicsize;
+
+	if (ti->basicsize <= 0 || ti->kind == PH_K_STR)
+		return ti->basicsize > 0 && off + 16 <= size;
+	if (ti->itemsize > 0 && ti->kind != PH_K_INT) { /* int's size word is not a count on 3.12+ */
+		int64_t n = ph_ob_size(o);
+
+		if (n < 0)
+			n = -n;
+		if ((uint64_t)n > size)
+			return false;
+		need += (uint64_t)ti->itemsize * (uint64_t)n;
+	}
+	if (need > size)
+		return false;
+	return ti->itemsize || (ti->flags & PH_TPF_INLINE_VALUES) || size - need < 16;
+}
+
 /* An unmarked live object at o in a block of size bytes at offset off: its type info or NULL. */
 static const struct ph_tinfo *candidate(struct ph_unreached *U, struct ph_types *T, uintptr_t o,
-					uint64_t off)
+					uint64_t off, uint64_t size)
 {
 	const uint64_t *ti_p = ph_addrmap_get(&T->map, ph_rd(o, PH_OFF_TYPE));
 	const struct ph_tinfo *ti;
@@ -164,10 +191,16 @@ static const struct ph_tinfo *candidate(struct ph_unreached *U, struct ph_types 
 	ti = (const struct ph_tinfo *)(uintptr_t)*ti_p;
 	if (!ti || ti->is_gc_fn || ti->addr == U->py->t_type)
 		return NULL; /* type objects: the walk meets every one it can read */
-	rc = ph_refcnt(U->py, o);
-	if (rc == 0 || rc > MAX_REFCNT || ph_is_immortal(U->py, o))
+	/*
+	 * The whole first word: 3.12+ count in its low 32 bits, and a free list
+	 * (3.14's _Py_freelist) links its dead objects through that word, so a
+	 * pointer there must not pass for a count of its low half.
+	 */
+	rc = ph_rd(o, PH_OFF_REFCNT);
+	if (rc == 0 || rc > (U->py->caps->immortal ? (uint64_t)UINT32_MAX : MAX_REFCNT) ||
+	    ph_is_immortal(U->py, o))
 		return NULL; /* dead (on a free list), or not a reference count */
-	if (ph_record_preheader(U->py, ti, o, ti->gc) != off)
+	if (ph_record_preheader(U->py, ti, o, ti->gc) != off || !fits(ti, o, off, size))
 		return NULL;
 	if (ti->gc && ph_gc_next(o) != 0)
 		return NULL; /* tracked: in a GC list, so written by the walk */
@@ -233,7 +266,7 @@ int ph_unreached_scan(struct ph_unreached *U, struct ph_types *T, uintptr_t **ou
 					uintptr_t o = p + b + off;
 
 					U->candidates++;
-					if (candidate(U, T, o, off)) {
+					if (candidate(U, T, o, off, size)) {
 						err = push(out, n, &cap, o);
 						break;
 					}

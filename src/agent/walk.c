@@ -45,6 +45,7 @@
 #include "agent/walk.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -60,6 +61,7 @@
 #include "agent/roots.h"
 #include "agent/seen.h"
 #include "agent/sites.h"
+#include "agent/unreached.h"
 #include "agent/threads.h"
 #include "agent/types.h"
 #include "agent/values.h"
@@ -78,6 +80,7 @@ struct walk {
 	struct ph_record R;
 	struct ph_names N; /* --no-values: the strs that name code (names.h) */
 	struct ph_sites S; /* allocation sites (tracemalloc) */
+	struct ph_unreached U; /* objects held only from C (unreached.h) */
 	struct ph_native X; /* native bytes of objects (native.h) */
 	bool writing_deferred; /* the deferred strs are being written */
 	bool full; /* every object goes through the seen set */
@@ -351,6 +354,7 @@ static int emit(struct walk *W, uintptr_t o, const struct ph_tinfo *ti)
 	uint64_t id;
 	int err;
 
+	ph_unreached_mark(&W->U, o); /* written now, or deferred and written at the end */
 	is_gc = ti->gc && (!ti->is_gc_fn || ((int (*)(void *))ti->is_gc_fn)((void *)o));
 	tracked = is_gc && ph_gc_next(o) != 0;
 	/*
@@ -518,6 +522,59 @@ static int root_cb(void *ctx, uint8_t kind, const char *label, uintptr_t base, i
 	return err;
 }
 
+/*
+ * The live objects in pymalloc's blocks that nothing the walk followed
+ * leads to (unreached.h): each a root of its own, labelled as such, then
+ * what it reaches. Candidates are collected first and the scan is over
+ * before anything is written: writing may allocate (a __sizeof__'s int).
+ */
+static int write_unreached(struct walk *W)
+{
+	static const char label[] = "held from C (unreachable from Python)";
+	uintptr_t *found = NULL;
+	size_t n = 0;
+	uint64_t roots = 0;
+	int err = ph_unreached_scan(&W->U, &W->T, &found, &n);
+
+	/*
+	 * containers first (GC types), so that a leaked dict is the root of the
+	 * str it holds rather than one root more beside it
+	 */
+	for (size_t k = 0; k < 2 * n && !err; k++) {
+		size_t i = k % n;
+		struct ph_tinfo *ti;
+		struct ph_root_rec r;
+		bool ok;
+
+		if (ph_unreached_marked(&W->U, found[i]))
+			continue; /* reached from one written before it */
+		if ((err = ph_types_get(&W->T, ph_type(found[i]), &ti)) || !ti)
+			continue;
+		if (ti->gc != (k < n))
+			continue;
+		if ((err = reach(W, found[i], &ok)) || !ok)
+			continue;
+		r.kind = PH_FMT_ROOT_OTHER;
+		r.address = found[i];
+		if (!(err = ph_writer_string(&W->w, label, sizeof(label) - 1, &r.label)) &&
+		    !(err = ph_writer_root(&W->w, &r)))
+			err = drain(W);
+		roots++;
+	}
+	free(found);
+	if (err)
+		return err;
+	if (W->U.why) {
+		char buf[200];
+
+		snprintf(buf, sizeof(buf), "unavailable: %s", W->U.why);
+		return ph_writer_meta_str(&W->w, "unreached_scan", buf);
+	}
+	if ((err = ph_writer_meta_str(&W->w, "unreached_scan", "pymalloc")))
+		return err;
+	return ph_writer_meta_uint(&W->w, "unreached_objects", roots);
+}
+
 /* ---- the dump ---- */
 
 /* Everything done with the GIL held. */
@@ -540,7 +597,8 @@ static int walk_locked(struct walk *W)
 	    (err = ph_names_add_keys(&W->N, py, ph_rd(py->interp, py->L->is->modules))))
 		return err; /* module names */
 	if ((err = ph_meta_start(&W->w, py, W->R.no_values, W->R.max_value, collecting)) ||
-	    (err = ph_sites_start(&W->S, py, &W->w)) || (err = ph_roots_interp(py, root_cb, W)))
+	    (err = ph_sites_start(&W->S, py, &W->w)) || (err = ph_unreached_init(&W->U, py)) ||
+	    (err = ph_roots_interp(py, root_cb, W)))
 		return err;
 	memset(&th, 0, sizeof(th));
 	th.py = py;
@@ -559,6 +617,8 @@ static int walk_locked(struct walk *W)
 	}
 	if (!err)
 		err = drain(W);
+	if (!err)
+		err = write_unreached(W);
 	if (!err)
 		err = write_deferred(W);
 	if (!err)
@@ -585,7 +645,8 @@ static int walk_locked(struct walk *W)
 	st.native_bad = W->X.bad;
 	st.memory = ph_seen_memory(&W->seen) + ph_types_memory(&W->T) + ph_writer_memory(&W->w) +
 		    W->cap_stack * sizeof(*W->stack) + ph_names_memory(&W->N) +
-		    W->X.cap_pending * sizeof(*W->X.pending) + ph_sites_memory(&W->S);
+		    W->X.cap_pending * sizeof(*W->X.pending) + ph_sites_memory(&W->S) +
+		    ph_unreached_memory(&W->U);
 	if ((err = ph_meta_memory(&W->w, py)))
 		return err;
 	return ph_meta_end(&W->w, &st);
@@ -629,6 +690,7 @@ static void walk_release(struct walk *W)
 	ph_seen_release(&W->seen);
 	ph_names_release(&W->N);
 	ph_sites_release(&W->S);
+	ph_unreached_release(&W->U);
 	ph_writer_release(&W->w);
 	ph_py_release(&W->py);
 	free(W->stack);

@@ -150,6 +150,31 @@ static void meta_value(struct ph_json *j, const struct ph_heap_meta *m)
 		ph_json_null(j);
 	}
 }
+/* "held_from_c": {objects, retained, largest: [{address, type, retained}]} (suspects.h). */
+static void held_from_c_json(struct ph_json *j, const struct ph_analysis *a)
+{
+	uint32_t ids[10];
+	uint64_t count, retained;
+	size_t n = ph_held_from_c(a, ids, 10, &count, &retained);
+
+	ph_json_key(j, "held_from_c");
+	ph_json_begin_object(j);
+	ph_json_key_uint(j, "objects", count);
+	ph_json_key_uint(j, "retained", retained);
+	ph_json_key(j, "largest");
+	ph_json_begin_array(j);
+	for (size_t i = 0; i < n; i++) {
+		ph_json_begin_object(j);
+		ph_json_key(j, "address");
+		ph_json_addr(j, a->h->addr[ids[i]]);
+		ph_json_key_str(j, "type", ph_heap_kind(a->h, ids[i]));
+		ph_json_key_uint(j, "retained", a->r.size[ids[i]]);
+		ph_json_end_object(j);
+	}
+	ph_json_end_array(j);
+	ph_json_end_object(j);
+}
+
 
 static void summary_json(struct ph_json *j, const struct ph_analysis *a,
 			 const struct ph_histogram *hist, size_t nt, const uint32_t *top,
@@ -202,6 +227,7 @@ static void summary_json(struct ph_json *j, const struct ph_analysis *a,
 	ph_json_key_uint(j, "held", r->n_held);
 	ph_json_key_uint(j, "static", r->n_static);
 	ph_json_end_object(j);
+	held_from_c_json(j, a);
 	ph_json_key(j, "reachable");
 	ph_json_begin_object(j);
 	ph_json_key_uint(j, "objects", h->n_objects - a->d.n_garbage);
@@ -642,6 +668,7 @@ int ph_report_suspects(struct ph_json *j, struct ph_analysis *a, double threshol
 	for (size_t i = 0; i < n; i++)
 		suspect_json(j, a, &s[i]);
 	ph_json_end_array(j);
+	held_from_c_json(j, a);
 	ph_json_end_object(j);
 	ph_suspects_free(s, n);
 	return 0;

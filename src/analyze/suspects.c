@@ -676,3 +676,34 @@ void ph_suspects_free(struct ph_suspect *s, size_t n)
 	}
 	free(s);
 }
+
+size_t ph_held_from_c(const struct ph_analysis *a, uint32_t *ids, size_t max, uint64_t *count,
+		      uint64_t *retained)
+{
+	const struct ph_heap *h = a->h;
+	size_t n = 0;
+
+	*count = *retained = 0;
+	for (size_t i = 0; i < h->n_roots; i++) {
+		const struct ph_heap_root *r = &h->roots[i];
+		const char *label;
+		size_t len, k;
+		uint32_t v = r->object;
+
+		if (v == PH_NO_ID || !(label = ph_heap_str(h, r->label, &len)) ||
+		    len != sizeof(PH_ROOT_LABEL_HELD_C) - 1 || memcmp(label, PH_ROOT_LABEL_HELD_C, len))
+			continue;
+		++*count;
+		*retained += a->r.size[v];
+		/* keep the largest max, in decreasing order (insertion: max is small) */
+		for (k = n; k > 0 && a->r.size[ids[k - 1]] < a->r.size[v]; k--)
+			if (k < max)
+				ids[k] = ids[k - 1];
+		if (k < max) {
+			ids[k] = v;
+			if (n < max)
+				n++;
+		}
+	}
+	return n;
+}

@@ -72,6 +72,19 @@ struct ph_suspect {
 
 /* threshold: share of the heap (0..1) that makes a suspect; 0.1 is MAT's default. */
 int ph_suspects_find(struct ph_analysis *a, double threshold, struct ph_suspect **out, size_t *n);
+
+/* The label of the ROOTS records of objects held only from C (the agent's unreached.h). */
+#define PH_ROOT_LABEL_HELD_C "held from C (unreachable from Python)"
+
+/*
+ * Objects held only from C - live, yet unreachable from anything Python
+ * refers to: a C extension's own references, or leaked ones (heapy's
+ * heapu). *count of them and what they *retain together; the ids of the
+ * largest max by retained size into ids (may be NULL when max is 0).
+ * Returns how many ids were written.
+ */
+size_t ph_held_from_c(const struct ph_analysis *a, uint32_t *ids, size_t max, uint64_t *count,
+		      uint64_t *retained);
 void ph_suspects_free(struct ph_suspect *s, size_t n);
 
 #endif

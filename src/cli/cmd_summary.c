@@ -12,6 +12,7 @@
 #include "analyze/breakdown.h"
 #include "analyze/histogram.h"
 #include "analyze/report.h"
+#include "analyze/suspects.h"
 #include "analyze/top.h"
 #include "cli/analyze_cmd.h"
 #include "common/error.h"
@@ -131,6 +132,15 @@ static void print_text(const struct ph_analysis *a, const struct ph_histogram *h
 	       "other %zu), %zu held from outside the dump, %zu static\n",
 	       r->n_record, r->by_kind[PH_FMT_ROOT_MODULES], r->by_kind[PH_FMT_ROOT_INTERP],
 	       r->by_kind[PH_FMT_ROOT_THREAD], r->by_kind[PH_FMT_ROOT_OTHER], r->n_held, r->n_static);
+	{
+		uint64_t count, retained;
+
+		ph_held_from_c(a, NULL, 0, &count, &retained);
+		if (count)
+			printf("held from C:  %" PRIu64 " object%s no Python object refers to, retaining %s "
+			       "(pyheap suspects lists the largest)\n",
+			       count, count == 1 ? "" : "s", ph_human_bytes(retained, hb));
+	}
 	printf("threads:      %zu, %zu frames (%zu with locals), %zu locals\n", h->n_threads,
 	       h->n_frames, frames_with_locals(h), r->n_locals);
 	printf("reachable:    %u objects, %" PRIu64 " bytes (%s)\n", h->n_objects - a->d.n_garbage,

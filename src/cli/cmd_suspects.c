@@ -25,6 +25,33 @@ static const struct ph_opt opts[] = {
 	PH_OPT_END,
 };
 
+/* Objects no Python object refers to, which the dump found in pymalloc (suspects.h). */
+static void print_held_from_c(const struct ph_analysis *a)
+{
+	struct ph_buf nb = PH_BUF_INIT, vb = PH_BUF_INIT;
+	uint32_t ids[5];
+	uint64_t count, retained;
+	size_t n = ph_held_from_c(a, ids, 5, &count, &retained);
+	char hb[32];
+
+	if (!count)
+		return;
+	printf("\nHeld from C: %" PRIu64 " object%s that no Python object refers to retain %s (%.1f%%): "
+	       "the interpreter's and extensions' own references, or references a C extension leaked.\n",
+	       count, count == 1 ? "" : "s", ph_human_bytes(retained, hb),
+	       ph_analysis_total(a) ? 100.0 * (double)retained / (double)ph_analysis_total(a) : 0);
+	for (size_t i = 0; i < n; i++) {
+		const char *value = ph_tmp_value(&vb, a, ids[i], 40);
+
+		printf("  %s 0x%" PRIx64 " retains %s%s%s\n",
+		       ph_cli_name(&nb, ph_heap_kind(a->h, ids[i]), strlen(ph_heap_kind(a->h, ids[i]))),
+		       a->h->addr[ids[i]], ph_human_bytes(a->r.size[ids[i]], hb), *value ? ": " : "",
+		       value);
+	}
+	ph_buf_release(&nb);
+	ph_buf_release(&vb);
+}
+
 static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, size_t n,
 		       double threshold)
 {
@@ -34,6 +61,7 @@ static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, 
 	if (!n) {
 		printf("No suspects: nothing retains %g%% of the heap (%" PRIu64 " bytes) or more.\n",
 		       100 * threshold, ph_analysis_total(a));
+		print_held_from_c(a);
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -81,6 +109,7 @@ static void print_text(const struct ph_analysis *a, const struct ph_suspect *s, 
 		ph_print_wrapped(stdout, ph_cli_name(&nb, s[i].explanation, strlen(s[i].explanation)),
 				 2);
 	}
+	print_held_from_c(a);
 	ph_buf_release(&nb);
 }
 

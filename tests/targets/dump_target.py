@@ -303,6 +303,22 @@ def main():
                 served += 1
                 leaky_request(served)
             say("worked", n)
+    elif MODE == "heldc":
+        # references leaked from C (an extra Py_INCREF through ctypes): a bytes and a dict
+        # holding a str of its own, that no Python object refers to
+        import ctypes
+
+        def leak():
+            b = ("LEAKED-%d-" % os.getpid()).encode() * 4
+            d = {"leaked": "dict-value-%d" % os.getpid()}
+            for o in (b, d):
+                ctypes.pythonapi.Py_IncRef(ctypes.py_object(o))
+            return id(b), id(d)
+        ib, idd = leak()
+        say("READY", os.getpid())
+        say("LEAKED", hex(ib), hex(idd))
+        while True:
+            time.sleep(3600)
     elif MODE == "sites-busy":
         # tracemalloc on, and threads that come and go (their states are raw allocations,
         # traced under tracemalloc's lock without the GIL) and compress with the GIL released
