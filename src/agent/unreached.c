@@ -16,8 +16,12 @@
  */
 #include "agent/unreached.h"
 
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "agent/record.h"
 #include "common/error.h"
@@ -43,6 +47,43 @@ static int arena_cmp(const void *a, const void *b)
 	return (x->base > y->base) - (x->base < y->base);
 }
 
+/* The [heap] mapping of this process, from /proc/self/maps (false: none, or no /proc). */
+static bool heap_bounds(uintptr_t *lo, uintptr_t *hi)
+{
+	char buf[8192];
+	size_t have = 0;
+	bool found = false;
+	int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	for (;;) {
+		ssize_t r = read(fd, buf + have, sizeof(buf) - 1 - have);
+		char *line, *nl;
+
+		if (r <= 0)
+			break;
+		have += (size_t)r;
+		buf[have] = '\0';
+		for (line = buf; (nl = strchr(line, '\n')); line = nl + 1) {
+			unsigned long a, b;
+
+			*nl = '\0';
+			if (strstr(line, "[heap]") && sscanf(line, "%lx-%lx", &a, &b) == 2) {
+				*lo = a;
+				*hi = b;
+				found = true;
+			}
+		}
+		have -= (size_t)(line - buf);
+		memmove(buf, line, have);
+		if (have == sizeof(buf) - 1)
+			have = 0; /* a line longer than the buffer: not [heap]'s */
+	}
+	close(fd);
+	return found;
+}
+
 int ph_unreached_init(struct ph_unreached *U, const struct ph_py *py)
 {
 	const struct ph_l_interp *I = py->L->is;
@@ -52,6 +93,10 @@ int ph_unreached_init(struct ph_unreached *U, const struct ph_py *py)
 	memset(U, 0, sizeof(*U));
 	U->py = py;
 	U->pool_size = (size_t)1 << py->caps->pool_bits;
+	if (!heap_bounds(&U->heap_lo, &U->heap_hi))
+		U->heap_why = "no [heap] in /proc/self/maps";
+	else if (ph_seen_init(&U->others, 1 << 12))
+		return ph_error(PH_ENOMEM, "agent: out of memory for the unreached objects");
 	arena_size = U->pool_size == 4096 ? (uintptr_t)256 << 10 : (uintptr_t)1 << 20;
 	switch (py->caps->obmalloc) {
 	case PH_OBM_STATICS:
@@ -137,6 +182,9 @@ void ph_unreached_mark(struct ph_unreached *U, uintptr_t o)
 	if (a) {
 		bit = (o - a->base) >> GRAIN_SHIFT;
 		a->bits[bit / 64] |= (uint64_t)1 << (bit % 64);
+	} else if (!U->heap_why && o >= U->heap_lo && o < U->heap_hi &&
+		   ph_seen_add(&U->others, o, NULL)) {
+		U->heap_why = "out of memory"; /* no search beats a wrong one */
 	}
 }
 
@@ -146,7 +194,7 @@ bool ph_unreached_marked(const struct ph_unreached *U, uintptr_t o)
 	uint64_t bit;
 
 	if (!a)
-		return false;
+		return ph_seen_has(&U->others, o);
 	bit = (o - a->base) >> GRAIN_SHIFT;
 	return (a->bits[bit / 64] >> (bit % 64)) & 1;
 }
@@ -158,14 +206,19 @@ bool ph_unreached_marked(const struct ph_unreached *U, uintptr_t o)
  * leaves less than the 16-byte rounding unused. Interiors of other blocks
  * that happen to hold a type's address fail this, nearly always.
  */
-static bool fits(const struct ph_tinfo *ti, uintptr_t o, uint64_t off, uint64_t size)
+/* The words of a would-be object: before it (a GC header's first), and its first three. */
+struct words {
+	uint64_t gc_next, rc, type, size;
+};
+
+static bool fits(const struct ph_tinfo *ti, const struct words *w, uint64_t off, uint64_t size)
 {
 	uint64_t need = off + (uint64_t)ti->basicsize;
 
 	if (ti->basicsize <= 0 || ti->kind == PH_K_STR)
 		return ti->basicsize > 0 && off + 16 <= size;
 	if (ti->itemsize > 0 && ti->kind != PH_K_INT) { /* int's size word is not a count on 3.12+ */
-		int64_t n = ph_ob_size(o);
+		int64_t n = (int64_t)w->size;
 
 		if (n < 0)
 			n = -n;
@@ -178,11 +231,14 @@ static bool fits(const struct ph_tinfo *ti, uintptr_t o, uint64_t off, uint64_t 
 	return ti->itemsize || (ti->flags & PH_TPF_INLINE_VALUES) || size - need < 16;
 }
 
-/* An unmarked live object at o in a block of size bytes at offset off: its type info or NULL. */
+/*
+ * An unmarked live object at o, at offset off of a block of size bytes, whose
+ * words are w (read from o, or from a copy): its type info or NULL.
+ */
 static const struct ph_tinfo *candidate(struct ph_unreached *U, struct ph_types *T, uintptr_t o,
-					uint64_t off, uint64_t size)
+					const struct words *w, uint64_t off, uint64_t size)
 {
-	const uint64_t *ti_p = ph_addrmap_get(&T->map, ph_rd(o, PH_OFF_TYPE));
+	const uint64_t *ti_p = ph_addrmap_get(&T->map, w->type);
 	const struct ph_tinfo *ti;
 	uint64_t rc;
 
@@ -196,13 +252,13 @@ static const struct ph_tinfo *candidate(struct ph_unreached *U, struct ph_types 
 	 * (3.14's _Py_freelist) links its dead objects through that word, so a
 	 * pointer there must not pass for a count of its low half.
 	 */
-	rc = ph_rd(o, PH_OFF_REFCNT);
+	rc = w->rc;
 	if (rc == 0 || rc > (U->py->caps->immortal ? (uint64_t)UINT32_MAX : MAX_REFCNT) ||
-	    ph_is_immortal(U->py, o))
-		return NULL; /* dead (on a free list), or not a reference count */
-	if (ph_record_preheader(U->py, ti, o, ti->gc) != off || !fits(ti, o, off, size))
+	    (U->py->caps->immortal && (int32_t)(uint32_t)rc < 0))
+		return NULL; /* dead (on a free list), immortal, or not a reference count */
+	if (ph_record_preheader(U->py, ti, o, ti->gc) != off || !fits(ti, w, off, size))
 		return NULL;
-	if (ti->gc && ph_gc_next(o) != 0)
+	if (ti->gc && (off < 16 || w->gc_next != 0))
 		return NULL; /* tracked: in a GC list, so written by the walk */
 	return ph_unreached_marked(U, o) ? NULL : ti;
 }
@@ -220,6 +276,98 @@ static int push(uintptr_t **out, size_t *n, size_t *cap, uintptr_t o)
 	}
 	(*out)[(*n)++] = o;
 	return 0;
+}
+
+/*
+ * Copies of the heap, a window at a time, read with process_vm_readv(): an
+ * address another thread just gave back to the system reads as a failure,
+ * not a crash.
+ */
+struct window {
+	uintptr_t lo, hi;
+	uint8_t buf[1 << 16];
+};
+
+static bool peek(struct window *win, uintptr_t limit, uintptr_t a, void *out, size_t n)
+{
+	if (a < win->lo || a + n > win->hi) {
+		size_t want = sizeof(win->buf);
+		struct iovec local, remote;
+		ssize_t got;
+
+		if (a + n > limit)
+			return false;
+		if (want > limit - a)
+			want = limit - a;
+		local.iov_base = win->buf;
+		local.iov_len = want;
+		remote.iov_base = (void *)a;
+		remote.iov_len = want;
+		got = process_vm_readv(getpid(), &local, 1, &remote, 1, 0);
+		if (got < (ssize_t)n) {
+			win->lo = win->hi = 0;
+			return false;
+		}
+		win->lo = a;
+		win->hi = a + (size_t)got;
+	}
+	memcpy(out, win->buf + (a - win->lo), n);
+	return true;
+}
+
+#define SMALL_MAX  512 /* larger objects come from the C allocator */
+#define PREV_INUSE 1
+
+/* glibc's chunks in [heap]: {prev_size, size | flags} then the data; a chunk is in use when the next one's PREV_INUSE says so. */
+static int scan_heap(struct ph_unreached *U, struct ph_types *T, uintptr_t **out, size_t *n,
+		     size_t *cap)
+{
+	struct window *win = malloc(sizeof(*win));
+	uintptr_t c = (U->heap_lo + 15) & ~(uintptr_t)15, hi = U->heap_hi;
+	int err = 0;
+
+	if (!win)
+		return ph_error(PH_ENOMEM, "agent: out of memory for the heap search");
+	win->lo = win->hi = 0;
+	while (!err && c + 16 <= hi) {
+		uint64_t hdr[2], next_size, size, usable;
+		uintptr_t next;
+
+		if (!peek(win, hi, c, hdr, sizeof(hdr)))
+			break;
+		size = hdr[1] & ~(uint64_t)7;
+		if (size < 32 || size % 16 || size > hi - c)
+			break; /* not a chunk: the heap changed under us, or it is not glibc's */
+		next = c + size;
+		if (next + 16 > hi || !peek(win, hi, next + 8, &next_size, 8))
+			break; /* the top chunk */
+		usable = size - 8;
+		if ((next_size & PREV_INUSE) && usable > SMALL_MAX) {
+			uintptr_t data = c + 16;
+
+			for (uint64_t off = 0; off <= 32 && off + 24 <= usable; off += 16) {
+				uint64_t v[4] = {0, 0, 0, 0};
+				struct words w;
+
+				if (!peek(win, hi, data + off - (off ? 16 : 0), v, off ? 32 : 24))
+					break;
+				w.gc_next = off ? v[0] : 0;
+				w.rc = off ? v[2] : v[0];
+				w.type = off ? v[3] : v[1];
+				w.size = 0;
+				if (!peek(win, hi, data + off + 16, &w.size, 8))
+					break;
+				U->candidates++;
+				if (candidate(U, T, data + off, &w, off, usable)) {
+					err = push(out, n, cap, data + off);
+					break;
+				}
+			}
+		}
+		c = next;
+	}
+	free(win);
+	return err;
 }
 
 int ph_unreached_scan(struct ph_unreached *U, struct ph_types *T, uintptr_t **out, size_t *n)
@@ -264,9 +412,11 @@ int ph_unreached_scan(struct ph_unreached *U, struct ph_types *T, uintptr_t **ou
 					continue;
 				for (uint64_t off = 0; off <= 32 && off + 16 <= size; off += 16) {
 					uintptr_t o = p + b + off;
+					struct words w = {off >= 16 ? ph_rd(o, -16) : 0, ph_rd(o, 0),
+							  ph_rd(o, 8), off + 24 <= size ? ph_rd(o, 16) : 0};
 
 					U->candidates++;
-					if (candidate(U, T, o, off, size)) {
+					if (candidate(U, T, o, &w, off, size)) {
 						err = push(out, n, &cap, o);
 						break;
 					}
@@ -274,6 +424,8 @@ int ph_unreached_scan(struct ph_unreached *U, struct ph_types *T, uintptr_t **ou
 			}
 		}
 	}
+	if (!err && !U->heap_why)
+		err = scan_heap(U, T, out, n, &cap);
 	U->found = *n;
 	return err;
 }
@@ -285,6 +437,7 @@ void ph_unreached_release(struct ph_unreached *U)
 	free(U->arenas);
 	U->arenas = NULL;
 	U->n = 0;
+	ph_seen_release(&U->others);
 }
 
 size_t ph_unreached_memory(const struct ph_unreached *U)

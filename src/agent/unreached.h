@@ -15,9 +15,13 @@
  * Those are written as roots of their own kind (ROOTS kind 5, "held from C,
  * unreachable from Python"), and what they reach is walked as usual.
  *
- * Limits: objects pymalloc did not allocate (larger than 512 bytes, which
- * come from malloc) are not found, nor objects of a type nothing reachable
- * has. pymalloc's state is read under the GIL, which guards it.
+ * Objects of more than 512 bytes come from the C allocator: glibc's main
+ * heap ([heap]) is searched the same way, chunk by chunk, through copies
+ * made with process_vm_readv() (other threads may allocate and free there
+ * while the GIL is held, so nothing there is read in place until it passed
+ * as an object). Not searched: other threads' malloc arenas and mmapped
+ * chunks; nor found: objects of a type nothing reachable has. pymalloc's
+ * state is read under the GIL, which guards it.
  *
  * Where the arenas are: 3.8-3.11 keep them in static variables of
  * Objects/obmalloc.c (symbol table: unavailable in a stripped interpreter),
@@ -31,6 +35,7 @@
 #include <stdint.h>
 
 #include "agent/py.h"
+#include "agent/seen.h"
 #include "agent/types.h"
 
 struct ph_unreached {
@@ -44,6 +49,14 @@ struct ph_unreached {
 	size_t n;
 	size_t pool_size;
 	const char *why; /* NULL when the arenas were read */
+	/*
+	 * The C allocator's main heap ([heap], glibc's main arena): objects of
+	 * more than 512 bytes come from there. Objects written there are kept in
+	 * others; heap_why says why the heap is not searched (NULL: it is).
+	 */
+	uintptr_t heap_lo, heap_hi;
+	struct ph_seen others;
+	const char *heap_why;
 	uint64_t candidates, found;
 };
 

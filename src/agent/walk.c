@@ -564,15 +564,14 @@ static int write_unreached(struct walk *W)
 	free(found);
 	if (err)
 		return err;
-	if (W->U.why) {
+	for (int k = 0; k < 2 && !err; k++) {
+		const char *why = k ? W->U.heap_why : W->U.why;
 		char buf[200];
 
-		snprintf(buf, sizeof(buf), "unavailable: %s", W->U.why);
-		return ph_writer_meta_str(&W->w, "unreached_scan", buf);
+		snprintf(buf, sizeof(buf), "%s%s", why ? "unavailable: " : "searched", why ? why : "");
+		err = ph_writer_meta_str(&W->w, k ? "unreached_heap" : "unreached_pymalloc", buf);
 	}
-	if ((err = ph_writer_meta_str(&W->w, "unreached_scan", "pymalloc")))
-		return err;
-	return ph_writer_meta_uint(&W->w, "unreached_objects", roots);
+	return err ? err : ph_writer_meta_uint(&W->w, "unreached_objects", roots);
 }
 
 /* ---- the dump ---- */

@@ -311,12 +311,13 @@ def main():
         def leak():
             b = ("LEAKED-%d-" % os.getpid()).encode() * 4
             d = {"leaked": "dict-value-%d" % os.getpid()}
-            for o in (b, d):
+            big = b"B" * 100000 + str(os.getpid()).encode()  # from malloc, not pymalloc
+            for o in (b, d, big):
                 ctypes.pythonapi.Py_IncRef(ctypes.py_object(o))
-            return id(b), id(d)
-        ib, idd = leak()
+            return id(b), id(d), id(big)
+        ib, idd, ibig = leak()
         say("READY", os.getpid())
-        say("LEAKED", hex(ib), hex(idd))
+        say("LEAKED", hex(ib), hex(idd), hex(ibig))
         while True:
             time.sleep(3600)
     elif MODE == "sites-busy":
