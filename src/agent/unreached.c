@@ -93,6 +93,11 @@ int ph_unreached_init(struct ph_unreached *U, const struct ph_py *py)
 	memset(U, 0, sizeof(*U));
 	U->py = py;
 	U->pool_size = (size_t)1 << py->caps->pool_bits;
+	if (py->n_interps > 1) {
+		/* another interpreter's objects share the allocators and are not this walk's */
+		U->why = U->heap_why = "several interpreters run in the process";
+		return 0;
+	}
 	if (!heap_bounds(&U->heap_lo, &U->heap_hi))
 		U->heap_why = "no [heap] in /proc/self/maps";
 	else if (ph_seen_init(&U->others, 1 << 12))

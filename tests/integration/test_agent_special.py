@@ -124,6 +124,9 @@ def test_sub_interpreter_present(python, tmp_path):
     d = P.Dump(str(tmp_path / "dump.pyheap"))
     assert d.meta["agent_full_set"] is True
     assert len(d.order) == len(set(d.order))
+    # the other interpreter's objects share the allocators: no search for objects held from C
+    assert d.meta["unreached_pymalloc"] == d.meta["unreached_heap"] == \
+        "unavailable: several interpreters run in the process"
     assert census["chosen"]["mine"]["id"] in d.objects
     # 3.9-3.11: the interpreters share the static types, whose tp_subclasses reach the
     # sub-interpreter's classes and modules (one GIL for all, so they are dumped too);
