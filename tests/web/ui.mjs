@@ -195,6 +195,9 @@ try {
 		await page.waitForURL(/\/suspects$/);
 		await page.getByRole('heading', { name: 'Leak suspects' }).waitFor();
 		await page.locator('section.suspect, p:has-text("No suspects")').first().waitFor();
+		// what the interpreter holds from C, found by the agent's search: a table of objects
+		await page.getByRole('heading', { name: /^Held from C/ }).waitFor();
+		check(await page.locator('table[aria-label="Held from C"] tbody tr').count() > 0, 'held-from-C rows');
 		await shot('suspects');
 	});
 

@@ -33,6 +33,7 @@ function SummaryFacts({ s }) {
 		<${Fact} label="Unreachable"><${Count} n=${s.unreachable.objects} /> (<${Bytes} n=${s.unreachable.size} />) awaiting collection<//>
 		<${Fact} label="References"><${Count} n=${s.edges} /> (<${Count} n=${s.weak_edges} /> weak)<//>
 		<${Fact} label="Threads"><a href="/threads">${fmtInt(s.threads)} thread${s.threads === 1 ? '' : 's'}, ${fmtInt(s.frames)} frame${s.frames === 1 ? '' : 's'}</a><//>
+		${s.held_from_c && s.held_from_c.objects ? html`<${Fact} label="Held from C"><a href=${href('/suspects', {})}><${Count} n=${s.held_from_c.objects} /> objects</a> retaining <${Bytes} n=${s.held_from_c.retained} /><//>` : null}
 		${s.memory ? html`<${Fact} label="Resident"><${Memory} m=${s.memory} /><//>` : null}
 	</dl>`;
 }
@@ -263,6 +264,20 @@ export function ObjectView({ address, params }) {
 
 // ---- suspects ----
 
+// Objects no Python object refers to, found in the allocators (docs/agent.md, "Objects held only from C").
+function HeldFromC({ h, total, dump }) {
+	if (!h || !h.objects) return null;
+	return html`<section aria-labelledby="heldc-h">
+		<h2 id="heldc-h">Held from C <span class="right"><${Count} n=${h.objects} /> objects retain <${Bytes} n=${h.retained} /> (${total ? (100 * h.retained / total).toFixed(1) : 0}%)</span></h2>
+		<p class="explain">Live objects that no Python object refers to: the interpreter's and C extensions' own references, or references a C extension leaked (an extra Py_INCREF). The largest:</p>
+		<${Table} label="Held from C" rows=${h.largest} cols=${[
+			{ title: 'Object', cell: (r) => html`<${Addr} address=${r.address} dump=${dump} />` },
+			{ title: 'Type', cell: (r) => html`<${KindLink} kind=${r.type} />` },
+			{ title: 'Retained', num: true, cell: (r) => html`<${Bytes} n=${r.retained} />` },
+		]} />
+	</section>`;
+}
+
 export function Suspects({ params }) {
 	const dump = dumpParam(params);
 	const threshold = params.get('threshold') || null;
@@ -273,7 +288,7 @@ export function Suspects({ params }) {
 			<label>Retaining at least <input name="threshold" type="number" min="0.1" max="100" step="0.1" value=${threshold || 10} size="5" />% of the heap</label>
 			<button type="submit">Find</button>
 		</form>
-		<${Loading} state=${state}>${(doc) => doc.suspects.length === 0 ? html`<p>No suspects: nothing retains ${threshold || 10}% of the heap (${humanBytes(doc.total_size)}) or more.</p>` : doc.suspects.map((s, i) => html`
+		<${Loading} state=${state}>${(doc) => html`${doc.suspects.length === 0 ? html`<p>No suspects: nothing retains ${threshold || 10}% of the heap (${humanBytes(doc.total_size)}) or more.</p>` : doc.suspects.map((s, i) => html`
 			<section class="suspect" key=${i}>
 				<h2>Suspect ${i + 1}: ${s.kind === 'type' ? html`${fmtInt(s.objects)} objects of type <${KindLink} kind=${s.type} />` : html`<${KindLink} kind=${s.type} /> ${s.address ? html`<${Addr} address=${s.address} dump=${dump} />` : null}`}
 					<span class="right">retains <${Bytes} n=${s.retained} /> (${(100 * s.share).toFixed(1)}%)</span></h2>
@@ -282,7 +297,8 @@ export function Suspects({ params }) {
 					${s.accumulation.path && s.accumulation.address !== s.address ? html`<br /><code class="path">${s.accumulation.path}</code>` : null}</p>` : null}
 				${s.names && s.names.length ? html`<p><span class="muted">held by the names</span></p><ul class="names">${s.names.map((n) => html`<li><code class="path">${n.path}</code> <${Addr} address=${n.address} dump=${dump} /> retains <${Bytes} n=${n.retained} /></li>`)}</ul>` : null}
 				<p class="explain">${s.explanation}</p>
-			</section>`)}<//>
+			</section>`)}
+			<${HeldFromC} h=${doc.held_from_c} total=${doc.total_size} dump=${dump} />`}<//>
 	</div>`;
 }
 
