@@ -62,7 +62,7 @@ static void print_memory(const struct ph_heap *h)
 		return;
 	printf("\nResident memory of the process: %s\n", ph_human_bytes(b.resident, hb));
 	memory_line("Python objects", (int64_t)b.objects, b.resident, NULL);
-	if (h->n_native)
+	if (b.native)
 		memory_line("native buffers", (int64_t)b.native, b.resident,
 			    "(numpy arrays' data and the like, owned by objects)");
 	memory_line("pymalloc free space", b.have_pymalloc ? (int64_t)b.pymalloc_free : -1, b.resident,

@@ -78,7 +78,7 @@ static void *reader_main(void *p)
 			c->head = it;
 		c->tail = it;
 		c->queued += len;
-		if ((ci.kind & ~PH_FMT_KIND_MUST_UNDERSTAND) == PH_FMT_KIND_OBJECTS)
+		if (ci.kind == PH_FMT_KIND_OBJECTS) /* all 32 bits: 0x80000004 is another kind */
 			c->objects += ci.count;
 		pthread_cond_broadcast(&c->cv);
 		pthread_mutex_unlock(&c->mu);
