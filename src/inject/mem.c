@@ -9,13 +9,15 @@
 #include <sys/uio.h>
 
 #include "common/error.h"
+#include "inject/proc.h"
 
 static int fail(pid_t pid, int errnum, const char *what, uint64_t addr, size_t len)
 {
 	if (errnum == ESRCH)
 		return ph_error(PH_EEXITED, "process %d exited", (int)pid);
 	if (errnum == EPERM || errnum == EACCES)
-		return ph_error_errno(PH_EPERM, errnum, "cannot %s memory of process %d", what, (int)pid);
+		return ph_error(PH_EPERM, "not permitted to %s the memory of process %d: %s", what,
+				(int)pid, ph_proc_eperm_advice());
 	return ph_error_errno(PH_EIO, errnum, "cannot %s %zu bytes at 0x%llx in process %d", what, len,
 			      (unsigned long long)addr, (int)pid);
 }

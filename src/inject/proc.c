@@ -423,3 +423,33 @@ pid_t ph_proc_host_tid(pid_t pid, pid_t nstid)
 	ph_error_clear();
 	return found;
 }
+
+/* Whether this process's effective capabilities include CAP_SYS_PTRACE (19). */
+static bool have_sys_ptrace(void)
+{
+	char *text = NULL, *p;
+	size_t len;
+	bool yes = false;
+
+	if (ph_proc_read_file(getpid(), "status", &text, &len) == 0 && (p = strstr(text, "\nCapEff:")))
+		yes = (strtoull(p + 9, NULL, 16) >> 19) & 1;
+	free(text);
+	return yes;
+}
+
+const char *ph_proc_eperm_advice(void)
+{
+	if (geteuid() != 0)
+		return "run pyheap as root, or give it CAP_SYS_PTRACE (in a container: "
+		       "--cap-add=SYS_PTRACE), or as the process's own user allow tracing with "
+		       "'sysctl kernel.yama.ptrace_scope=0'";
+	if (!have_sys_ptrace())
+		return "pyheap runs as root but without CAP_SYS_PTRACE, which tracing a process of "
+		       "another user needs (containers drop it): give it that capability (docker run "
+		       "--cap-add=SYS_PTRACE; Kubernetes: securityContext.capabilities.add: "
+		       "[SYS_PTRACE])";
+	return "pyheap runs as root with CAP_SYS_PTRACE, yet the kernel refused: the process is in a "
+	       "user namespace that is not pyheap's or below it (run pyheap in the process's "
+	       "namespaces, or in the one that created them), or a security module (AppArmor, "
+	       "SELinux, Yama's ptrace_scope 3) forbids it";
+}

@@ -96,4 +96,13 @@ int ph_proc_cmdline(pid_t pid, char ***argv, size_t *argc, char **blob);
 /* true if the process exists (kill(pid, 0) does not say ESRCH) and is not a zombie. */
 bool ph_proc_alive(pid_t pid);
 
+/*
+ * What to do when the kernel refused pyheap another process (EPERM), for
+ * an error message: as an unprivileged user, run as root or get
+ * CAP_SYS_PTRACE; as root without CAP_SYS_PTRACE (a container drops it),
+ * add the capability; as root with it, the process is in a user namespace
+ * that is not below pyheap's, or a security module forbids it. Static text.
+ */
+const char *ph_proc_eperm_advice(void);
+
 #endif

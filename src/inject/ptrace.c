@@ -114,11 +114,8 @@ static int eperm_error(pid_t pid, pid_t tid)
 			snprintf(yama, sizeof(yama), " (it is %d now)", v);
 		fclose(f);
 	}
-	return ph_error(PH_EPERM,
-			"not permitted to trace process %d: run pyheap as root, or give it "
-			"CAP_SYS_PTRACE (in a container: --cap-add=SYS_PTRACE), or as the process's "
-			"own user allow tracing with 'sysctl kernel.yama.ptrace_scope=0'%s",
-			(int)pid, yama);
+	return ph_error(PH_EPERM, "not permitted to trace process %d: %s%s", (int)pid,
+			ph_proc_eperm_advice(), geteuid() ? yama : "");
 }
 
 /* Whether tid is a thread of process pid (a forked child is not). */

@@ -284,11 +284,9 @@ int ph_target_open(struct ph_target *t, pid_t pid)
 		return err;
 	err = ph_maps_read(pid, &t->maps);
 	if (err == PH_EPERM)
-		return ph_error(PH_EPERM,
-				"not permitted to inspect process %d (%s, uid %d): run pyheap as root, or "
-				"give it CAP_SYS_PTRACE (in a container: --cap-add=SYS_PTRACE), or as the "
-				"process's own user allow tracing with 'sysctl kernel.yama.ptrace_scope=0'",
-				(int)pid, t->status.name, (int)t->status.uid_real);
+		return ph_error(PH_EPERM, "not permitted to inspect process %d (%s, uid %d): %s",
+				(int)pid, t->status.name, (int)t->status.uid_real,
+				ph_proc_eperm_advice());
 	if (err)
 		return err;
 	err = ph_symbols_init(&t->syms, pid, &t->maps);

@@ -116,6 +116,28 @@ def test_permission_denied(pyheap, tmp_path):
         t.kill()
 
 
+def test_root_without_cap_sys_ptrace(pyheap, tmp_path):
+    """Root in a container that dropped CAP_SYS_PTRACE, against another user's target: the
+    advice is the capability, not "run as root"."""
+    if os.getuid() != 0:
+        pytest.skip("needs root to run the target as another user than pyheap")
+    # Debian's interpreter: nobody cannot read pyenv's under /root
+    t = Target("/usr/bin/python3", "sleep", argv_prefix=("setpriv", "--reuid=nobody",
+                                                         "--regid=nogroup", "--clear-groups"))
+    try:
+        r = subprocess.run(["setpriv", "--inh-caps=-sys_ptrace", "--bounding-set=-sys_ptrace",
+                            pyheap, "dump", "--pid", str(t.pid), "-o", str(tmp_path / "x.pyheap")],
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 4, r.stderr
+        assert "not permitted" in r.stderr
+        assert "runs as root but without CAP_SYS_PTRACE" in r.stderr, r.stderr
+        assert "--cap-add=SYS_PTRACE" in r.stderr and "run pyheap as root" not in r.stderr
+        assert_untouched(t)
+        assert not list(tmp_path.iterdir())
+    finally:
+        t.kill()
+
+
 @needs_py
 def test_already_traced(pyheap, tmp_path):
     t = Target(PY.path, "sleep")

@@ -601,10 +601,13 @@ def test_ptrace_matrix(static, user_dir, row, prefix, ok):
             assert r.returncode == 0, r.stdout + r.stderr
             check_dump(str(out / "h.pyheap"), t.pid)
         else:
-            # (root without CAP_SYS_PTRACE gets past the checks of /proc and is stopped at
-            # the first read of memory: "Operation not permitted", without the advice)
+            # each refusal says what to do from where pyheap stands (root without the
+            # capability gets past the checks of /proc and is stopped at the first read)
             assert r.returncode == 4, r.stdout + r.stderr
             assert "not permitted" in r.stderr
+            advice = {"root without CAP_SYS_PTRACE": "runs as root but without CAP_SYS_PTRACE",
+                      "another user": "run pyheap as root, or give it CAP_SYS_PTRACE"}
+            assert advice.get(row, "user namespace") in r.stderr, r.stderr
             assert os.listdir(out) == []
         t.expect(r"waited sleep", timeout=10)
 
