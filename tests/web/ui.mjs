@@ -312,7 +312,10 @@ try {
 		await page.locator('h1 .addr', { hasText: objAddr }).waitFor();
 		await page.goto(url('/objects/0x1'));
 		await page.locator('.error', { hasText: 'no object at address 0x1' }).waitFor();
-		problems.length = 0; // the 404 of that fetch is logged by the browser, and expected
+		// the view asks for the object and for its paths: both 404s, logged by the browser and
+		// expected, must have come in before they are forgotten
+		await page.waitForLoadState('networkidle');
+		problems.length = 0;
 	});
 
 	await step('dark theme follows the system', async () => {
