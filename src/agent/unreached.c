@@ -362,7 +362,6 @@ static int scan_heap(struct ph_unreached *U, struct ph_types *T, uintptr_t **out
 				w.size = 0;
 				if (!peek(win, hi, data + off + 16, &w.size, 8))
 					break;
-				U->candidates++;
 				if (candidate(U, T, data + off, &w, off, usable)) {
 					err = push(out, n, cap, data + off);
 					break;
@@ -420,7 +419,6 @@ int ph_unreached_scan(struct ph_unreached *U, struct ph_types *T, uintptr_t **ou
 					struct words w = {off >= 16 ? ph_rd(o, -16) : 0, ph_rd(o, 0),
 							  ph_rd(o, 8), off + 24 <= size ? ph_rd(o, 16) : 0};
 
-					U->candidates++;
 					if (candidate(U, T, o, &w, off, size)) {
 						err = push(out, n, &cap, o);
 						break;
@@ -431,7 +429,6 @@ int ph_unreached_scan(struct ph_unreached *U, struct ph_types *T, uintptr_t **ou
 	}
 	if (!err && !U->heap_why)
 		err = scan_heap(U, T, out, n, &cap);
-	U->found = *n;
 	return err;
 }
 

@@ -57,7 +57,6 @@ struct ph_unreached {
 	uintptr_t heap_lo, heap_hi;
 	struct ph_seen others;
 	const char *heap_why;
-	uint64_t candidates, found;
 };
 
 /*

@@ -28,12 +28,12 @@ function SummaryFacts({ s }) {
 		<${Fact} label="Python">${s.python_version || '-'}<//>
 		<${Fact} label="Taken">${when(m.time_ns) || '-'}${m.pause_ns ? `, paused ${(m.pause_ns / 1e9).toFixed(3)} s` : ''}<//>
 		<${Fact} label="Objects"><${Count} n=${s.objects} /> (<${Bytes} n=${s.total_size} />)<//>
-		${s.native && s.native.total ? html`<${Fact} label="Native buffers"><${Bytes} n=${s.native.total} /> owned by <${Count} n=${s.native.objects} /> object${s.native.objects === 1 ? '' : 's'}${s.native.in_retained ? '' : ' (not in retained sizes)'}<//>` : null}
+		${s.native && s.native.total ? html`<${Fact} label="Native bytes"><${Bytes} n=${s.native.total} /> owned by <${Count} n=${s.native.objects} /> object${s.native.objects === 1 ? '' : 's'}${s.native.in_retained ? '' : ' (not in retained sizes)'}<//>` : null}
 		<${Fact} label="Reachable"><${Count} n=${s.reachable.objects} /> (<${Bytes} n=${s.reachable.size} />)<//>
 		<${Fact} label="Unreachable"><${Count} n=${s.unreachable.objects} /> (<${Bytes} n=${s.unreachable.size} />) awaiting collection<//>
 		<${Fact} label="References"><${Count} n=${s.edges} /> (<${Count} n=${s.weak_edges} /> weak)<//>
 		<${Fact} label="Threads"><a href="/threads">${fmtInt(s.threads)} thread${s.threads === 1 ? '' : 's'}, ${fmtInt(s.frames)} frame${s.frames === 1 ? '' : 's'}</a><//>
-		${s.held_from_c && s.held_from_c.objects ? html`<${Fact} label="Held from C"><a href=${href('/suspects', {})}><${Count} n=${s.held_from_c.objects} /> objects</a> retaining <${Bytes} n=${s.held_from_c.retained} /><//>` : null}
+		${s.held_from_c && s.held_from_c.objects ? html`<${Fact} label="Held from C"><a href=${href('/suspects', {})}><${Count} n=${s.held_from_c.objects} /> object${s.held_from_c.objects === 1 ? '' : 's'}</a> retaining <${Bytes} n=${s.held_from_c.retained} /><//>` : null}
 		${s.memory ? html`<${Fact} label="Resident"><${Memory} m=${s.memory} /><//>` : null}
 	</dl>`;
 }
@@ -268,7 +268,7 @@ export function ObjectView({ address, params }) {
 function HeldFromC({ h, total, dump }) {
 	if (!h || !h.objects) return null;
 	return html`<section aria-labelledby="heldc-h">
-		<h2 id="heldc-h">Held from C <span class="right"><${Count} n=${h.objects} /> objects retain <${Bytes} n=${h.retained} /> (${total ? (100 * h.retained / total).toFixed(1) : 0}%)</span></h2>
+		<h2 id="heldc-h">Held from C <span class="right"><${Count} n=${h.objects} /> object${h.objects === 1 ? ' retains' : 's retain'} <${Bytes} n=${h.retained} /> (${total ? (100 * h.retained / total).toFixed(1) : 0}%)</span></h2>
 		<p class="explain">Live objects that no Python object refers to: the interpreter's and C extensions' own references, or references a C extension leaked (an extra Py_INCREF). The largest:</p>
 		<${Table} label="Held from C" rows=${h.largest} cols=${[
 			{ title: 'Object', cell: (r) => html`<${Addr} address=${r.address} dump=${dump} />` },
